@@ -1,0 +1,108 @@
+"""The error hierarchy. Messages read `cannot <verb> <object>: <cause>`; wrap causes with `raise … from exc`.
+
+TransientError: retry later (network, 5xx, 429, not-ready-yet). PermanentError: retrying cannot help —
+dead-letter the item or stop the worker. Every error carries a distinct process exit code for the CLI.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_CONFIG = 3
+EXIT_AUTH = 4
+EXIT_PERMISSION = 5
+EXIT_SINK = 6
+EXIT_INTEGRITY = 7
+
+
+class ArchiverError(Exception):
+    """Base of every error archiver raises on purpose."""
+
+    exit_code = EXIT_FAILURE
+
+
+class TransientError(ArchiverError):
+    """A failure that may succeed if retried later."""
+
+
+class PermanentError(ArchiverError):
+    """A failure that retrying cannot fix."""
+
+
+class ConfigError(PermanentError):
+    """Invalid or missing configuration; the message names the key and the fix."""
+
+    exit_code = EXIT_CONFIG
+
+    def __init__(self, key: str, problem: str, fix: str) -> None:
+        self.key, self.problem, self.fix = key, problem, fix
+        super().__init__(f"config key {key}: {problem}; fix: {fix}")
+
+
+class RedactionError(PermanentError):
+    """The redactor was misconfigured or given input it cannot process."""
+
+
+class BadEvent(ArchiverError):
+    """A notification frame or payload that failed validation; logged and counted, never fatal."""
+
+
+class GenesysError(ArchiverError):
+    """Base for errors talking to Genesys Cloud."""
+
+
+class GenesysTransientError(GenesysError, TransientError):
+    """5xx, timeouts, connection errors and exhausted 429 retries."""
+
+
+class GenesysAPIError(GenesysError, PermanentError):
+    """A 4xx answer other than 401/429, carrying Genesys's `code` and `contextId`."""
+
+    def __init__(self, message: str, *, status: int, code: str | None, context_id: str | None) -> None:
+        self.status, self.code, self.context_id = status, code, context_id
+        super().__init__(f"{message} (status={status} code={code} contextId={context_id})")
+
+
+class GenesysNotFound(GenesysAPIError):
+    """404: the entity does not exist (e.g. a conversation deleted before archiving)."""
+
+
+class GenesysAuthError(GenesysError, PermanentError):
+    """Client credentials rejected; the worker cannot run."""
+
+    exit_code = EXIT_AUTH
+
+
+class GenesysPermissionError(GenesysAPIError):
+    """403 (e.g. `missing.permissions`): the OAuth client lacks a role permission; the worker stops."""
+
+    exit_code = EXIT_PERMISSION
+
+
+class NotReady(TransientError):
+    """The conversation has not ended yet, or its transcript is still being processed (202)."""
+
+
+class SinkError(ArchiverError):
+    """Base for archive-store errors."""
+
+    exit_code = EXIT_SINK
+
+
+class SinkTransientError(SinkError, TransientError):
+    """The store is unreachable or throttling."""
+
+
+class SinkPermanentError(SinkError, PermanentError):
+    """The store refused in a way retrying cannot fix (permissions, container not WORM, …)."""
+
+
+class IntegrityError(SinkPermanentError):
+    """An archive exists with a different digest, or a downloaded archive fails verification: alert."""
+
+    exit_code = EXIT_INTEGRITY
+
+
+class QueueError(PermanentError):
+    """The durable work queue is unusable (corrupt file, wrong schema)."""
