@@ -84,6 +84,10 @@ class NotReady(TransientError):
     """The conversation has not ended yet, or its transcript is still being processed (202)."""
 
 
+class TranscriptError(PermanentError):
+    """A transcript payload (conversation, message listing) failed validation: dead-letter, do not retry."""
+
+
 class SinkError(ArchiverError):
     """Base for archive-store errors."""
 

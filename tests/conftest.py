@@ -10,3 +10,41 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+# ---- Azurite + WORM proxy: started once per session, only when a test asks for it -------------------------
+
+import collections.abc  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+
+from archiver.testing.azurite import Azurite  # noqa: E402
+from archiver.testing.wormproxy import WormProxy, worm_stack  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def azurite_worm() -> collections.abc.Iterator[tuple[Azurite, WormProxy]]:
+    """(Azurite, WormProxy) for the session; the proxy serves from its own thread, so any event loop works."""
+    with worm_stack() as stack:
+        yield stack
+
+
+@pytest.fixture
+def worm_proxy(azurite_worm: tuple[Azurite, WormProxy]) -> collections.abc.Iterator[WormProxy]:
+    """The session's WORM proxy, with faults/clock/counters reset after the test."""
+    proxy = azurite_worm[1]
+    proxy.reset()
+    yield proxy
+    proxy.reset()
+
+
+@pytest.fixture
+async def azure_container(worm_proxy: WormProxy) -> str:
+    """A fresh, empty container (version-level WORM on, per the proxy default) for one test."""
+    from azure.storage.blob.aio import BlobServiceClient
+
+    name = f"t{uuid.uuid4().hex[:20]}"
+    async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as svc:
+        await svc.create_container(name)
+    return name

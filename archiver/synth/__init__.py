@@ -1,0 +1,19 @@
+"""Seeded synthetic web-messaging transcripts with labelled PII (accuracy tests, benchmarks, simulator)."""
+
+from __future__ import annotations
+
+from archiver.synth.chat import Span, Transcript, Turn, generate_transcript
+from archiver.synth.negatives import hard_negative
+from archiver.synth.values import PII_TYPES, luhn_valid, obfuscate, pii_value
+
+__all__ = [
+    "PII_TYPES",
+    "Span",
+    "Transcript",
+    "Turn",
+    "generate_transcript",
+    "hard_negative",
+    "luhn_valid",
+    "obfuscate",
+    "pii_value",
+]

@@ -1,0 +1,280 @@
+"""Synthetic web-messaging chats (customer/agent turns) with labelled PII spans.
+
+A transcript follows one support scenario (order problem, billing, address change, …). Turns are built from
+phrase pieces; PII and hard negatives are spliced in with their offsets recorded, so a `Span` always
+satisfies `turn.text[span.start:span.end] == span.value`.
+"""
+
+from __future__ import annotations
+
+import random
+
+import msgspec
+
+from archiver.synth.negatives import hard_negative
+from archiver.synth.values import PII_TYPES, format_ssn, obfuscate, pii_value, ssn_digits
+
+
+class Span(msgspec.Struct, frozen=True):
+    """One labelled PII occurrence: `text[start:end] == value` (str indices into `Turn.text`)."""
+
+    start: int
+    end: int
+    type: str
+    value: str
+
+
+class Turn(msgspec.Struct, frozen=True):
+    """One chat message; role is "customer" or "agent"."""
+
+    role: str
+    text: str
+    spans: tuple[Span, ...]
+
+
+class Transcript(msgspec.Struct, frozen=True):
+    """A whole conversation, oldest turn first."""
+
+    turns: tuple[Turn, ...]
+
+
+_SCENARIOS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # scenario -> (customer lines, agent lines)
+    "order": (
+        (
+            "my order hasn't arrived yet",
+            "the package says delivered but I never got it",
+            "I ordered the blue one and got a red one",
+            "can you check where my parcel is?",
+            "it was supposed to come last Tuesday",
+            "the box was damaged when it arrived",
+        ),
+        (
+            "I'm sorry to hear that, let me look into it",
+            "I can see the shipment in our system",
+            "I've opened a replacement request for you",
+            "could you confirm the delivery address?",
+            "the carrier shows it as in transit",
+            "I'll escalate this to our logistics team",
+        ),
+    ),
+    "billing": (
+        (
+            "I was charged twice this month",
+            "why is my bill higher than usual?",
+            "I want to update the card on file",
+            "the refund still hasn't shown up",
+            "can I switch to annual billing?",
+            "there's a charge I don't recognise",
+        ),
+        (
+            "let me pull up your billing history",
+            "I can see two pending authorisations",
+            "the refund was issued and takes 5-7 business days",
+            "I've updated the payment method",
+            "for security I'll need to verify a few details",
+            "the duplicate charge has been reversed",
+        ),
+    ),
+    "address": (
+        (
+            "I moved and need to change my address",
+            "please update my shipping address",
+            "my new apartment number is wrong on the label",
+            "can you send it to my office instead?",
+        ),
+        (
+            "sure, what is the new address?",
+            "I've updated the address on your account",
+            "the change will apply to future orders",
+            "can you confirm your contact details?",
+        ),
+    ),
+    "account": (
+        (
+            "I can't log into my account",
+            "I forgot my password",
+            "please close my account",
+            "someone else might be using my account",
+            "I never received the verification code",
+        ),
+        (
+            "I can help you reset it",
+            "I've sent a reset link to the email on file",
+            "for verification, can you confirm your details?",
+            "I've locked the account as a precaution",
+            "please try again in a few minutes",
+        ),
+    ),
+    "bank": (
+        (
+            "I'd like the refund paid to my bank account",
+            "can you do a bank transfer instead?",
+            "the direct debit failed",
+            "please change my payout account",
+        ),
+        (
+            "I can arrange a bank transfer",
+            "please share the IBAN for the refund",
+            "the transfer should arrive within three days",
+            "I've updated the payout account",
+        ),
+    ),
+}
+
+_GREETINGS_C = (
+    "hi",
+    "hello",
+    "hey there",
+    "good morning",
+    "hi!",
+    "hello 👋",
+    "hiya",
+    "bonjour",
+    "你好",
+    "مرحبا",
+    "hallo",
+)
+_GREETINGS_A = (
+    "Hi, thanks for contacting support! How can I help?",
+    "Hello, you're chatting with Sam. ",
+    "Good morning! What can I do for you today?",
+    "Thanks for waiting, I'm Priya from support.",
+)
+_CLOSINGS_C = (
+    "thanks!",
+    "thank you so much 🙏",
+    "great, that's all",
+    "ok bye",
+    "perfect, thanks 😊",
+    "merci beaucoup",
+    "谢谢",
+)
+_CLOSINGS_A = (
+    "Is there anything else I can help with?",
+    "Have a great day!",
+    "Thanks for chatting with us.",
+    "You'll get a confirmation email shortly.",
+)
+_DECOR = ("😀", "🙂", "👍", "🚚📦", "❤️", "🇺🇸", "👩🏽‍💻", "…", "!!", "??", "(｡•́︿•̀｡)", "✔︎")
+_UNICODE_WORDS = (
+    "谢谢",
+    "电话",
+    "メール",
+    "주소",
+    "שלום",
+    "رقم",
+    "café",
+    "naïve",
+    "Zoë",
+    "e\u0301te\u0301",
+    "Ελλάδα",
+    "Москва",
+    "ñandú",
+    "ﬁne",
+)
+
+# How a customer or agent introduces each PII type; bare SSNs only ever appear with a context word.
+_PII_LEADS: dict[str, tuple[str, ...]] = {
+    "CREDIT_CARD": (
+        "my card is ",
+        "card number: ",
+        "use this card ",
+        "the charge was on ",
+        "cc ",
+        "it's the visa ending in… actually full number ",
+        "カード番号 ",
+        "card#",
+    ),
+    "US_SSN": ("my SSN is ", "social security number ", "SSN: ", "ssn ", "my social is "),
+    "EMAIL": ("my email is ", "email: ", "you can reach me at ", "send it to ", "mail→", "<", "邮箱："),
+    "PHONE": ("call me at ", "my number is ", "phone: ", "tel ", "text me on ", "📞 ", "电话", "mobile: "),
+    "IBAN": ("my IBAN is ", "IBAN: ", "account ", "please pay to ", "iban "),
+}
+_PII_TAILS: tuple[str, ...] = ("", "", ".", " please", ", thanks", "!", " 🙂", ")", ">", "。", " — ok?")
+
+
+class _Builder:
+    """Accumulates a turn's text while recording where each PII value lands."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.spans: list[Span] = []
+
+    def add(self, text: str, pii_type: str | None = None) -> None:
+        if pii_type is not None:
+            self.spans.append(Span(self.length, self.length + len(text), pii_type, text))
+        self.parts.append(text)
+        self.length += len(text)
+
+    def turn(self, role: str) -> Turn:
+        return Turn(role, "".join(self.parts), tuple(self.spans))
+
+
+def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
+    lead = rng.choice(_PII_LEADS[pii_type])
+    if pii_type == "US_SSN" and rng.random() < 0.3:
+        # a bare nine-digit SSN is PII only next to a context word, which every SSN lead contains
+        value = format_ssn(rng, ssn_digits(rng), bare=True)
+    else:
+        value = pii_value(rng, pii_type)
+    if rng.random() < 0.06:
+        value = obfuscate(rng, value)
+    if lead == "<" and pii_type == "EMAIL":
+        b.add("write to <")
+        b.add(value, pii_type)
+        b.add(">")
+        return
+    b.add(lead)
+    b.add(value, pii_type)
+    b.add(rng.choice(_PII_TAILS))
+
+
+def _sentence(rng: random.Random, lines: tuple[str, ...]) -> str:
+    text = rng.choice(lines)
+    if rng.random() < 0.3:
+        text = text[0].upper() + text[1:]
+    return text
+
+
+def _body_turn(rng: random.Random, role: str, lines: tuple[str, ...], pii_rate: float) -> Turn:
+    b = _Builder()
+    b.add(_sentence(rng, lines))
+    if rng.random() < 0.15:
+        b.add(" " + rng.choice(_UNICODE_WORDS))
+    if rng.random() < pii_rate:
+        b.add(rng.choice((". ", ", ", " - ", "\n", " ")))
+        _add_pii(b, rng, rng.choice(PII_TYPES))
+        if rng.random() < 0.15:
+            b.add(" and also ")
+            _add_pii(b, rng, rng.choice(PII_TYPES))
+    if rng.random() < 0.35:
+        b.add(rng.choice((" (ref ", " — reference ", ". It says ", " ", ", ")))
+        b.add(hard_negative(rng))
+        b.add(rng.choice((")", "", ".", " ok", " ?")))
+    if rng.random() < 0.2:
+        b.add(" " + rng.choice(_DECOR))
+    return b.turn(role)
+
+
+def generate_transcript(
+    rng: random.Random, *, min_turns: int = 4, max_turns: int = 30, pii_rate: float = 0.3
+) -> Transcript:
+    """A realistic support chat; each body turn carries PII with probability `pii_rate`."""
+    if not 2 <= min_turns <= max_turns:
+        raise ValueError(
+            f"cannot generate transcript: need 2 <= min_turns <= max_turns, got {min_turns}, {max_turns}"
+        )
+    customer_lines, agent_lines = _SCENARIOS[rng.choice(tuple(_SCENARIOS))]
+    n = rng.randint(min_turns, max_turns)
+    turns = [Turn("customer", rng.choice(_GREETINGS_C), ()), Turn("agent", rng.choice(_GREETINGS_A), ())]
+    while len(turns) < n - 1:
+        role = "customer" if len(turns) % 2 == 0 else "agent"
+        lines = customer_lines if role == "customer" else agent_lines
+        # agents rarely type customer PII back, but they do read numbers out ("is that 415-…?")
+        rate = pii_rate if role == "customer" else pii_rate / 3
+        turns.append(_body_turn(rng, role, lines, rate))
+    closing = _CLOSINGS_C if len(turns) % 2 == 0 else _CLOSINGS_A
+    turns.append(Turn("customer" if len(turns) % 2 == 0 else "agent", rng.choice(closing), ()))
+    return Transcript(tuple(turns[:n]))

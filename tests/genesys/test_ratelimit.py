@@ -1,0 +1,84 @@
+"""The shared request budget: never more than the limit per window, one probe after a 429, no retry storms."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from archiver.genesys import RateBudget
+
+from .conftest import ClientFactory, SimFactory
+
+QUEUES = "GET /api/v2/routing/queues"
+
+
+async def test_budget_never_exceeds_limit_in_any_window() -> None:
+    budget = RateBudget(5, window_s=0.3)
+    stamps: list[float] = []
+
+    async def one() -> None:
+        await budget.acquire()
+        stamps.append(time.monotonic())
+
+    t0 = time.monotonic()
+    await asyncio.gather(*(one() for _ in range(15)))
+    assert time.monotonic() - t0 >= 0.6
+    stamps.sort()
+    for i, t in enumerate(stamps):
+        assert sum(1 for u in stamps[i:] if u < t + 0.3) <= 5
+
+
+async def test_after_429_one_probe_then_everyone() -> None:
+    budget = RateBudget(100, window_s=0.05)
+    await budget.acquire()
+    budget.throttled(0.2)
+    released: list[float] = []
+
+    async def one() -> None:
+        await budget.acquire()
+        released.append(time.monotonic())
+
+    t0 = time.monotonic()
+    tasks = [asyncio.create_task(one()) for _ in range(10)]
+    await asyncio.sleep(0.35)
+    assert len(released) == 1 and released[0] - t0 >= 0.2  # the probe, after Retry-After
+    budget.succeeded()
+    await asyncio.gather(*tasks)
+    assert len(released) == 10
+
+
+async def test_429_storm_recovers_without_retry_storm(
+    make_sim: SimFactory, make_client: ClientFactory
+) -> None:
+    sim = await make_sim(rate_limit_per_min=10, ratelimit_headers=False)
+    sim.tokens.WINDOW_S = 1.0  # a 1 s window instead of 60 s keeps the test short
+    # The client's budget is deliberately larger than the server's: only 429s can slow it down.
+    client = await make_client(sim, rate_limit_per_min=300, rate_window_s=1.0, retry_after_cap_s=2.0)
+    results = await asyncio.gather(*(client.list_queues() for _ in range(40)))
+    assert all(len(r) == len(sim.queue_ids) for r in results)
+    throttled = client.stats.throttled
+    # The first burst of 40 overruns a limit of 10 once (30 × 429); then the budget has learnt the limit.
+    assert throttled <= 30 + 3, throttled
+    assert client.budget.limit <= 10
+    assert sim.call_counts()[QUEUES] == 40 + throttled
+
+
+async def test_budget_matching_the_server_sees_no_429(
+    make_sim: SimFactory, make_client: ClientFactory
+) -> None:
+    sim = await make_sim(rate_limit_per_min=10, ratelimit_headers=False)
+    sim.tokens.WINDOW_S = 1.0
+    client = await make_client(sim, rate_limit_per_min=8, rate_window_s=1.0)
+    await asyncio.gather(*(client.list_queues() for _ in range(20)))
+    assert client.stats.throttled == 0
+    assert client.budget.waits > 0
+
+
+async def test_ratelimit_headers_teach_the_budget(make_sim: SimFactory, make_client: ClientFactory) -> None:
+    sim = await make_sim(rate_limit_per_min=10, ratelimit_headers=True)
+    sim.tokens.WINDOW_S = 1.0
+    client = await make_client(sim, rate_limit_per_min=300, rate_window_s=1.0)
+    await client.list_queues()
+    assert client.budget.limit == 10
+    await asyncio.gather(*(client.list_queues() for _ in range(25)))
+    assert client.stats.throttled <= 2

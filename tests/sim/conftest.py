@@ -1,0 +1,74 @@
+"""Fixtures: a real Simulator on a free loopback port, an aiohttp session and a bearer token for it."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from archiver.sim import SimConfig, Simulator
+
+CLIENT_ID, CLIENT_SECRET = "test-client", "test-secret"
+
+
+def basic(client_id: str = CLIENT_ID, secret: str = CLIENT_SECRET) -> dict[str, str]:
+    raw = base64.b64encode(f"{client_id}:{secret}".encode()).decode()
+    return {"Authorization": f"Basic {raw}"}
+
+
+def make_config(**overrides: Any) -> SimConfig:
+    base: dict[str, Any] = {
+        "seed": 7,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "queues": 3,
+        "max_turns": 10,
+        "transcript_processing_s": 0.3,
+    }
+    base.update(overrides)
+    return SimConfig(**base)
+
+
+@pytest.fixture
+def sim_config() -> SimConfig:
+    return make_config()
+
+
+@pytest.fixture
+async def sim(sim_config: SimConfig) -> AsyncIterator[Simulator]:
+    s = Simulator(sim_config)
+    await s.start(host="127.0.0.1", port=0)
+    try:
+        yield s
+    finally:
+        await s.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+async def get_token(http: aiohttp.ClientSession, sim: Simulator) -> str:
+    async with http.post(
+        f"{sim.base_url}/oauth/token", data={"grant_type": "client_credentials"}, headers=basic()
+    ) as r:
+        assert r.status == 200, await r.text()
+        return str((await r.json())["access_token"])
+
+
+@pytest.fixture
+async def auth(http: aiohttp.ClientSession, sim: Simulator) -> dict[str, str]:
+    return {"Authorization": f"Bearer {await get_token(http, sim)}"}
+
+
+def assert_error_body(doc: dict[str, Any], status: int, code: str | None = None) -> None:
+    """The real ErrorBody shape: message, code, status, contextId, details, errors."""
+    assert {"message", "code", "status", "contextId", "details", "errors"} <= set(doc), doc
+    assert doc["status"] == status
+    if code is not None:
+        assert doc["code"] == code

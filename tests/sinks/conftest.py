@@ -1,0 +1,90 @@
+"""Sink fixtures: one contract suite runs against the local sink (tmp_path) and the Azure sink (real SDK →
+WORM proxy → Azurite, started once per session by `azurite_worm` in tests/conftest.py)."""
+
+from __future__ import annotations
+
+import collections.abc
+import hashlib
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from isal import igzip
+
+from archiver.sinks import ArchiveMeta, AzureSink, AzureSinkSettings, LocalSink, LocalSinkSettings, Sink
+from archiver.testing.wormproxy import WormProxy
+
+END = datetime(2026, 11, 27, 23, 59, 58, tzinfo=UTC)
+
+
+def record(
+    conversation_id: str | None = None, *, text: str = "hello", end: datetime = END
+) -> tuple[bytes, ArchiveMeta]:
+    """A small v1-shaped record: (gzip bytes, meta with the digest of the uncompressed JSON)."""
+    cid = conversation_id or str(uuid.uuid4())
+    doc = {
+        "schema": "archiver.conversation/v1",
+        "conversationId": cid,
+        "endTime": end.isoformat(),
+        "messages": [{"id": "m1", "text": text}],
+    }
+    raw = json.dumps(doc, ensure_ascii=False).encode()
+    meta = ArchiveMeta(
+        conversation_id=cid,
+        end_time=end,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        redactor_version="archiver-redact/1",
+        archiver_version="0.1.0",
+        message_count=1,
+        redaction_counts={"EMAIL": 2, "CREDIT_CARD": 1},
+    )
+    return igzip.compress(raw), meta
+
+
+async def new_container(proxy: WormProxy, *, worm: bool | None = None) -> str:
+    """Create a uniquely named container through the proxy (optionally switching its VLW flag)."""
+    from azure.storage.blob.aio import BlobServiceClient
+
+    name = f"t{uuid.uuid4().hex[:20]}"
+    async with BlobServiceClient.from_connection_string(proxy.connection_string) as svc:
+        await svc.create_container(name)
+    if worm is not None:
+        proxy.set_container_worm(name, worm)
+    return name
+
+
+def azure_settings(proxy: WormProxy, container: str, **overrides: object) -> AzureSinkSettings:
+    """Settings for an AzureSink through the WORM proxy; SDK retries off so fault tests are fast."""
+    base: dict[str, object] = {
+        "container": container,
+        "connection_string": proxy.connection_string,
+        "retention_days": 30,
+        "sdk_retry_total": 0,
+    }
+    base.update(overrides)
+    return AzureSinkSettings(**base)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+async def azure_sinks() -> collections.abc.AsyncIterator[list[AzureSink]]:
+    """Append sinks here to have them closed after the test even when it fails."""
+    opened: list[AzureSink] = []
+    yield opened
+    for s in opened:
+        await s.close()
+
+
+@pytest.fixture(params=["local", "azure"])
+async def sink(request: pytest.FixtureRequest, tmp_path: Path) -> collections.abc.AsyncIterator[Sink]:
+    """A started sink of each kind (the contract suite runs once per kind)."""
+    s: LocalSink | AzureSink
+    if request.param == "local":
+        s = LocalSink(LocalSinkSettings(root=str(tmp_path / "archive"), retention_days=30))
+    else:
+        proxy = request.getfixturevalue("worm_proxy")  # sync fixture: safe to resolve lazily here
+        s = AzureSink(azure_settings(proxy, await new_container(proxy)))
+    await s.start()
+    yield s
+    await s.close()

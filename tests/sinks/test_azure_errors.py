@@ -1,0 +1,229 @@
+"""AzureSink error mapping, auth modes, transport rules and secrecy — against the proxy's fault switches."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from azure.storage.blob import (
+    AccountSasPermissions,
+    ContainerSasPermissions,
+    ResourceTypes,
+    generate_account_sas,
+    generate_container_sas,
+)
+from azure.storage.blob.aio import BlobServiceClient
+
+from archiver.errors import IntegrityError, SinkPermanentError, SinkTransientError
+from archiver.sinks import AzureSink, AzureSinkSettings, blob_name
+from archiver.sinks.azure_codec import to_metadata
+from archiver.testing.azurite import ACCOUNT, ACCOUNT_KEY
+from archiver.testing.wormproxy import WormProxy
+from tests.sinks.conftest import azure_settings, new_container, record
+
+Starter = Callable[..., Awaitable[AzureSink]]
+
+
+@pytest.fixture
+def started(worm_proxy: WormProxy, azure_sinks: list[AzureSink]) -> Starter:
+    """Factory: a started AzureSink on a fresh container, closed after the test."""
+
+    async def make(**kw: object) -> AzureSink:
+        sink = AzureSink(azure_settings(worm_proxy, await new_container(worm_proxy), **kw))
+        azure_sinks.append(sink)
+        await sink.start()
+        return sink
+
+    return make
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (503, "ServerBusy", SinkTransientError),
+        (500, "OperationTimedOut", SinkTransientError),
+        (429, "TooManyRequests", SinkTransientError),
+        (403, "AuthorizationPermissionMismatch", SinkPermanentError),
+        (400, "InvalidHeaderValue", SinkPermanentError),
+    ],
+)
+async def test_upload_failures_are_classified(
+    worm_proxy: WormProxy, started: Starter, status: int, code: str, error: type[Exception]
+) -> None:
+    sink = await started()
+    worm_proxy.fail("put_blob", status=status, code=code)
+    data, meta = record()
+    with pytest.raises(error) as info:
+        await sink.put(data, meta)
+    assert code in str(info.value) and str(status) in str(info.value)
+    assert isinstance(info.value, IntegrityError) is False
+    assert (await sink.put(data, meta)).created  # the fault was one-shot; nothing was stored before
+
+
+async def test_sdk_retries_absorb_a_transient_fault(worm_proxy: WormProxy, started: Starter) -> None:
+    sink = await started(sdk_retry_total=2, sdk_initial_backoff_s=0)
+    worm_proxy.fail("put_blob", status=503, code="ServerBusy")
+    data, meta = record()
+    assert (await sink.put(data, meta)).created
+    assert worm_proxy.calls["put_blob"] == 2
+
+
+async def test_unreachable_store_is_transient(worm_proxy: WormProxy, started: Starter) -> None:
+    sink = await started()
+    worm_proxy.set_unreachable()
+    data, meta = record()
+    with pytest.raises(SinkTransientError, match="network error"):
+        await sink.put(data, meta)
+    with pytest.raises(SinkTransientError):
+        await sink.get(meta.conversation_id, meta.end_time)
+    worm_proxy.set_unreachable(False)
+    assert (await sink.put(data, meta)).created
+
+
+async def test_start_against_unreachable_store_is_transient(worm_proxy: WormProxy) -> None:
+    worm_proxy.set_unreachable()
+    with pytest.raises(SinkTransientError):
+        await AzureSink(azure_settings(worm_proxy, "whatever")).start()
+
+
+async def test_missing_container_says_how_to_fix_or_is_created_on_request(
+    worm_proxy: WormProxy, azure_sinks: list[AzureSink]
+) -> None:
+    with pytest.raises(SinkPermanentError, match=r"does not exist.*--enable-vlw"):
+        await AzureSink(azure_settings(worm_proxy, "nosuchcontainer1")).start()
+    sink = AzureSink(azure_settings(worm_proxy, "createdonrequest1", create_container=True))
+    azure_sinks.append(sink)
+    await sink.start()
+    assert sink.worm is True
+
+
+async def test_wrong_key_is_permanent_and_never_echoes_the_key(worm_proxy: WormProxy) -> None:
+    forged_key = "AAAA" + ACCOUNT_KEY[4:]
+    bad = worm_proxy.connection_string.replace(ACCOUNT_KEY, forged_key)
+    with pytest.raises(SinkPermanentError) as info:
+        await AzureSink(azure_settings(worm_proxy, "anything", connection_string=bad)).start()
+    assert "403" in str(info.value) and forged_key not in str(info.value)
+
+
+async def test_sas_token_auth_and_uri_without_sas(
+    worm_proxy: WormProxy, azure_sinks: list[AzureSink]
+) -> None:
+    container = await new_container(worm_proxy)
+    expiry = datetime.now(UTC) + timedelta(hours=1)
+    # A container SAS cannot read container properties, so the compliance check fails with a hint.
+    narrow = generate_container_sas(
+        ACCOUNT, container, account_key=ACCOUNT_KEY, permission=ContainerSasPermissions.from_string("racwlt"),
+        expiry=expiry,
+    )  # fmt: skip
+    with pytest.raises(SinkPermanentError, match="account SAS") as info:
+        await AzureSink(
+            AzureSinkSettings(container=container, account_url=worm_proxy.blob_url, sas_token=narrow)
+        ).start()
+    assert narrow not in str(info.value)
+    sas = generate_account_sas(
+        ACCOUNT, ACCOUNT_KEY, ResourceTypes(container=True, object=True),
+        AccountSasPermissions(
+            read=True, add=True, create=True, write=True, list=True, tag=True, filter_by_tags=True,
+            set_immutability_policy=True,
+        ), expiry,
+    )  # fmt: skip
+    settings = AzureSinkSettings(container=container, account_url=worm_proxy.blob_url, sas_token=sas)
+    assert sas not in repr(settings) and sas not in str(settings)
+    sink = AzureSink(settings)
+    azure_sinks.append(sink)
+    await sink.start()
+    data, meta = record()
+    result = await sink.put(data, meta)
+    assert "sig=" not in result.uri and result.uri.endswith(blob_name(meta.conversation_id, meta.end_time))
+    assert (await sink.get(meta.conversation_id)).data == data
+
+
+def test_settings_repr_hides_secrets() -> None:
+    s = AzureSinkSettings(
+        container="c", connection_string=f"AccountKey={ACCOUNT_KEY};", sas_token="sv=x&sig=y"
+    )
+    assert ACCOUNT_KEY not in repr(s) and "sig=y" not in repr(s) and "***" in repr(s)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://example.com/acct", "http://10.0.0.5:10000/devstoreaccount1", "ftp://127.0.0.1/x"]
+)
+async def test_plain_http_only_for_loopback(url: str) -> None:
+    with pytest.raises(SinkPermanentError, match="not https"):
+        await AzureSink(AzureSinkSettings(container="c", account_url=url, sas_token="sv=1&sig=2")).start()
+
+
+async def test_token_credential_over_loopback_http_is_refused_cleanly() -> None:
+    sink = AzureSink(AzureSinkSettings(container="c", account_url="http://127.0.0.1:9/devstoreaccount1"))
+    with pytest.raises(SinkPermanentError, match="cannot start Azure sink"):
+        await sink.start()
+    await sink.close()
+
+
+async def test_no_endpoint_configured() -> None:
+    with pytest.raises(SinkPermanentError, match="AZURE_STORAGE_URL"):
+        await AzureSink(AzureSinkSettings(container="c")).start()
+
+
+async def test_get_falls_back_to_listing_when_tags_are_missing(
+    worm_proxy: WormProxy, started: Starter
+) -> None:
+    sink = await started()
+    data, meta = record()
+    name = blob_name(meta.conversation_id, meta.end_time)
+    async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as svc:
+        # Uploaded by some older tool: metadata but no index tags (or the tag index has not caught up).
+        await svc.get_blob_client(sink.settings.container, name).upload_blob(data, metadata=to_metadata(meta))
+    got = await sink.get(meta.conversation_id)
+    assert got.name == name and got.meta == meta and got.tags == {}
+
+
+async def test_foreign_blob_at_archive_name_is_an_integrity_error(
+    worm_proxy: WormProxy, started: Starter
+) -> None:
+    sink = await started()
+    data, meta = record()
+    name = blob_name(meta.conversation_id, meta.end_time)
+    async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as svc:
+        await svc.get_blob_client(sink.settings.container, name).upload_blob(b"foreign")
+    with pytest.raises(IntegrityError, match="already exists"):
+        await sink.put(data, meta)
+    with pytest.raises(IntegrityError, match="metadata"):
+        await sink.get(meta.conversation_id, meta.end_time)
+
+
+async def test_logs_carry_no_secrets(
+    worm_proxy: WormProxy, started: Starter, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        sink = await started()
+        await sink.put(*record())
+        assert ACCOUNT_KEY not in caplog.text
+
+
+async def test_get_lists_when_tag_search_is_not_permitted(worm_proxy: WormProxy, started: Starter) -> None:
+    sink = await started()
+    data, meta = record()
+    await sink.put(data, meta)
+    worm_proxy.fail("find_blobs", status=403, code="AuthorizationPermissionMismatch")
+    got = await sink.get(meta.conversation_id)
+    assert got.data == data
+    assert worm_proxy.calls["list_blobs"] == 1
+
+
+async def test_other_409s_are_not_mistaken_for_already_archived(
+    worm_proxy: WormProxy, started: Starter
+) -> None:
+    sink = await started()
+    worm_proxy.set_container_worm(sink.settings.container, False)  # container reconfigured under us
+    data, meta = record()
+    with pytest.raises(SinkPermanentError, match="409 ImmutableStorageWithVersioningNotEnabled") as info:
+        await sink.put(data, meta)
+    assert not isinstance(info.value, IntegrityError)
+    worm_proxy.fail("put_blob", status=409, code="LeaseIdMissing")
+    worm_proxy.set_container_worm(sink.settings.container, True)
+    with pytest.raises(SinkPermanentError, match="LeaseIdMissing"):
+        await sink.put(data, meta)
+    assert (await sink.put(data, meta)).created
