@@ -38,6 +38,10 @@ bench: $(STAMP) $(NPMSTAMP)
 	$(BIN)/python -m bench.redact
 	@if [ -f bench/pipeline.py ]; then $(BIN)/python -m bench.pipeline; fi
 
+# The fault soak: the real worker against the simulator and Azurite + WORM proxy under a seeded fault schedule.
+soak: $(STAMP) $(NPMSTAMP)
+	$(BIN)/python -m bench.soak
+
 lint: $(STAMP)
 	$(BIN)/ruff check archiver bench tests
 	$(BIN)/ruff format --check archiver bench

@@ -21,7 +21,15 @@ import msgspec
 
 from archiver.errors import GenesysNotFound, GenesysPermissionError, GenesysTransientError, PermanentError
 from archiver.genesys.client import GenesysClient
-from archiver.genesys.events import ConversationEnded, EndDetector, Gap, Kind, ListenerStats, parse_frame
+from archiver.genesys.events import (
+    ConversationEnded,
+    EndDetector,
+    Gap,
+    Kind,
+    ListenerStats,
+    loggable_topic,
+    parse_frame,
+)
 from archiver.genesys.models import Channel
 from archiver.genesys.regions import check_transport
 from archiver.genesys.settings import GenesysSettings
@@ -321,7 +329,11 @@ class ChannelSocket:
             await self._switch_socket()
         elif kind is Kind.SYSTEM:
             st.system_events += 1
-            log.warning("notification_system_event shard=%s topic=%s: resubscribing", self.name, frame.topic)
+            log.warning(
+                "notification_system_event shard=%s topic=%s: resubscribing",
+                self.name,
+                loggable_topic(frame.topic),
+            )
             self._topics_dirty = True
         elif kind is Kind.QUEUE_EVENT:
             st.queue_events += 1
@@ -330,7 +342,8 @@ class ChannelSocket:
                 ended = self._sh.detector.feed(frame.topic, frame.envelope.event_body)
             except msgspec.DecodeError as exc:
                 st.bad_events += 1
-                log.warning("notification_bad_event shard=%s topic=%s cause=%s", self.name, frame.topic, exc)
+                topic = loggable_topic(frame.topic)
+                log.warning("notification_bad_event shard=%s topic=%s cause=%s", self.name, topic, exc)
                 return
             if ended is not None:
                 await self._emit(ended)
@@ -338,7 +351,9 @@ class ChannelSocket:
             st.unknown_topics += 1
             st.bad_events += 1
             log.warning(
-                "notification_bad_event shard=%s kind=unknown-topic topic=%.200s", self.name, frame.topic
+                "notification_bad_event shard=%s kind=unknown-topic topic=%s",
+                self.name,
+                loggable_topic(frame.topic),
             )
         else:
             st.bad_events += 1

@@ -31,6 +31,7 @@ from archiver.genesys.models import (
     MessageConversation,
     Queue,
     QueueListing,
+    is_conversation_id,
 )
 from archiver.genesys.ratelimit import RateBudget
 from archiver.genesys.settings import GenesysSettings
@@ -303,6 +304,10 @@ class GenesysClient:
             for c in convs:
                 ce = c.conversation_end
                 if ce is None or c.conversation_id in seen:
+                    continue
+                if not is_conversation_id(c.conversation_id):
+                    # One hostile row must not fail the whole sweep (the queue refuses it) or become a name.
+                    log.warning("analytics_bad_conversation_id id=%.40r", c.conversation_id)
                     continue
                 ce = ce if ce.tzinfo else ce.replace(tzinfo=UTC)
                 if not (start <= ce < end):

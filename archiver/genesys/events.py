@@ -35,6 +35,21 @@ _bare_decoder = msgspec.json.Decoder(MetadataBody)  # a bare {"message": "pong"}
 _event_decoder = msgspec.json.Decoder(QueueConversationEvent)
 
 
+# Genesys topic grammar: dotted lowercase words and UUIDs (v2.routing.queues.{uuid}.conversations.messages).
+_UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+_LOGGABLE_TOPIC = re.compile(rf"(?:v2|[a-z][a-z_]*)(?:\.(?:[a-z][a-z_]*|{_UUID}))*")
+
+
+def loggable_topic(topic: str) -> str:
+    """A topic for a log line: as is when it fits Genesys's grammar, else only its length.
+
+    A hostile frame can put anything in `topicName`, customer text included; logs never echo it.
+    """
+    if len(topic) <= 200 and _LOGGABLE_TOPIC.fullmatch(topic):
+        return topic
+    return f"<unrecognized topic, {len(topic)} chars>"
+
+
 def queue_topic(queue_id: str) -> str:
     """The per-queue message-conversation topic (genesys-api.md §3.1)."""
     return f"v2.routing.queues.{queue_id}.conversations.messages"

@@ -68,8 +68,14 @@ class RateBudget:
         self._expire(now)
         self._throttled.append(now)
         accepted = len(self._sent) - len(self._throttled)  # sent this window minus the refused ones
-        self.limit = max(1, min(self.limit, accepted))
-        self._last_change = now
+        # A 429 says the server's limit is below ours only when we were using our budget (≥ half of it) or
+        # many requests of the window were refused. A stray 429 (Genesys also throttles per endpoint and per
+        # org) right after a start or a quiet spell would otherwise cut the limit to the handful sent so far
+        # and starve the worker for many windows (found by the fault soak: 5% random 429s).
+        used, refused = len(self._sent), len(self._throttled)
+        if used * 2 >= self.limit or (refused >= 3 and refused * 4 >= used):
+            self.limit = max(1, min(self.limit, accepted))
+            self._last_change = now
 
     def succeeded(self) -> None:
         """A request completed without 429: reopen the budget fully if we were probing."""

@@ -1,0 +1,17 @@
+"""PII redaction: one RE2 pass plus validators; see engine.py for the contract."""
+
+from __future__ import annotations
+
+from archiver.redact.candidates import Hit
+from archiver.redact.engine import REDACTOR_VERSION, RedactConfig, Redaction, Redactor, config_from_mapping
+from archiver.redact.validators import PII_TYPES
+
+__all__ = [
+    "PII_TYPES",
+    "REDACTOR_VERSION",
+    "Hit",
+    "RedactConfig",
+    "Redaction",
+    "Redactor",
+    "config_from_mapping",
+]

@@ -7,7 +7,7 @@ DELETE /_sim/conversations/{id}      delete it (later GETs → 404)
 GET  /_sim/truth/{id}  /_sim/truths  ground truth
 GET  /_sim/attributes/{id}  /_sim/tags/{id}  /_sim/calls
 POST /_sim/traffic                   {"action": "start"|"pause"|"resume", "rate": per_min?}
-POST /_sim/faults/{name}             body = keyword arguments of Faults.<name>
+POST /_sim/faults/{name}             body = keyword arguments of Faults.<name> (bodies as UTF-8 strings)
 """
 
 from __future__ import annotations
@@ -31,12 +31,16 @@ FAULTS = (
     "expire_channels",
     "send_raw",
     "fail_next",
+    "fail_fraction",
     "latency",
     "revoke_tokens",
     "expire_tokens",
     "set_rate_limit",
     "refuse_writeback",
     "delete_conversation",
+    "deny_permission",
+    "answer_next",
+    "rewrite_next",
     "clear",
 )
 

@@ -12,7 +12,7 @@ import binascii
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -30,10 +30,12 @@ OPERATORS = ("matches", "exists", "notExists")
 
 
 def parse_time(text: str) -> float:
+    """An interval end as epoch seconds; a time without an offset is UTC, as Genesys reads it."""
     try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:
         raise ApiError(400, f"Invalid date in interval: {text!r}", "invalid.date") from exc
+    return (dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)).timestamp()
 
 
 def parse_interval(value: Any) -> tuple[float, float]:

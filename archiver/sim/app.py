@@ -6,6 +6,7 @@ import asyncio
 import logging
 import random
 import time
+import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
@@ -186,8 +187,32 @@ class Simulator:
                     "value": limit,
                 },
             )
+        missing = self.faults.denied_permission(path)
+        if missing is not None:
+            text = "Unable to perform the requested action. You are missing the following permission(s): "
+            return error(
+                403,
+                f"{text}[{missing}]",
+                "missing.permissions",
+                headers=headers,
+                messageWithParams=text + "{permissions}",
+                messageParams={"permissions": missing},
+            )
+        answer = self.faults.take_answer(path)
+        if answer is not None:
+            return web.Response(
+                body=answer.body, status=answer.status, content_type="application/json", headers=headers
+            )
         resp = await self._guard(request, handler)
+        rewrites = self.faults.take_rewrites(path)
+        if rewrites and isinstance(resp, web.Response) and isinstance(resp.body, bytes):
+            body = resp.body
+            for find, replace in rewrites:
+                body = body.replace(find, replace)
+            resp.body = body
         resp.headers.update(headers)
+        # production tags every API response (not only errors) with its correlation id (genesys-api.md §7.2)
+        resp.headers.setdefault("inin-correlation-id", str(uuid.uuid4()))
         return resp
 
     async def _guard(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -33,11 +33,14 @@ class Tokens:
         self.token_ttl_s = config.token_ttl_s
         self._tokens: dict[str, Token] = {}
         self.issued = 0
+        # Every token ever handed out (revoked ones too), so security tests can scan for leaked bearers.
+        self.history: list[str] = []
 
     def issue(self) -> Token:
         tok = Token(value=secrets.token_urlsafe(32), expires=time.time() + self.token_ttl_s)
         self._tokens[tok.value] = tok
         self.issued += 1
+        self.history.append(tok.value)
         return tok
 
     def lookup(self, value: str) -> Token | None:

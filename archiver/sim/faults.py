@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,12 +19,38 @@ class _Failure:
     path_prefix: str | None
 
 
+@dataclass
+class _Fraction:
+    fraction: float
+    status: int | str
+    path_prefix: str | None
+
+
+def _check_status(status: int | str) -> None:
+    if status != "timeout" and not (isinstance(status, int) and 400 <= status <= 599):
+        raise ValueError(f"cannot inject failure: status must be 4xx/5xx or 'timeout', got {status!r}")
+
+
+@dataclass
+class _Answer:
+    remaining: int
+    body: bytes  # a canned body (answer_next) …
+    status: int
+    path_prefix: str | None
+    find: bytes = b""  # … or a byte substitution in the real body (rewrite_next)
+    rewrite: bool = False
+
+
 class Faults:
     """Switches read by the request middleware and the notification hub. Socket faults return a Task."""
 
     def __init__(self, sim: Simulator) -> None:
         self._sim = sim
         self._failures: list[_Failure] = []
+        self._fractions: list[_Fraction] = []
+        self._rng = random.Random(sim.config.seed ^ 0xFA17)  # seeded: a soak replays the same failures
+        self._answers: list[_Answer] = []
+        self.denied: dict[str, str] = {}  # path prefix -> permission the OAuth client lacks
         self.latency_s = 0.0
 
     def _task(self, coro: Coroutine[Any, Any, int]) -> asyncio.Task[int]:
@@ -59,9 +86,18 @@ class Faults:
 
     def fail_next(self, n: int, status: int | str = 503, path_prefix: str | None = None) -> None:
         """Fail the next n requests (optionally only those under `path_prefix`) with `status` or "timeout"."""
-        if status != "timeout" and not (isinstance(status, int) and 400 <= status <= 599):
-            raise ValueError(f"cannot inject failure: status must be 4xx/5xx or 'timeout', got {status!r}")
+        _check_status(status)
         self._failures.append(_Failure(n, status, path_prefix))
+
+    def fail_fraction(self, fraction: float, status: int | str = 503, path_prefix: str | None = None) -> None:
+        """Fail a random `fraction` of requests (seeded) with `status` or "timeout" until `clear()`.
+
+        Several fractions add up (e.g. 5% 429 + 1.5% 503 + 0.5% timeouts); 429s carry `Retry-After`.
+        """
+        _check_status(status)
+        if not 0.0 <= fraction <= 1.0:
+            raise ValueError(f"cannot inject failure: fraction must be within [0, 1], got {fraction!r}")
+        self._fractions.append(_Fraction(fraction, status, path_prefix))
 
     def take_failure(self, path: str) -> int | str | None:
         """Consume one injected failure matching `path`, if any (called by the middleware)."""
@@ -71,7 +107,67 @@ class Faults:
                 if f.remaining == 0:
                     self._failures.remove(f)
                 return f.status
+        if self._fractions:
+            roll = self._rng.random()
+            for fr in self._fractions:
+                if fr.path_prefix is None or path.startswith(fr.path_prefix):
+                    if roll < fr.fraction:
+                        return fr.status
+                    roll -= fr.fraction
         return None
+
+    def deny_permission(self, permission: str, path_prefix: str = "/api/v2/") -> None:
+        """Answer 403 `missing.permissions` naming `permission` under `path_prefix` until `clear()`.
+
+        Checked after authentication and the rate limit, as Genesys does: the token is fine, its role is not.
+        """
+        if not permission or not path_prefix.startswith("/"):
+            raise ValueError("cannot deny permission: need a permission name and a path prefix starting '/'")
+        self.denied[path_prefix] = permission
+
+    def denied_permission(self, path: str) -> str | None:
+        """The permission a request to `path` lacks, if one was denied (longest prefix wins)."""
+        hits = [p for p in self.denied if path.startswith(p)]
+        return self.denied[max(hits, key=len)] if hits else None
+
+    def answer_next(
+        self, n: int, body: bytes | str, status: int = 200, path_prefix: str | None = None
+    ) -> None:
+        """Answer the next n authorized requests under `path_prefix` with this raw body (a malformed 200)."""
+        raw = body.encode() if isinstance(body, str) else bytes(body)
+        self._answers.append(_Answer(n, raw, status, path_prefix))
+
+    def rewrite_next(
+        self, n: int, find: bytes | str, replace: bytes | str, path_prefix: str | None = None
+    ) -> None:
+        """Substitute bytes in the next n real response bodies (e.g. inject `\\ud800` or invalid UTF-8)."""
+        old = find.encode() if isinstance(find, str) else bytes(find)
+        new = replace.encode() if isinstance(replace, str) else bytes(replace)
+        if not old:
+            raise ValueError("cannot rewrite responses: `find` is empty")
+        self._answers.append(_Answer(n, new, 200, path_prefix, find=old, rewrite=True))
+
+    def take_answer(self, path: str) -> _Answer | None:
+        """Consume one canned answer matching `path`, if any (called by the middleware)."""
+        return next(iter(self._consume(path, rewrite=False)), None)
+
+    def take_rewrites(self, path: str) -> list[tuple[bytes, bytes]]:
+        """Consume every body rewrite matching `path`: (find, replace) pairs, applied in order."""
+        return [(a.find, a.body) for a in self._consume(path, rewrite=True)]
+
+    def _consume(self, path: str, *, rewrite: bool) -> list[_Answer]:
+        hits = [
+            a
+            for a in self._answers
+            if a.rewrite == rewrite and (a.path_prefix is None or path.startswith(a.path_prefix))
+        ]
+        if not rewrite:
+            hits = hits[:1]
+        for a in hits:
+            a.remaining -= 1
+            if a.remaining <= 0:
+                self._answers.remove(a)
+        return hits
 
     def latency(self, seconds: float) -> None:
         """Delay every API/OAuth response by `seconds` (0 turns it off)."""
@@ -104,6 +200,9 @@ class Faults:
     def clear(self) -> None:
         """Remove every HTTP fault (failures, latency, writeback refusal) and resume heartbeats."""
         self._failures.clear()
+        self._fractions.clear()
+        self._answers.clear()
+        self.denied.clear()
         self.latency_s = 0.0
         self._sim.rest.refuse_writeback = False
         self._sim.notifications.heartbeats_silenced = False

@@ -6,6 +6,7 @@ import asyncio
 import math
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 
@@ -56,33 +57,54 @@ class Rest:
         }
 
     async def queues(self, request: web.Request) -> web.Response:
-        """GET /api/v2/routing/queues → QueueEntityListing (pageSize ≤ 500, pageNumber ≥ 1, name prefix)."""
+        """GET /api/v2/routing/queues → QueueEntityListing, sorted by name (RoutingApi.get_routing_queues).
+
+        pageSize ≤ 500, pageNumber ≥ 1, sortOrder asc|desc, `name` (leading/trailing `*` wildcards, else an
+        exact case-insensitive match), `id` / `divisionId` lists (repeated or comma-separated, as the SDK
+        sends them). The paging URIs keep the filters, so a client following `nextUri` stays filtered.
+        """
+        q = request.query
         try:
-            size = int(request.query.get("pageSize", "25"))
-            number = int(request.query.get("pageNumber", "1"))
+            size = int(q.get("pageSize", "25"))
+            number = int(q.get("pageNumber", "1"))
         except ValueError as exc:
             raise ApiError(400, "pageSize and pageNumber must be integers", "bad.request") from exc
         if not 1 <= size <= 500 or number < 1:
             raise ApiError(400, "pageSize must be 1..500 and pageNumber ≥ 1", "bad.request")
-        name = request.query.get("name", "").rstrip("*").lower()
-        rows = [q for q in self.org.queues if q[1].lower().startswith(name)]
+        order = q.get("sortOrder", "asc").lower()
+        if order not in ("asc", "desc"):
+            raise ApiError(400, "sortOrder must be asc or desc", "bad.request")
+        ids = _list_param(request, "id")
+        divisions = _list_param(request, "divisionId")
+        rows = [
+            (qid, n)
+            for qid, n in self.org.queues
+            if _name_matches(n, q.get("name"))
+            and (not ids or qid in ids)
+            and (not divisions or self.org.division_id in divisions)
+        ]
+        rows.sort(key=lambda r: (r[1].lower(), r[0]), reverse=order == "desc")
         pages = max(1, math.ceil(len(rows) / size))
         page = rows[(number - 1) * size : number * size]
-        base = "/api/v2/routing/queues"
+        keep = [(k, v) for k, v in q.items() if k not in ("pageSize", "pageNumber")]
+
+        def uri(n: int) -> str:
+            return "/api/v2/routing/queues?" + urlencode([("pageSize", size), ("pageNumber", n), *keep])
+
         doc: dict[str, Any] = {
-            "entities": [self._queue_doc(q, n) for q, n in page],
+            "entities": [self._queue_doc(qid, n) for qid, n in page],
             "pageSize": size,
             "pageNumber": number,
             "total": len(rows),
             "pageCount": pages,
-            "firstUri": f"{base}?pageSize={size}&pageNumber=1",
-            "lastUri": f"{base}?pageSize={size}&pageNumber={pages}",
-            "selfUri": f"{base}?pageSize={size}&pageNumber={number}",
+            "firstUri": uri(1),
+            "lastUri": uri(pages),
+            "selfUri": uri(number),
         }
         if number < pages:
-            doc["nextUri"] = f"{base}?pageSize={size}&pageNumber={number + 1}"
+            doc["nextUri"] = uri(number + 1)
         if number > 1:
-            doc["previousUri"] = f"{base}?pageSize={size}&pageNumber={number - 1}"
+            doc["previousUri"] = uri(number - 1)
         return json_response(doc)
 
     async def queue(self, request: web.Request) -> web.Response:
@@ -171,3 +193,24 @@ class Rest:
         conv.external_tag = tag
         self.store.touch()
         return json_response("The tags update request was accepted.", status=202)
+
+
+def _list_param(request: web.Request, name: str) -> set[str]:
+    """A list query parameter, repeated (`id=a&id=b`) or comma-joined (`id=a,b`, the SDK's form)."""
+    return {i for v in request.query.getall(name, []) for i in v.split(",") if i}
+
+
+def _name_matches(name: str, pattern: str | None) -> bool:
+    """Genesys queue-name filter: `*` allowed at either end; without one, the whole name must match."""
+    if not pattern:
+        return True
+    name, pattern = name.lower(), pattern.lower()
+    core = pattern.strip("*")
+    lead, trail = pattern.startswith("*"), pattern.endswith("*") and len(pattern) > 1
+    if lead and trail:
+        return core in name
+    if lead:
+        return name.endswith(core)
+    if trail:
+        return name.startswith(core)
+    return name == core

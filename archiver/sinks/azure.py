@@ -52,7 +52,9 @@ FIX_WORM = (
 )
 _MAX_BODY = 1 << 20
 _EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for If-None-Match: * (azure.md §2.6)
-_LOOPBACK_NAMES = {"localhost", "host.docker.internal"}
+# Only names that cannot leave the machine: `host.docker.internal` and `*.localhost` resolve through DNS to
+# whatever the resolver says (the Docker host is a real network peer), so they must use https.
+_LOOPBACK_NAMES = {"localhost"}
 
 
 class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -124,7 +126,7 @@ def _check_transport(url: str) -> None:
     if parts.scheme == "https":
         return
     host = (parts.hostname or "").lower()
-    loopback = host in _LOOPBACK_NAMES or host.endswith(".localhost")
+    loopback = host in _LOOPBACK_NAMES
     with contextlib.suppress(ValueError):  # not an IP literal
         loopback = loopback or ipaddress.ip_address(host).is_loopback
     if parts.scheme != "http" or not loopback:

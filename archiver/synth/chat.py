@@ -13,6 +13,7 @@ import msgspec
 
 from archiver.synth.negatives import hard_negative
 from archiver.synth.values import PII_TYPES, format_ssn, obfuscate, pii_value, ssn_digits
+from archiver.synth.variants import odd_separators
 
 
 class Span(msgspec.Struct, frozen=True):
@@ -186,7 +187,18 @@ _PII_LEADS: dict[str, tuple[str, ...]] = {
         "カード番号 ",
         "card#",
     ),
-    "US_SSN": ("my SSN is ", "social security number ", "SSN: ", "ssn ", "my social is "),
+    "US_SSN": (
+        "my SSN is ",
+        "social security number ",
+        "SSN: ",
+        "ssn ",
+        "my social is ",
+        "soc sec # ",
+        "S.S.N. ",
+        "social-security no. ",
+        "SSN#",
+        "Social Security No: ",
+    ),
     "EMAIL": ("my email is ", "email: ", "you can reach me at ", "send it to ", "mail→", "<", "邮箱："),
     "PHONE": ("call me at ", "my number is ", "phone: ", "tel ", "text me on ", "📞 ", "电话", "mobile: "),
     "IBAN": ("my IBAN is ", "IBAN: ", "account ", "please pay to ", "iban "),
@@ -221,6 +233,8 @@ def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
         value = pii_value(rng, pii_type)
     if rng.random() < 0.06:
         value = obfuscate(rng, value)
+    elif rng.random() < 0.04 and pii_type != "EMAIL":
+        value = odd_separators(rng, value)
     if lead == "<" and pii_type == "EMAIL":
         b.add("write to <")
         b.add(value, pii_type)
@@ -228,6 +242,8 @@ def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
         return
     b.add(lead)
     b.add(value, pii_type)
+    if pii_type == "PHONE" and rng.random() < 0.08:  # the extension is not PII; the number before it is
+        b.add(rng.choice((" x", "x", " ext. ", " ext ", "ext.")) + str(rng.randint(1, 9999)))
     b.add(rng.choice(_PII_TAILS))
 
 
@@ -238,10 +254,17 @@ def _sentence(rng: random.Random, lines: tuple[str, ...]) -> str:
     return text
 
 
-def _body_turn(rng: random.Random, role: str, lines: tuple[str, ...], pii_rate: float) -> Turn:
+def _body_turn(
+    rng: random.Random,
+    role: str,
+    lines: tuple[str, ...],
+    pii_rate: float,
+    negative_rate: float,
+    unicode_rate: float,
+) -> Turn:
     b = _Builder()
     b.add(_sentence(rng, lines))
-    if rng.random() < 0.15:
+    if rng.random() < unicode_rate * 0.75:
         b.add(" " + rng.choice(_UNICODE_WORDS))
     if rng.random() < pii_rate:
         b.add(rng.choice((". ", ", ", " - ", "\n", " ")))
@@ -249,19 +272,30 @@ def _body_turn(rng: random.Random, role: str, lines: tuple[str, ...], pii_rate: 
         if rng.random() < 0.15:
             b.add(" and also ")
             _add_pii(b, rng, rng.choice(PII_TYPES))
-    if rng.random() < 0.35:
+    if rng.random() < negative_rate:
         b.add(rng.choice((" (ref ", " — reference ", ". It says ", " ", ", ")))
         b.add(hard_negative(rng))
         b.add(rng.choice((")", "", ".", " ok", " ?")))
-    if rng.random() < 0.2:
+    if rng.random() < unicode_rate:
         b.add(" " + rng.choice(_DECOR))
     return b.turn(role)
 
 
 def generate_transcript(
-    rng: random.Random, *, min_turns: int = 4, max_turns: int = 30, pii_rate: float = 0.3
+    rng: random.Random,
+    *,
+    min_turns: int = 4,
+    max_turns: int = 30,
+    pii_rate: float = 0.3,
+    negative_rate: float = 0.35,
+    unicode_rate: float = 0.2,
 ) -> Transcript:
-    """A realistic support chat; each body turn carries PII with probability `pii_rate`."""
+    """A support chat; each customer body turn carries PII with probability `pii_rate` (agents a third).
+
+    `negative_rate`: chance a turn also holds a hard negative (UUID, tracking number, price, …);
+    `unicode_rate`: chance of emoji / non-Latin words around the text. The defaults are deliberately dense
+    (the accuracy yardstick); `bench.redact` uses sparser, more typical rates as well.
+    """
     if not 2 <= min_turns <= max_turns:
         raise ValueError(
             f"cannot generate transcript: need 2 <= min_turns <= max_turns, got {min_turns}, {max_turns}"
@@ -274,7 +308,7 @@ def generate_transcript(
         lines = customer_lines if role == "customer" else agent_lines
         # agents rarely type customer PII back, but they do read numbers out ("is that 415-…?")
         rate = pii_rate if role == "customer" else pii_rate / 3
-        turns.append(_body_turn(rng, role, lines, rate))
+        turns.append(_body_turn(rng, role, lines, rate, negative_rate, unicode_rate))
     closing = _CLOSINGS_C if len(turns) % 2 == 0 else _CLOSINGS_A
     turns.append(Turn("customer" if len(turns) % 2 == 0 else "agent", rng.choice(closing), ()))
     return Transcript(tuple(turns[:n]))

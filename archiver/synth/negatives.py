@@ -25,7 +25,10 @@ def _luhn_invalid_16(rng: random.Random) -> str:
 
 
 def _usps(rng: random.Random) -> str:
-    digits = rng.choice(("9400", "9205", "9407", "9303", "9270")) + _d(rng, rng.choice((16, 17, 18)))
+    """An IMpb tracking number with a valid check digit, grouped in fours or not."""
+    body = rng.choice(("9400", "9205", "9407", "9303", "9270")) + _d(rng, rng.choice((15, 16, 17)))
+    total = sum((3 if i % 2 == 0 else 1) * int(ch) for i, ch in enumerate(reversed(body)))
+    digits = body + str((10 - total % 10) % 10)
     if rng.random() < 0.5:
         return " ".join(digits[i : i + 4] for i in range(0, len(digits), 4))
     return digits

@@ -334,6 +334,12 @@ def pii_value(rng: random.Random, type: str) -> str:
     (A bare nine-digit SSN is only PII next to a word like "SSN"; `generate_transcript` writes those
     with their context, so this function never returns one.)
     """
+    if rng.random() < 0.15 and type in PII_TYPES:
+        # the rarer formats (other scripts, `00` dialling, dashed IBANs …); imported here: variants
+        # builds on this module
+        from archiver.synth.variants import variant_value
+
+        return variant_value(rng, type)
     if type == "CREDIT_CARD":
         return format_card(rng, card_digits(rng))
     if type == "US_SSN":

@@ -1,4 +1,5 @@
-"""Start/stop the pinned Azurite (package.json) on free loopback ports, in memory, for tests and benches.
+"""Start/stop the pinned Azurite (package.json) on free loopback ports, in memory (or on disk with
+`location=DIR`), for tests and benches.
 
 Ports are chosen by the OS (`--blobPort 0`) and read back from Azurite's "listening" lines, so parallel
 sessions never collide and there is no free-port race. `--skipApiVersionCheck` lets the current SDK's
@@ -51,12 +52,19 @@ def _find_script(queue: bool) -> Path:
 
 
 class Azurite:
-    """One in-memory Azurite process. Use as a (sync or async) context manager, or start()/stop()."""
+    """One Azurite process (in memory, or on disk under `location`); a context manager, or start()/stop()."""
 
     def __init__(
-        self, *, queue: bool = False, startup_timeout: float = 60.0, extra_args: tuple[str, ...] = ()
+        self,
+        *,
+        queue: bool = False,
+        startup_timeout: float = 60.0,
+        extra_args: tuple[str, ...] = (),
+        location: str | None = None,
     ):
         self.queue = queue
+        # A directory means disk persistence: the data outlives a stop()/start() (the soak restarts Azurite).
+        self.location = location
         self.startup_timeout = startup_timeout
         self.extra_args = extra_args
         self.urls: dict[str, str] = {}  # "Blob" / "Queue" / "Table" -> "http://127.0.0.1:port"
@@ -98,7 +106,8 @@ class Azurite:
                 "--tablePort",
                 "0",
             ]
-        args += ["--inMemoryPersistence", "--skipApiVersionCheck", "--disableTelemetry", "--silent"]
+        persist = ["--location", self.location] if self.location else ["--inMemoryPersistence"]
+        args += [*persist, "--skipApiVersionCheck", "--disableTelemetry", "--silent"]
         args += list(self.extra_args)
         self._workdir = tempfile.mkdtemp(prefix="azurite-")  # Azurite may drop debug files in its cwd
         self._proc = subprocess.Popen(  # noqa: S603 - fixed argv, no shell

@@ -1,0 +1,250 @@
+"""Build the worker's components from `Config`, open them in order and close them in reverse.
+
+Opening order: work queue → (embedded simulator) → Genesys client → CPU pool → sink. Closing runs the
+other way, so nothing is closed while something opened after it may still use it. In embedded mode (no
+Genesys credentials) the built-in simulator is started on a free loopback port and the client points at
+it with the simulator's own demo credentials.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from archiver.config import Config
+from archiver.errors import ConfigError
+from archiver.genesys import GenesysClient, GenesysSettings, ListenerStats
+from archiver.metrics import Metrics, MetricsServer, PulledValues
+from archiver.pipeline import Pipeline, PipelineSettings
+from archiver.queue import SqliteQueue
+from archiver.sinks import AzureSink, AzureSinkSettings, LocalSink, LocalSinkSettings, PutResult, Sink
+
+log = logging.getLogger(__name__)
+
+
+def sink_kind(config: Config) -> str:
+    """`azure` or `local`, resolving kind="auto" (Azure when an Azure URL or connection string is set)."""
+    kind = config.sink.kind
+    if kind == "auto":
+        az = config.sink.azure
+        kind = "azure" if (az.url or az.connection_string is not None) else "local"
+    return kind
+
+
+def build_sink(config: Config, *, local_dir: str | None = None) -> Sink:
+    """The configured archive store (not yet started)."""
+    if sink_kind(config) == "azure":
+        az = config.sink.azure
+        if not az.container:
+            raise ConfigError(
+                "sink.azure.container", "is required for the Azure sink", "set AZURE_CONTAINER_NAME"
+            )
+        return AzureSink(
+            AzureSinkSettings(
+                container=az.container,
+                account_url=az.url or "",
+                connection_string=az.connection_string.reveal() if az.connection_string else "",
+                sas_token=az.sas_token.reveal() if az.sas_token else "",
+                retention_days=az.retention_days,
+                policy_mode=az.policy_mode,
+                legal_hold=az.legal_hold,
+                compliance=az.compliance and not az.allow_mutable,
+                allow_mutable=az.allow_mutable,
+            )
+        )
+    local = config.sink.local
+    return LocalSink(LocalSinkSettings(root=local_dir or local.dir, retention_days=local.retention_days))
+
+
+def genesys_settings(
+    config: Config, *, base_url: str | None = None, creds: tuple[str, str] | None = None
+) -> GenesysSettings:
+    """Client settings from config (or pointing at the embedded simulator)."""
+    g = config.genesys
+    if creds is not None:
+        client_id, client_secret = creds
+    else:
+        if g.client_id is None or g.client_secret is None:
+            raise ConfigError(
+                "genesys.client_id",
+                "client id and secret are required",
+                "set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET",
+            )
+        client_id, client_secret = g.client_id, g.client_secret.reveal()
+    return GenesysSettings(
+        client_id=client_id,
+        client_secret=client_secret,
+        region=None if base_url else g.region,
+        base_url=base_url or g.base_url,
+        rate_limit_per_min=g.rate_limit_per_min,
+        request_timeout_s=g.request_timeout_s,
+        max_retries=g.max_retries,
+        heartbeat_timeout_s=g.heartbeat_timeout_s,
+        queue_refresh_s=g.queue_refresh_s,
+        queue_ids=tuple(g.queue_ids),
+    )
+
+
+def pipeline_settings(config: Config) -> PipelineSettings:
+    """Pipeline settings from config."""
+    from archiver.redact import REDACTOR_VERSION
+
+    return PipelineSettings(
+        writeback=config.writeback.mode,
+        transcript_source="messages-then-recordings" if config.genesys.recordings_fallback else "messages",
+        lease_s=config.queue.lease_s,
+        redactor_version=REDACTOR_VERSION,
+    )
+
+
+class Components:
+    """Everything one worker process owns; use as `async with Components(config) as c:`."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        simulator: Any = None,
+        local_dir: str | None = None,
+        metrics: Metrics | None = None,
+        pool: Any = None,
+    ) -> None:
+        self.config = config
+        self.metrics = metrics or Metrics()
+        self.sim = simulator  # an embedded archiver.sim.Simulator (started by the caller or by us)
+        self._local_dir = local_dir
+        self._stack = contextlib.AsyncExitStack()
+        self.queue: SqliteQueue = SqliteQueue(
+            config.queue.path,
+            max_attempts=config.queue.max_attempts,
+            backoff_base_s=config.queue.backoff_base_s,
+            backoff_max_s=config.queue.backoff_max_s,
+        )
+        self.client: GenesysClient | None = None
+        self.settings: GenesysSettings | None = None
+        self.pool: Any = pool  # injected pools (tests, benches) are shared: not closed here
+        self._own_pool = pool is None
+        self.sink: Sink = build_sink(config, local_dir=local_dir)
+        self.listener_stats: list[ListenerStats] = []
+
+    async def __aenter__(self) -> Components:
+        try:
+            await self._open()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+        return self
+
+    async def __aexit__(
+        self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self._stack.aclose()
+
+    async def _open(self) -> None:
+        from archiver.pool import CpuPool
+
+        Path(self.config.queue.path).parent.mkdir(parents=True, exist_ok=True)
+        await self.queue.start()
+        self._stack.push_async_callback(self.queue.close)
+        if self.sim is not None:
+            if not getattr(self.sim, "port", 0):  # not started yet: port 0 until bound
+                await self.sim.start(host="127.0.0.1", port=0)
+                self._stack.push_async_callback(self.sim.stop)
+            cfg = self.sim.config
+            self.settings = genesys_settings(
+                self.config, base_url=self.sim.base_url, creds=(cfg.client_id, cfg.client_secret)
+            )
+        else:
+            self.settings = genesys_settings(self.config)
+        self.client = GenesysClient(self.settings)
+        await self.client.start()
+        self._stack.push_async_callback(self.client.close)
+        if self._own_pool:
+            self.pool = _make_pool(CpuPool, self.config)
+            self._stack.callback(self.pool.close)
+        await self.sink.start()
+        self._stack.push_async_callback(self.sink.close)
+        stats = self.client.stats
+        self.metrics.add_source(lambda: _client_values(stats))
+        self.metrics.add_source(self._listener_values)
+
+    def pipeline(
+        self, on_archived: Callable[[str, PutResult], Awaitable[None] | None] | None = None
+    ) -> Pipeline:
+        """A pipeline over these components."""
+        from archiver.archive.record import build_archive
+
+        assert self.client is not None and self.pool is not None
+        build = _bind_build(build_archive, self.config)
+        return Pipeline(
+            client=self.client,
+            pool=self.pool,
+            sink=self.sink,
+            queue=self.queue,
+            metrics=self.metrics,
+            build=build,
+            settings=pipeline_settings(self.config),
+            on_archived=on_archived,
+        )
+
+    def metrics_server(
+        self, health: Callable[[], tuple[bool, str]] | None = None, port: int | None = None
+    ) -> MetricsServer | None:
+        """The /metrics + /healthz server, or None when disabled."""
+        m = self.config.metrics
+        if not m.enabled:
+            return None
+
+        async def refresh() -> None:
+            counts = await self.queue.counts()
+            self.metrics.queue_depth = {k: float(v) for k, v in counts.items()}
+
+        return MetricsServer(
+            self.metrics, host=m.host, port=m.port if port is None else port, refresh=refresh, health=health
+        )
+
+    def sink_root(self) -> str:
+        """Where archives go, for banners: the local directory or the container URL."""
+        if isinstance(self.sink, LocalSink):
+            return str(Path(self.sink.settings.root).absolute())
+        az = self.config.sink.azure
+        return f"{az.url or 'azure'}/{az.container}"
+
+    def _listener_values(self) -> PulledValues:
+        reconnects = sum(s.reconnects for s in self.listener_stats)
+        bad = sum(s.bad_events for s in self.listener_stats)
+        return {"socket_reconnects": {"": reconnects}, "bad_events": {"": bad}}
+
+
+def _client_values(stats: Any) -> PulledValues:
+    return {
+        "genesys_429": {"": stats.throttled},
+        "genesys_requests": {"": stats.requests},
+        "genesys_retries": {str(k): float(v) for k, v in stats.retries.items()},
+    }
+
+
+def _make_pool(cls: Any, config: Config) -> Any:
+    from archiver.redact import RedactConfig
+
+    r = config.redaction
+    kwargs: dict[str, Any] = {"token_format": r.token_format, "mask_cards_last4": r.mask_cards_last4}
+    if r.enabled_types is not None:
+        kwargs["enabled_types"] = tuple(r.enabled_types)
+    return cls(config.worker.pool_processes, RedactConfig(**kwargs))
+
+
+def _bind_build(build_archive: Callable[..., Any], config: Config) -> Callable[..., Any]:
+    import functools
+
+    return functools.partial(build_archive, gzip_level=config.archive.gzip_level)
+
+
+def embedded_seed() -> int:
+    """A fresh simulator seed per embedded run, so ids never collide with archives of earlier runs."""
+    return secrets.randbelow(2**31)

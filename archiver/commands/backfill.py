@@ -1,0 +1,132 @@
+"""`archiver backfill --since DATE [--until DATE]`: archive a historical range via analytics details jobs.
+
+Enqueues every ended web messaging conversation of the range (one async job per day), then processes the
+queue until nothing is left to do, with a progress bar on stderr (counts, rate, ETA). Ctrl-C stops
+gracefully; running the same command again resumes: enqueued days are skipped, done conversations are
+never archived twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from archiver import logs
+from archiver.assemble import Components
+from archiver.backfill import BackfillSettings, ProgressBar, enqueue_range
+from archiver.config import Config, load_config
+from archiver.errors import EXIT_FAILURE, ConfigError
+from archiver.loop import run as run_loop
+from archiver.worker import Worker
+
+
+def _parse_date(text: str) -> datetime:
+    for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"):
+        try:
+            return datetime.strptime(text.rstrip("Z"), fmt).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    try:
+        d = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date: {text!r} (use 2026-05-14 or 2026-05-14T10:00)"
+        ) from None
+    return d if d.tzinfo else d.replace(tzinfo=UTC)
+
+
+def main(argv: list[str]) -> int:
+    """Enqueue and archive a date range."""
+    p = argparse.ArgumentParser(
+        prog="archiver backfill", description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    p.add_argument("--since", type=_parse_date, required=True, help="start (UTC), e.g. 2026-05-01")
+    p.add_argument("--until", type=_parse_date, default=None, help="end (UTC, exclusive; default: now)")
+    p.add_argument("--config", metavar="PATH", help="TOML config file (default: $ARCHIVER_CONFIG)")
+    p.add_argument("--chunk-hours", type=float, default=24.0, help="hours of history per analytics job (24)")
+    p.add_argument("--poll", type=float, default=2.0, help="job state poll interval, seconds (2)")
+    args = p.parse_args(argv)
+    until = args.until or datetime.now(UTC)
+    if until <= args.since:
+        p.error("--until must be after --since")
+    config = load_config(args.config)
+    if config.embedded:
+        raise ConfigError(
+            "genesys.client_id",
+            "backfill needs a Genesys org (no credentials are configured)",
+            "set GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET and GENESYS_REGION or GENESYS_BASE_URL",
+        )
+    logs.setup("WARNING" if config.logging.level == "INFO" else config.logging.level, config.logging.format)
+    settings = BackfillSettings(chunk_s=args.chunk_hours * 3600, poll_s=args.poll)
+    return run_loop(backfill(config, args.since, until, settings))
+
+
+async def backfill(
+    config: Config, since: datetime, until: datetime, settings: BackfillSettings, *, pool: Any = None
+) -> int:
+    """Enqueue the range, then process until the queue has nothing left (`pool`: share an open CpuPool)."""
+    bar = ProgressBar(sys.stderr)
+    async with Components(config, pool=pool) as c:
+        assert c.client is not None
+        bar.note(f"backfill {since.isoformat()} → {until.isoformat()}: submitting analytics jobs")
+
+        def on_found(found: int, new: int, at: datetime) -> None:
+            bar.update(done=0, total=found, phase=f"enqueue {at:%Y-%m-%d}")
+
+        found, new = await enqueue_range(
+            c.client, c.queue, since, until, settings=settings, metrics=c.metrics, on_progress=on_found
+        )
+        bar.note(f"found {found} ended web messaging conversations, {new} newly enqueued")
+        start = await c.queue.counts()
+        todo = start.get("pending", 0) + start.get("retry", 0) + start.get("leased", 0)
+        outcomes: dict[str, int] = {}
+
+        async def remaining() -> int:
+            counts = await c.queue.counts()
+            return counts.get("pending", 0) + counts.get("retry", 0) + counts.get("leased", 0)
+
+        async def finished() -> bool:
+            return await remaining() == 0
+
+        async def progress() -> None:
+            finished_n = outcomes.get("archived", 0) + outcomes.get("already_archived", 0)
+            finished_n += outcomes.get("written_back", 0) + outcomes.get("dead", 0)
+            bar.update(
+                done=finished_n,
+                total=max(todo, finished_n + await remaining()),
+                failed=outcomes.get("retry", 0),
+                dead=outcomes.get("dead", 0),
+            )
+
+        def on_outcome(_cid: str, outcome: str) -> None:
+            outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+        worker = Worker(
+            queue=c.queue,
+            pipeline=c.pipeline(),
+            metrics=c.metrics,
+            processors=config.worker.processors,
+            lease_s=config.queue.lease_s,
+            shutdown_timeout_s=config.worker.shutdown_timeout_s,
+            stop_when=finished,
+            progress=progress,
+            progress_every_s=0.5,
+            on_outcome=on_outcome,
+        )
+        remove = worker.install_signal_handlers()
+        try:
+            await worker.run()
+        finally:
+            remove()
+            bar.close()
+        left = await remaining()
+        counts = await c.queue.counts()
+    interrupted = left > 0
+    sys.stderr.write(
+        f"backfill {'interrupted (run again to resume)' if interrupted else 'complete'}: "
+        f"archived={outcomes.get('archived', 0)} already={outcomes.get('already_archived', 0)} "
+        f"dead={outcomes.get('dead', 0)} remaining={left} total_done={counts.get('done', 0)}\n"
+    )
+    return EXIT_FAILURE if interrupted or outcomes.get("dead", 0) else 0

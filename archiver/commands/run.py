@@ -1,0 +1,176 @@
+"""`archiver run`: the worker — listener, reconciler, processors and metrics in one process.
+
+With no Genesys credentials configured it starts the built-in simulator with live traffic and archives to
+the local directory (./archive/), and says so loudly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from archiver import logs
+from archiver.assemble import Components, embedded_seed
+from archiver.config import Config, load_config
+from archiver.genesys import ConversationEnded, NotificationListener
+from archiver.loop import run as run_loop
+from archiver.reconcile import Reconciler, ReconcileSettings
+from archiver.worker import Worker
+
+log = logging.getLogger("archiver.run")
+
+EMBEDDED_QUEUE = "./state/embedded-sim.sqlite3"
+
+
+def parser(prog: str = "archiver run") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0] if __doc__ else None)
+    p.add_argument("--config", metavar="PATH", help="TOML config file (default: $ARCHIVER_CONFIG)")
+    return p
+
+
+def main(argv: list[str]) -> int:
+    """Run the worker until SIGTERM/SIGINT."""
+    args = parser().parse_args(argv)
+    config = load_config(args.config)
+    logs.setup(config.logging.level, config.logging.format)
+    return run_loop(serve(config))
+
+
+def reconcile_settings(config: Config, **overrides: Any) -> ReconcileSettings:
+    """Reconciler cadence from config."""
+    w = config.worker
+    base = ReconcileSettings(
+        interval_s=w.reconcile_interval_s, overlap_s=w.reconcile_overlap_s, settle_s=w.reconcile_lag_s
+    )
+    return msgspec.structs.replace(base, **overrides) if overrides else base
+
+
+def embedded_config(config: Config) -> Config:
+    """Embedded mode keeps its queue apart: it describes a simulator that dies with the process."""
+    if config.queue.path == type(config.queue)().path:
+        config = msgspec.structs.replace(
+            config, queue=msgspec.structs.replace(config.queue, path=EMBEDDED_QUEUE)
+        )
+    path = Path(config.queue.path)
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            Path(str(path) + suffix).unlink()
+    return config
+
+
+def banner(lines: list[str]) -> None:
+    """A loud multi-line notice on stderr."""
+    width = max(len(s) for s in lines) + 4
+    sys.stderr.write("\n" + "#" * width + "\n")
+    for s in lines:
+        sys.stderr.write(f"# {s:<{width - 4}} #\n")
+    sys.stderr.write("#" * width + "\n\n")
+    sys.stderr.flush()
+
+
+async def serve(
+    config: Config,
+    *,
+    simulator: Any = None,
+    local_dir: str | None = None,
+    reconcile: ReconcileSettings | None = None,
+    on_archived: Callable[[str, Any], None] | None = None,
+    stop_when: Any = None,
+    metrics_port: int | None = None,
+    on_ready: Callable[[Components, Worker], Any] | None = None,
+    progress_every_s: float = 5.0,
+    pool: Any = None,
+    announce: list[str] | None = None,
+) -> int:
+    """Build, start and run the worker; returns the exit status after a graceful shutdown."""
+    embedded = simulator is not None or config.embedded
+    if embedded and simulator is None:
+        from archiver.sim import SimConfig, Simulator
+
+        config = embedded_config(config)
+        simulator = Simulator(
+            SimConfig(seed=embedded_seed(), conversations_per_min=config.simulator.conversations_per_min)
+        )
+    async with Components(config, simulator=simulator, local_dir=local_dir, pool=pool) as c:
+        assert c.client is not None and c.settings is not None
+        reconciler = Reconciler(c.client, c.queue, c.metrics, reconcile or reconcile_settings(config))
+        holder: dict[str, Worker] = {}
+
+        async def on_ended(event: ConversationEnded) -> None:
+            if await c.queue.enqueue(event.conversation_id, source="listener"):
+                c.metrics.enqueued.labels("listener").inc()
+                holder["w"].wake()
+
+        listener = NotificationListener(c.client, c.settings, on_ended, reconciler.on_gap)
+        c.listener_stats.append(listener.stats)
+        archived_total = [0]
+
+        def note_archived(cid: str, result: Any) -> None:
+            if result.created:
+                archived_total[0] += 1
+            if on_archived is not None:
+                on_archived(cid, result)
+
+        async def progress() -> None:
+            counts = await c.queue.counts()
+            log.info(
+                "progress archived=%d pending=%d leased=%d retry=%d done=%d dead=%d listener_connected=%s",
+                archived_total[0],
+                counts.get("pending", 0),
+                counts.get("leased", 0),
+                counts.get("retry", 0),
+                counts.get("done", 0),
+                counts.get("dead", 0),
+                listener.is_connected(),
+            )
+
+        worker = Worker(
+            queue=c.queue,
+            pipeline=c.pipeline(on_archived=note_archived),
+            metrics=c.metrics,
+            processors=config.worker.processors,
+            lease_s=config.queue.lease_s,
+            shutdown_timeout_s=config.worker.shutdown_timeout_s,
+            intake={"listener": listener.run, "reconciler": reconciler.run},
+            stop_when=stop_when,
+            progress=progress,
+            progress_every_s=progress_every_s,
+        )
+        holder["w"] = worker
+        server = c.metrics_server(health=worker.healthy, port=metrics_port)
+        worker.attach_metrics_server(server)
+        if announce is not None:
+            banner(announce)
+        elif embedded:
+            sim = c.sim
+            banner(
+                [
+                    "EMBEDDED MODE: no Genesys credentials configured.",
+                    f"Running the built-in Genesys Cloud SIMULATOR at {sim.base_url}",
+                    f"with synthetic traffic ({sim.config.conversations_per_min:g} conversations/min),",
+                    f"archiving to the LOCAL directory {c.sink_root()}/ (not WORM).",
+                    "Set GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET / GENESYS_REGION to archive a real org.",
+                ]
+            )
+        if embedded and c.sim.config.conversations_per_min > 0 and not c.sim.traffic.running:
+            c.sim.traffic.start()
+        if on_ready is not None:
+            maybe = on_ready(c, worker)
+            if maybe is not None:
+                await maybe
+        remove = worker.install_signal_handlers()
+        try:
+            await worker.run()
+        finally:
+            remove()
+            if embedded and c.sim is not None:
+                with contextlib.suppress(Exception):
+                    await c.sim.traffic.stop()
+    return 0

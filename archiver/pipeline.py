@@ -1,0 +1,348 @@
+"""Process one leased conversation: transcript → redacted gzip record (pool) → WORM store → write-back → done.
+
+Outcomes per error class (errors.py): not ended / 202 → retried later without counting an attempt; 404 →
+dead-lettered with the reason; 403 or rejected credentials → the lease is released and the error propagates
+so the worker stops, naming the missing permission; transient → retried with backoff; IntegrityError (an
+archive with another digest exists) → dead-lettered and logged as an alert. Once the blob is stored the
+queue remembers stage "uploaded", so a failing write-back is retried on its own and never re-uploads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal, Protocol, TypeVar
+
+import msgspec
+
+from archiver import __version__
+from archiver.errors import (
+    GenesysAPIError,
+    GenesysAuthError,
+    GenesysNotFound,
+    GenesysPermissionError,
+    IntegrityError,
+    NotReady,
+    PermanentError,
+    QueueError,
+    SinkPermanentError,
+    SinkTransientError,
+    TransientError,
+)
+from archiver.metrics import Metrics
+from archiver.queue import Lease, WorkQueue
+from archiver.sinks import ArchiveMeta, PutResult
+from archiver.sinks.naming import validate_conversation_id
+from archiver.transcript import (
+    NotWebMessaging,
+    TranscriptClient,
+    TranscriptSource,
+    decode_conversation,
+    fetch_transcript,
+)
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+WritebackMode = Literal["participant-attributes", "external-tag", "none"]
+Outcome = Literal["archived", "already_archived", "written_back", "not_ready", "retry", "dead"]
+SCHEMA = "archiver.conversation/v1"
+
+
+class PipelineClient(TranscriptClient, Protocol):
+    """Transcript calls plus the write-back calls."""
+
+    async def patch_participant_attributes(
+        self, conversation_id: str, participant_id: str, attributes: dict[str, str]
+    ) -> None: ...
+
+    async def put_external_tag(self, conversation_id: str, tag: str) -> None: ...
+
+
+class Pool(Protocol):
+    """`archiver.pool.CpuPool`: runs a picklable callable in a worker process."""
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T: ...
+
+
+class Sink(Protocol):
+    """The part of `archiver.sinks.Sink` the pipeline uses."""
+
+    async def put(self, data: bytes, meta: ArchiveMeta) -> PutResult: ...
+
+
+class Built(Protocol):
+    """What `build_archive` returns (archiver.archive.record.BuiltArchive)."""
+
+    gz: bytes
+    sha256: str
+    counts: dict[str, int]
+    end_time: datetime
+    message_count: int
+    customer_participant_id: str | None
+
+
+class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """How conversations are processed (built from config)."""
+
+    writeback: WritebackMode = "participant-attributes"
+    transcript_source: TranscriptSource = "messages"
+    not_ready_delay_s: float = 30.0  # a conversation that has not ended / a transcript still transcoding
+    not_ready_max_s: float = 3 * 86400.0  # after this long, "not ready" counts as a failed attempt
+    lease_s: float = 300.0
+    redactor_version: str = "archiver-redact/1"
+    archiver_version: str = __version__
+
+
+class InvalidConversationId(PermanentError):
+    """An id that cannot name an archive (path tricks, wrong alphabet): dead-lettered."""
+
+
+class WritebackFailed(TransientError):
+    """Genesys refused the write-back; retried on its own (the archive is already stored)."""
+
+
+def iso_utc(ts: float) -> str:
+    """Epoch seconds as RFC 3339 UTC, exactly as the record encodes its `archivedAt` (msgspec's form)."""
+    return msgspec.json.encode(datetime.fromtimestamp(ts, UTC)).decode()[1:-1]
+
+
+class Pipeline:
+    """Processes leases; `process` never raises except for errors that must stop the worker."""
+
+    def __init__(
+        self,
+        *,
+        client: PipelineClient,
+        pool: Pool,
+        sink: Sink,
+        queue: WorkQueue,
+        metrics: Metrics,
+        build: Callable[..., Any],
+        settings: PipelineSettings,
+        on_archived: Callable[[str, PutResult], Awaitable[None] | None] | None = None,
+    ) -> None:
+        self._client, self._pool, self._sink, self._queue = client, pool, sink, queue
+        self._metrics, self._build, self._settings = metrics, build, settings
+        self._on_archived = on_archived
+
+    async def process(self, lease: Lease) -> Outcome:
+        """Take one lease to a final or retry state (see module docstring)."""
+        cid = lease.conversation_id
+        started = time.monotonic()
+        keeper = asyncio.create_task(self._keep_lease(lease))
+        try:
+            outcome = await self._process(lease)
+        except NotReady as exc:
+            # Waiting is not failing — until it has gone on for longer than any conversation stays open.
+            overdue = time.time() - lease.first_leased_at > self._settings.not_ready_max_s
+            state = await self._queue.retry(
+                lease,
+                error=str(exc),
+                cause="not_ready",
+                delay_s=self._settings.not_ready_delay_s,
+                count_attempt=overdue,
+            )
+            if state == "dead":
+                self._metrics.dead.labels("not_ready").inc()
+                return "dead"
+            self._metrics.retries.labels("not_ready").inc()
+            log.info("not_ready id=%s", cid)
+            return "not_ready"
+        except GenesysNotFound as exc:
+            return await self._dead(lease, exc, "not_found")
+        except (GenesysPermissionError, GenesysAuthError, QueueError) as exc:
+            await self._release(lease)
+            log.error("stopping id=%s error=%s: %s", cid, type(exc).__name__, exc)
+            raise
+        except IntegrityError as exc:
+            log.error("ALERT integrity id=%s error=%s", cid, exc)
+            return await self._dead(lease, exc, "integrity")
+        except SinkPermanentError as exc:
+            # Permissions or a non-WORM container: every other conversation would fail the same way.
+            await self._release(lease)
+            log.error("stopping id=%s error=%s: %s", cid, type(exc).__name__, exc)
+            raise
+        except TransientError as exc:
+            return await self._retry(lease, exc, _cause(exc))
+        except NotWebMessaging as exc:
+            return await self._dead(lease, exc, "not_webmessaging")
+        except PermanentError as exc:
+            return await self._dead(lease, exc, "permanent")
+        except Exception as exc:  # a bug must not kill the worker: retry, dead-letter after max attempts
+            log.exception("unexpected id=%s error=%s", cid, type(exc).__name__)
+            return await self._retry(lease, exc, "unexpected")
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+        self._metrics.stage_seconds.labels("total").observe(time.monotonic() - started)
+        return outcome
+
+    async def _process(self, lease: Lease) -> Outcome:
+        try:
+            cid = validate_conversation_id(lease.conversation_id)
+        except SinkPermanentError as exc:  # a bad id is this item's problem, not the store's
+            raise InvalidConversationId(str(exc)) from exc
+        archived_at = iso_utc(lease.first_leased_at)
+        stage = await self._queue.stage(cid)
+        if stage is not None and stage.stage in ("uploaded", "done"):
+            # The blob is already in the store: only the write-back is left to do.
+            customer = await self._customer_participant(cid)
+            await self._write_back(cid, customer, stage.uri, stage.sha256, archived_at)
+            await self._queue.done(lease, uri=stage.uri, sha256=stage.sha256)
+            log.info("written_back id=%s", cid)
+            return "written_back"
+
+        with self._timed("fetch"):
+            transcript = await fetch_transcript(self._client, cid, self._settings.transcript_source)
+        with self._timed("build"):
+            built: Built = await self._pool.run(
+                functools.partial(
+                    self._build,
+                    transcript.conversation_raw,
+                    transcript.message_pages_raw,
+                    conversation_meta_raw=None,
+                    archived_at=archived_at,
+                )
+            )
+        meta = ArchiveMeta(
+            conversation_id=cid,
+            end_time=built.end_time,
+            sha256=built.sha256,
+            schema=SCHEMA,
+            redactor_version=self._settings.redactor_version,
+            archiver_version=self._settings.archiver_version,
+            message_count=built.message_count,
+            redaction_counts=dict(built.counts),
+        )
+        with self._timed("upload"):
+            result = await self._sink.put(built.gz, meta)
+        await self._queue.set_stage(lease, "uploaded", uri=result.uri, sha256=built.sha256)
+        if result.created:
+            self._metrics.archived.inc()
+            self._metrics.archive_bytes.inc(len(built.gz))
+            self._metrics.record_redactions(built.counts)
+            self._metrics.end_to_archive_seconds.observe(max(0.0, time.time() - built.end_time.timestamp()))
+        else:
+            self._metrics.already_archived.inc()
+        if self._on_archived is not None:
+            maybe = self._on_archived(cid, result)
+            if maybe is not None:
+                await maybe
+        customer = built.customer_participant_id or transcript.conversation.customer_participant_id
+        await self._write_back(cid, customer, result.uri, built.sha256, archived_at)
+        await self._queue.done(lease, uri=result.uri, sha256=built.sha256)
+        log.info(
+            "archived id=%s created=%s messages=%d bytes=%d via=%s",
+            cid,
+            result.created,
+            built.message_count,
+            len(built.gz),
+            transcript.via,
+        )
+        return "archived" if result.created else "already_archived"
+
+    async def _customer_participant(self, cid: str) -> str | None:
+        if self._settings.writeback != "participant-attributes":
+            return None
+        raw = await self._client.get_message_conversation_raw(cid)
+        return decode_conversation(raw).customer_participant_id
+
+    async def _write_back(
+        self, cid: str, customer: str | None, uri: str, sha256: str, archived_at: str
+    ) -> None:
+        mode = self._settings.writeback
+        if mode == "none":
+            return
+        with self._timed("writeback"):
+            try:
+                if mode == "participant-attributes":
+                    if customer is None:
+                        log.warning("writeback_skipped id=%s reason=no_customer_participant", cid)
+                        return
+                    attrs = {"archiveUri": uri, "archiveSha256": sha256, "archivedAt": archived_at}
+                    await self._client.patch_participant_attributes(cid, customer, attrs)
+                else:
+                    await self._client.put_external_tag(cid, external_tag(uri))
+            except (GenesysNotFound, GenesysPermissionError):
+                raise
+            except GenesysAPIError as exc:
+                # Refused (e.g. not accepted right now): the archive is stored; retry only this step.
+                raise WritebackFailed(f"cannot write back archive of {cid}: {exc}") from exc
+        self._metrics.writebacks.labels(mode).inc()
+
+    async def _keep_lease(self, lease: Lease) -> None:
+        # Long conversations under a tight rate budget can outlive a lease; keep it while we work.
+        extend = getattr(self._queue, "extend", None)
+        if extend is None:
+            return
+        interval = max(1.0, self._settings.lease_s / 3)
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(Exception):
+                await extend(lease, self._settings.lease_s)
+
+    async def _retry(self, lease: Lease, exc: Exception, cause: str) -> Outcome:
+        delay = getattr(exc, "retry_after_s", None)
+        state = await self._queue.retry(lease, error=_describe(exc), cause=cause, delay_s=delay)
+        self._metrics.failed.labels(cause).inc()
+        if state == "dead":
+            self._metrics.dead.labels(cause).inc()
+            log.error("dead id=%s cause=%s error=%s", lease.conversation_id, cause, type(exc).__name__)
+            return "dead"
+        self._metrics.retries.labels(cause).inc()
+        log.warning(
+            "retry id=%s cause=%s attempt=%d error=%s", lease.conversation_id, cause, lease.attempts, exc
+        )
+        return "retry"
+
+    async def _dead(self, lease: Lease, exc: Exception, cause: str) -> Outcome:
+        await self._queue.dead(lease, error=_describe(exc))
+        self._metrics.failed.labels(cause).inc()
+        self._metrics.dead.labels(cause).inc()
+        log.error("dead id=%s cause=%s error=%s", lease.conversation_id, cause, exc)
+        return "dead"
+
+    async def _release(self, lease: Lease) -> None:
+        with contextlib.suppress(Exception):
+            await self._queue.release(lease)
+
+    @contextlib.contextmanager
+    def _timed(self, stage: str) -> Any:
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self._metrics.stage_seconds.labels(stage).observe(time.monotonic() - t0)
+
+
+def external_tag(uri: str) -> str:
+    """The external-tag write-back value (one string per conversation, so it names the archive)."""
+    return f"archived:{uri}"
+
+
+def _cause(exc: Exception) -> str:
+    if isinstance(exc, WritebackFailed):
+        return "writeback"
+    if isinstance(exc, SinkTransientError):
+        return "sink"
+    if isinstance(exc, TransientError) and type(exc).__module__.startswith("archiver"):
+        name = type(exc).__name__
+        return "genesys" if name.startswith("Genesys") else name.lower()
+    return "transient"
+
+
+def _describe(exc: Exception) -> str:
+    # Our own error messages only (never payload text); the queue truncates them too.
+    return f"{type(exc).__name__}: {exc}"
+
+
+def count_map(values: Mapping[str, int] | Sequence[tuple[str, int]]) -> dict[str, int]:
+    """A plain dict copy of per-type counts."""
+    return dict(values)

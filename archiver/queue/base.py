@@ -1,0 +1,119 @@
+"""The work-queue contract: conversation ids and their processing state — never transcript content.
+
+States: pending → leased → done | retry (waits until its next-attempt time, then is leasable again) → dead
+(after `max_attempts`, with the last error). A lease that expires (its worker crashed) is leasable again and
+its attempt still counts, so a conversation that kills every worker ends up dead instead of looping forever.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal, Protocol
+
+import msgspec
+
+State = Literal["pending", "leased", "retry", "done", "dead"]
+STATES: tuple[State, ...] = ("pending", "leased", "retry", "done", "dead")
+
+# Processing stages remembered across attempts: once the blob is in the (WORM) store, a later attempt only
+# retries the write-back and never uploads again.
+StageName = Literal["uploaded", "done"]
+
+# Error text stored per item is capped; errors are our own messages, but a cap keeps a hostile upstream
+# error body from bloating the file.
+MAX_ERROR_CHARS = 500
+
+
+class Lease(msgspec.Struct, frozen=True):
+    """One leased conversation. `attempts` counts this attempt (1 on the first lease).
+
+    `first_leased_at` (epoch seconds) is fixed at the first lease and survives retries and crashes: the
+    pipeline uses it as the record's `archivedAt`, so a rebuilt record is byte-identical and a re-upload
+    after a crash finds the same digest in the store.
+    """
+
+    conversation_id: str
+    attempts: int
+    token: str
+    first_leased_at: float
+    source: str
+
+
+class Stage(msgspec.Struct, frozen=True):
+    """What has already happened to a conversation, with the archive's address and digest."""
+
+    stage: StageName
+    uri: str
+    sha256: str
+
+
+class QueueItem(msgspec.Struct, frozen=True):
+    """A read-only view of one row, for status commands and tests."""
+
+    conversation_id: str
+    state: State
+    source: str
+    attempts: int
+    next_at: float | None
+    enqueued_at: float
+    updated_at: float
+    last_error: str | None
+    last_cause: str | None
+    stage: StageName | None
+    uri: str | None
+    sha256: str | None
+
+
+class WorkQueue(Protocol):
+    """A durable, idempotent work queue of conversation ids."""
+
+    async def start(self) -> None:
+        """Open the store (create or check the schema)."""
+
+    async def enqueue(self, conversation_id: str, *, source: str, not_before: float | None = None) -> bool:
+        """Add an id; False if it is already known in any state (a done conversation is never re-enqueued)."""
+
+    async def enqueue_many(self, ids: Iterable[str], *, source: str) -> int:
+        """Add many ids in one transaction; returns how many were new."""
+
+    async def lease(self, owner: str, lease_s: float, limit: int = 1) -> list[Lease]:
+        """Lease up to `limit` due items (pending, due retry, or expired lease), oldest first."""
+
+    async def done(self, lease: Lease, *, uri: str, sha256: str) -> None:
+        """Mark archived (final)."""
+
+    async def retry(
+        self,
+        lease: Lease,
+        *,
+        error: str,
+        cause: str,
+        delay_s: float | None = None,
+        count_attempt: bool = True,
+    ) -> State:
+        """Schedule another attempt (backoff with jitter unless `delay_s`); dead after max attempts."""
+
+    async def dead(self, lease: Lease, *, error: str) -> None:
+        """Give up on the item, keeping the error."""
+
+    async def release(self, lease: Lease) -> None:
+        """Return a lease unprocessed (shutdown) without counting the attempt."""
+
+    async def set_stage(self, lease: Lease, stage: StageName, *, uri: str, sha256: str) -> None:
+        """Remember progress (e.g. "uploaded") with the archive's address and digest."""
+
+    async def stage(self, conversation_id: str) -> Stage | None:
+        """The recorded stage of a conversation, if any."""
+
+    async def counts(self) -> dict[str, int]:
+        """Items per state (every state present, zero if empty)."""
+
+    async def get_watermark(self, name: str) -> datetime | None:
+        """A persisted timestamp (UTC, aware), e.g. the reconciler's."""
+
+    async def set_watermark(self, name: str, value: datetime) -> None:
+        """Persist a timestamp."""
+
+    async def close(self) -> None:
+        """Close the store; further calls fail."""

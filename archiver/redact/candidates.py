@@ -1,0 +1,414 @@
+"""Candidate confirmation: which RE2 matches are PII, of which type, and exactly where they end.
+
+Works on bytes (UTF-8, or the normalized view of it). Python runs once per candidate — a digit run of
+nine or more, an e-mail, a `+` number, an IBAN-shaped token or a URL — never per character.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import NamedTuple
+
+from archiver.redact import patterns
+from archiver.redact.validators import (
+    IBAN_LENGTHS,
+    PII_TYPES,
+    card_brand_ok,
+    card_grouping_ok,
+    iban_ok,
+    intl_phone_ok,
+    luhn_ok,
+    nanp_ok,
+    ssn_ok,
+    usps_tracking_ok,
+)
+
+CARD, SSN, EMAIL, PHONE, IBAN = PII_TYPES
+
+_WORD_ASCII = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_JOINERS = frozenset(b"-./_")  # `ORD-4155550132`, `4155550132.00`: a separator glued to a word continues it
+_DIGIT_SEPS = b" .-"
+_SEP_SPLIT = re.compile(rb"([ .\-])")
+_SPACE_SPLIT = re.compile(rb"( )")
+_PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
+# Scripts written without spaces: a number glued to them is still a separate token (`电话4155550132`).
+_NO_SPACE_SCRIPTS = (
+    (0x0E00, 0x0EFF),
+    (0x1000, 0x109F),
+    (0x1780, 0x17FF),
+    (0x3000, 0x30FF),
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xAC00, 0xD7AF),
+    (0xF900, 0xFAFF),
+    (0xFF00, 0xFFEF),
+    (0x20000, 0x3FFFF),
+)
+_SSN_CONTEXT = re.compile(
+    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|social|soc\.? ?sec|ssa number|tax ?payer id)"
+    rb"|\bs\. ?s\. ?n\b|security\W{0,3}(?:number|no\b|num|#))"
+)
+# `415-555-0132 x12`, `…0132ext.45`: an extension glued to a number does not make it part of a word
+_EXTENSION = re.compile(rb"(?i)(?:x|ext\.?)\d{1,6}\b")
+# A bare digit run right after these words is an identifier, not a phone number.
+_ID_CONTEXT = re.compile(
+    rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#)"
+    rb"[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}$"  # `order no.: …`, not `# | …`
+)
+
+
+class Hit(NamedTuple):
+    """One confirmed PII value: [start, end) in the scanned text, and its type."""
+
+    start: int
+    end: int
+    type: str
+
+
+def _no_space_script(ch: str) -> bool:
+    cp = ord(ch)
+    return any(lo <= cp <= hi for lo, hi in _NO_SPACE_SCRIPTS)
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() and not _no_space_script(ch)
+
+
+def _char_before(data: bytes, pos: int) -> str:
+    start = pos - 1
+    while start > 0 and pos - start < 4 and 0x80 <= data[start] < 0xC0:
+        start -= 1
+    return data[start:pos].decode("utf-8", "replace")[-1:]
+
+
+def _char_after(data: bytes, pos: int) -> str:
+    return data[pos : pos + 4].decode("utf-8", "replace")[:1]
+
+
+# How a candidate touches its neighbours: FREE, JOINED (`ORD-4111…`, `4155550132.00`: a separator glued to
+# a word) or GLUED (`x4111…`, `é4111…`, `…39%`: directly part of a longer token).
+FREE, JOINED, GLUED = 0, 1, 2
+
+
+def _touch_before(data: bytes, pos: int) -> int:
+    if pos == 0:
+        return FREE
+    b = data[pos - 1]
+    if b < 0x80:
+        if b in _WORD_ASCII:
+            return GLUED
+        return JOINED if b in _JOINERS and pos >= 2 and data[pos - 2] in _WORD_ASCII else FREE
+    return GLUED if _is_word_char(_char_before(data, pos)) else FREE
+
+
+def _touch_after(data: bytes, pos: int) -> int:
+    if pos >= len(data):
+        return FREE
+    b = data[pos]
+    if b < 0x80:
+        if b in _WORD_ASCII or b == 0x25:  # `… 39%` is a percentage, not the end of a number
+            return FREE if b in b"xXeE" and _EXTENSION.match(data, pos) else GLUED
+        if pos + 1 < len(data) and (b in _JOINERS or b == 0x3A):  # `… 01:54`: the hour of a time
+            return JOINED if data[pos + 1] in _WORD_ASCII else FREE
+        return FREE
+    return GLUED if _is_word_char(_char_after(data, pos)) else FREE
+
+
+def _glued_after(data: bytes, pos: int) -> bool:
+    return _touch_after(data, pos) != FREE
+
+
+def _accept(kind: str | None, before: int, after: int) -> bool:
+    """Glued tokens are never PII; joined ones only when self-validating (a Luhn-valid card)."""
+    if kind is None or before == GLUED or after == GLUED:
+        return False
+    return kind == CARD or (before == FREE and after == FREE)
+
+
+Span = tuple[int, int, str]  # (start, end, type): plain tuples on the hot path, Hit for callers
+
+
+class Finder:
+    """Finds the PII of the enabled types in UTF-8 bytes."""
+
+    def __init__(self, enabled: frozenset[str]) -> None:
+        self._email = EMAIL in enabled
+        self._iban_on = IBAN in enabled
+        self._card = CARD in enabled
+        self._ssn = SSN in enabled
+        self._phone = PHONE in enabled
+
+    def hits(self, data: bytes) -> list[Span]:
+        """Confirmed PII in `data`, in order, as byte spans (the candidates never overlap)."""
+        hits: list[Span] = []
+        append = hits.append
+        confirm = self._confirm
+        search = patterns.OUTER.search
+        m = search(data)
+        seen = -1  # end of the last rejected grouped candidate: its windows need no second look
+        while m is not None:
+            start, end = m.span()
+            tok = m.group()
+            if tok[0] in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
+                self._url_hits(data, start, end, hits)
+            else:
+                hit = confirm(data, start, end, tok, False, seen)
+                if hit is not None:
+                    append(hit)
+                    end = hit[1]  # a prefix was PII: what follows it may be the next value
+                elif (
+                    0x30 <= tok[0] <= 0x39
+                    and not tok.isdigit()
+                    and not usps_tracking_ok(tok.translate(None, _DIGIT_SEPS))
+                ):
+                    # `100.200 4155550132`: a rejected grouped candidate may overlap the start of a real
+                    # value; look again from its second group
+                    seen = end
+                    end = (
+                        start + min(i for i in (tok.find(b" "), tok.find(b"-"), tok.find(b".")) if i > 0) + 1
+                    )
+            m = search(data, end)
+        return hits
+
+    def _url_hits(self, data: bytes, start: int, end: int, hits: list[Span]) -> None:
+        # Inside a URL, numeric ids look like phone numbers; only self-validating PII is redacted there.
+        search = patterns.INNER.search
+        m = search(data, start, end)
+        while m is not None:
+            s, e = m.span()
+            hit = self._confirm(data, s, e, m.group(), True)
+            if hit is not None:
+                hits.append(hit)
+                e = hit[1]
+            m = search(data, e, end)
+
+    def _confirm(
+        self, data: bytes, start: int, end: int, tok: bytes, in_url: bool, seen: int = -1
+    ) -> Span | None:
+        """Decide whether candidate `tok` == data[start:end] is PII; the hit may be a prefix of it."""
+        first = tok[0]
+        if 0x30 <= first <= 0x39 and tok.isdigit():  # the commonest shape: one digit run
+            before = _touch_before(data, start)
+            after = _touch_after(data, end)
+            if before == GLUED or after == GLUED:
+                return None
+            kind = self._digits(data, start, tok, tok, None, in_url)
+            return (start, end, kind) if kind is not None and _accept(kind, before, after) else None
+        if 0x40 in tok:  # '@'
+            if not self._email:
+                return None
+            return (start, end, EMAIL) if tok.isascii() else _unicode_email(data, start, tok)
+        before = _touch_before(data, start)
+        if before == GLUED:
+            return None
+        if first == 0x2B or tok[:2] == b"(+":  # +44 …, (+44) …, `tel.+41 …` (the `+` marks it a number)
+            if not self._phone or in_url:
+                return None
+            return self._longest(data, start, end, tok, True, in_url, FREE, seen)
+        if tok[:2] == b"00" or (tok[:3] == b"011" and tok[3:4] in (b" ", b".", b"-")):  # 0044 20 …
+            hit = None
+            if self._phone and not in_url and before == FREE:
+                hit = self._longest(data, start, end, tok, True, in_url, before, seen)
+            if hit is not None or not tok[2:3].isdigit():
+                return hit  # else maybe an SSN `001-23-4567`: go on
+        if 0x28 in tok:  # '('
+            ok = self._phone and not in_url and before == FREE and _paren_nanp_ok(tok)
+            return (start, end, PHONE) if ok and not _glued_after(data, end) else None
+        if first > 0x39:  # a letter: IBAN
+            return self._iban(data, start, tok) if self._iban_on else None
+        return self._longest(data, start, end, tok, False, in_url, before, seen)
+
+    def _longest(
+        self, data: bytes, start: int, end: int, tok: bytes, intl: bool, in_url: bool, before: int, seen: int
+    ) -> Span | None:
+        """The whole candidate, else its longest (then leftmost) window of separated groups that is PII.
+
+        `4111 1111 1111 1111 2027` (a card, then a year) or `ref 1000 4111 1111 1111 1111`: the pattern
+        grabs neighbouring groups too. A `+` number must keep its start. Windows ending at or before `seen`
+        were already tried as part of an overlapping candidate and are skipped.
+        """
+        after = _touch_after(data, end)
+        if end > seen:
+            kind = self._intl(tok) if intl else self._grouped(data, start, tok, in_url)
+            if kind is not None and _accept(kind, before, after):
+                return (start, end, kind)
+        if tok.isdigit() or usps_tracking_ok(tok.translate(None, _DIGIT_SEPS)):
+            return None  # a grouped tracking number holds card-shaped windows that are not cards
+        parts = (_SPACE_SPLIT if intl else _SEP_SPLIT).split(tok)
+        groups, seps = parts[0::2], parts[1::2]
+        offsets = [0]  # byte offset where each group starts
+        for g, sep in zip(groups, seps, strict=False):
+            offsets.append(offsets[-1] + len(g) + len(sep))
+        count = len(groups)
+        ends = [offsets[b] + len(groups[b]) for b in range(count)]
+        first_new = next(b for b in range(count) if start + ends[b] > seen or b == count - 1)
+        windows = [
+            (offsets[a] - ends[b], offsets[a], a, b)
+            for a in range(1 if intl else count)
+            for b in range(max(a, first_new), count)
+        ]
+        windows.sort()
+        for _, _, a, b in windows:
+            lo, hi = offsets[a], ends[b]
+            if (lo == 0 and hi == len(tok)) or start + hi <= seen:
+                continue
+            part = tok[lo:hi]
+            if intl:
+                kind = self._intl(part)
+            else:
+                digits = b"".join(groups[a : b + 1])
+                if len(digits) not in _PII_DIGIT_COUNTS:
+                    continue
+                shape = ([len(g) for g in groups[a : b + 1]], {sep[0] for sep in seps[a:b]})
+                kind = self._digits(data, start + lo, part, digits, shape if b > a else None, in_url)
+            if kind is not None and _accept(
+                kind, before if lo == 0 else FREE, after if hi == len(tok) else FREE
+            ):
+                return (start + lo, start + hi, kind)
+        return None
+
+    @staticmethod
+    def _intl(tok: bytes) -> str | None:
+        digits = tok.replace(b"(0)", b"").translate(None, b" .-()+")
+        if tok[0] == 0x30:  # the call prefix instead of `+`: 00 (most countries) or 011 (NANP)
+            digits = digits[2:] if tok[1] == 0x30 else digits[3:]
+        return PHONE if intl_phone_ok(digits) else None
+
+    def _iban(self, data: bytes, start: int, tok: bytes) -> Span | None:
+        # groups separated by spaces or by dashes, one kind per IBAN: cut before the first of the other kind
+        sep = b"-" if tok.find(b"-") >= 0 and (tok.find(b" ") < 0 or tok.find(b"-") < tok.find(b" ")) else b" "
+        other = tok.find(b" " if sep == b"-" else b"-")
+        if other >= 0:
+            tok = tok[:other]
+        compact = tok.replace(sep, b"").upper()
+        length = IBAN_LENGTHS.get(compact[:2])
+        if length is None or len(compact) < length:
+            return None
+        # cut the candidate after `length` alphanumerics; the cut must fall between groups
+        if len(compact) == len(tok):
+            cut = length
+        else:
+            cut = taken = 0
+            for group in tok.split(sep):
+                taken += len(group)
+                cut += len(group)
+                if taken >= length:
+                    break
+                cut += 1
+            if taken != length:
+                return None
+        if (cut < len(tok) and tok[cut] != sep[0]) or _glued_after(data, start + cut):
+            return None
+        return (start, start + cut, IBAN) if iban_ok(compact[:length]) else None
+
+    def _grouped(self, data: bytes, start: int, tok: bytes, in_url: bool) -> str | None:
+        """Classify a digit run with separators (`4111 1111 …`, `123-45-6789`, `415.555.0132`)."""
+        digits = tok.translate(None, _DIGIT_SEPS)
+        seps = set(tok.translate(None, b"0123456789"))
+        sizes = [len(g) for g in tok.replace(b".", b" ").replace(b"-", b" ").split(b" ")]
+        return self._digits(data, start, tok, digits, (sizes, seps), in_url)
+
+    def _digits(
+        self,
+        data: bytes,
+        start: int,
+        tok: bytes,
+        digits: bytes,
+        groups: tuple[list[int], set[int]] | None,
+        in_url: bool,
+    ) -> str | None:
+        """The PII type of `digits` (grouped as `groups`, or contiguous when None), if any."""
+        n = len(digits)
+        if n >= 13:
+            if n > 19 or not self._card:
+                return None
+            if groups is not None:
+                sizes, seps = groups
+                if len(seps) != 1 or 0x2E in seps or not card_grouping_ok(sizes):
+                    return None
+            return CARD if card_brand_ok(digits) and luhn_ok(digits) else None
+        if n == 9:
+            if not self._ssn or not ssn_ok(digits):
+                return None
+            if groups is None:  # bare nine digits: only with a context word nearby
+                return SSN if _ssn_context(data, start, start + len(tok)) else None
+            sizes, seps = groups
+            return SSN if sizes == [3, 2, 4] and len(seps) == 1 and 0x2E not in seps else None
+        if n not in (10, 11) or not self._phone or in_url:
+            return None
+        if groups is not None and groups[0] not in ([3, 3, 4], [1, 3, 3, 4]):
+            return None
+        if n == 11:
+            if digits[0] != 0x31:
+                return None
+            digits = digits[1:]
+        if not nanp_ok(digits):
+            return None
+        lo = max(0, start - 24)
+        lo = data.rfind(b"\x00", lo, start) + 1 or lo  # context from this message only (redact_many)
+        if groups is None and _ID_CONTEXT.search(data, lo, start):
+            return None  # `order 4155550132`: an identifier, not a phone number
+        return PHONE
+
+
+def _paren_nanp_ok(tok: bytes) -> bool:
+    digits = tok.translate(None, b" .-()")
+    if len(digits) == 11:
+        if digits[0] != 0x31:
+            return False
+        digits = digits[1:]
+    return len(digits) == 10 and nanp_ok(digits)
+
+
+def _ssn_context(data: bytes, start: int, end: int) -> bool:
+    """A context word ("SSN", "social security", …) within the same message, close to the number."""
+    lo = max(0, start - 48)
+    nul = data.rfind(b"\x00", lo, start)
+    if nul >= 0:
+        lo = nul + 1
+    hi = min(len(data), end + 32)
+    nul = data.find(b"\x00", end, hi)
+    if nul >= 0:
+        hi = nul
+    return _SSN_CONTEXT.search(data, lo, hi) is not None
+
+
+def _email_char_ok(ch: str, local: bool) -> bool:
+    if ch.isascii():
+        return ch.isalnum() or ch in ("._%+-'" if local else "-.")
+    return unicodedata.category(ch)[0] in "LMN"
+
+
+def _unicode_email(data: bytes, start: int, tok: bytes) -> Span | None:
+    """An address with non-ASCII letters: trim punctuation of other scripts off its ends, then check it.
+
+    The pattern admits whole UTF-8 blocks; here every non-ASCII character must be a letter, mark or digit,
+    so `بريدي، أحمد@مثال.مصر` yields `أحمد@مثال.مصر` and `a@b.com÷2` yields `a@b.com`.
+    """
+    text = tok.decode("utf-8", "surrogatepass")
+    at = text.index("@")
+    lo = at
+    while lo > 0 and _email_char_ok(text[lo - 1], True):
+        lo -= 1
+    # `电话john@…`: a script written without spaces glued before the address is the sentence, not the name
+    for i in range(at - 1, lo, -1):
+        if _no_space_script(text[i - 1]) and not _no_space_script(text[i]) and text[i].isalnum():
+            lo = i
+            break
+    while lo < at and text[lo] in ".'":
+        lo += 1
+    hi = at + 1
+    while hi < len(text) and _email_char_ok(text[hi], False):
+        hi += 1
+    domain = text[at + 1 : hi].rstrip(".-")
+    labels = domain.split(".")
+    tld = labels[-1]
+    if lo == at or len(labels) < 2 or not all(labels):
+        return None
+    if not (tld[:4].lower() == "xn--" or all(unicodedata.category(c)[0] in "LM" for c in tld)):
+        return None
+    if tld.isascii() and len(tld) < 2:
+        return None
+    begin = start + len(text[:lo].encode("utf-8", "surrogatepass"))
+    return (begin, begin + len(text[lo : at + 1 + len(domain)].encode("utf-8", "surrogatepass")), EMAIL)

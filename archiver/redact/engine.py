@@ -1,0 +1,264 @@
+"""The redactor: one RE2 pass over UTF-8 bytes finds candidates, validators confirm, typed tokens replace.
+
+Hot path: encode once, let RE2 find the candidates of the combined pattern, run Python only per candidate,
+splice the output from byte slices. `redact_many` joins messages with NUL (which no pattern can match), so
+RE2 is entered once per batch rather than once per message, and rebuilds only the messages that held PII.
+Non-ASCII text costs one more DFA pass to look for characters that hide digits (foreign digits, full-width
+forms, invisible and combining marks); when there are some, candidates are found in the normalized `View`
+and the matching ORIGINAL bytes are replaced.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections import Counter
+from collections.abc import Iterable
+from itertools import compress
+from operator import not_, sub
+from typing import Any, NamedTuple
+
+import msgspec
+
+from archiver.errors import ConfigError
+from archiver.redact.candidates import CARD, Finder, Hit
+from archiver.redact.normalize import view_of
+from archiver.redact.validators import PII_TYPES
+
+REDACTOR_VERSION = "archiver-redact/1"
+_SLICE = 16384  # texts per joined batch in redact_many
+
+
+class RedactConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Which PII types to redact and how the replacement reads."""
+
+    enabled_types: tuple[str, ...] = PII_TYPES
+    token_format: str = "[REDACTED:{type}]"  # noqa: S105 - a template, not a password
+    mask_cards_last4: bool = False  # PCI-style `**** **** **** 1111` instead of the card token
+
+
+class Redaction(NamedTuple):
+    """The redacted text and how many values of each type were replaced."""
+
+    text: str
+    counts: dict[str, int]
+
+
+def _check(config: RedactConfig) -> dict[str, bytes]:
+    """Validate `config`; return the replacement token of each type."""
+    for name in config.enabled_types:
+        if name not in PII_TYPES:
+            raise ConfigError(
+                "redact.enabled_types", f"unknown PII type {name!r}", f"use any of {', '.join(PII_TYPES)}"
+            )
+    fmt = config.token_format
+    try:
+        tokens = {t: fmt.format(type=t) for t in PII_TYPES}
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise ConfigError(
+            "redact.token_format", f"cannot format {fmt!r} ({exc!r})", "use only the {type} placeholder"
+        ) from exc
+    if "{type}" not in fmt or any(c in fmt for c in "\n\r\x00"):
+        raise ConfigError(
+            "redact.token_format",
+            f"{fmt!r} lacks {{type}} or holds a line break or NUL",
+            'use a one-line format containing {type}, e.g. "[REDACTED:{type}]"',
+        )
+    return {t: tok.encode("utf-8", "surrogatepass") for t, tok in tokens.items()}
+
+
+class Redactor:
+    """Finds and replaces PII; build one per process and reuse it (it holds no per-call state)."""
+
+    def __init__(self, config: RedactConfig = RedactConfig()) -> None:  # noqa: B008 - frozen, immutable
+        self.config = config
+        self._tokens = _check(config)
+        self._mask = config.mask_cards_last4
+        self._finder = Finder(frozenset(config.enabled_types))
+
+    def redact(self, text: str) -> Redaction:
+        """Replace every PII value in `text` by its token; all other characters are kept as they are."""
+        counts: dict[str, int] = {}
+        data = text.encode("utf-8", "surrogatepass")  # lone surrogates survive the round trip
+        out = self._redact(data, counts, text.isascii())
+        return Redaction(out.decode("utf-8", "surrogatepass") if out is not data else text, counts)
+
+    def redact_many(self, texts: Iterable[str]) -> tuple[list[str], dict[str, int]]:
+        """Redact each text; return the texts in order and the counts summed over all of them."""
+        items = texts if isinstance(texts, list) else list(texts)
+        if len(items) > _SLICE:  # slices keep the joined batch in cache: ~30% faster on 20 MB
+            out: list[str] = []
+            counts: dict[str, int] = {}
+            for i in range(0, len(items), _SLICE):
+                part, part_counts = self.redact_many(items[i : i + _SLICE])
+                out += part
+                for kind, n in part_counts.items():
+                    counts[kind] = counts.get(kind, 0) + n
+            return out, counts
+        out = list(items)
+        counts = {}
+        # ASCII and non-ASCII texts go in separate batches: joining them would widen every ASCII text to
+        # the widest str kind, and only the non-ASCII batch needs the look-alike scan. map/compress keep
+        # the per-text work in C; only texts that hold PII are rebuilt.
+        flags = list(map(str.isascii, items))
+        if all(flags):
+            self._batch(items, _Identity(), out, counts, True)
+            return out, counts
+        others = list(compress(range(len(items)), map(not_, flags)))  # usually the few
+        self._batch(list(compress(items, flags)), _Skipping(others), out, counts, True)
+        self._batch(list(compress(items, map(not_, flags))), others, out, counts, False)
+        return out, counts
+
+    def _batch(
+        self,
+        items: list[str],
+        where: _Identity | _Skipping | list[int],
+        out: list[str],
+        counts: dict[str, int],
+        is_ascii: bool,
+    ) -> None:
+        """Redact `items` (all ASCII or none) as one NUL-joined text; write changed ones to out[where[k]]."""
+        if not items:
+            return
+        data = "\x00".join(items).encode("utf-8", "surrogatepass")
+        view = None if is_ascii else view_of(data)
+        scanned = data if view is None else view.data
+        hits = self._finder.hits(scanned)
+        if not hits:
+            return
+        # NUL never occurs inside a hit, so each hit lies in one text: the k-th, k = NULs before it
+        tokens, mask = self._tokens, self._mask
+        changed: list[tuple[int, bytes]] = []
+        kinds: list[str] = []
+        k = pos = 0
+        current, pieces, last, stop = -1, [b""], 0, 0
+        for vstart, vend, kind in hits:
+            start, end = (vstart, vend) if view is None else view.original_span(vstart, vend)
+            if start >= stop:  # a new text: flush the previous one
+                if current >= 0:
+                    pieces.append(data[last:stop])
+                    changed.append((current, b"".join(pieces)))
+                k += data.count(b"\x00", pos, start)
+                pos = start
+                current, pieces = k, []
+                last = data.rfind(b"\x00", 0, start) + 1
+                stop = data.find(b"\x00", end)
+                stop = len(data) if stop < 0 else stop
+            pieces.append(data[last:start])
+            pieces.append(_mask_card(scanned[vstart:vend]) if mask and kind == CARD else tokens[kind])
+            kinds.append(kind)
+            last = end
+        pieces.append(data[last:stop])
+        changed.append((current, b"".join(pieces)))
+        if k + data.count(b"\x00", pos) != len(items) - 1:  # a text holds NUL itself: redo one by one
+            for k, text in enumerate(items):
+                i = where[k]
+                one = self.redact(text)
+                out[i] = one.text
+                for kind, n in one.counts.items():
+                    counts[kind] = counts.get(kind, 0) + n
+            return
+        for k, redacted in changed:
+            out[where[k]] = redacted.decode("utf-8", "surrogatepass")
+        for kind, n in Counter(kinds).items():
+            counts[kind] = counts.get(kind, 0) + n
+
+    def redact_utf8(self, data: bytes) -> tuple[bytes, dict[str, int]]:
+        """Redact UTF-8 bytes; bytes that are not valid UTF-8 pass through unchanged unless inside PII."""
+        counts: dict[str, int] = {}
+        return self._redact(data, counts, data.isascii()), counts
+
+    def find(self, text: str) -> list[Hit]:
+        """The PII spans `redact` would replace, as str offsets into `text` (for audits and tests)."""
+        data = text.encode("utf-8", "surrogatepass")
+        spans = self._spans(data, text.isascii())
+        if text.isascii():
+            return spans
+        chars = _CharOffsets(data)
+        return [Hit(chars(start), chars(end), kind) for start, end, kind in spans]
+
+    # --- internals ---------------------------------------------------------------------------------
+
+    def _spans(self, data: bytes, is_ascii: bool) -> list[Hit]:
+        view = None if is_ascii else view_of(data)
+        if view is None:
+            return [Hit(*span) for span in self._finder.hits(data)]
+        return [
+            Hit(*view.original_span(start, end), kind) for start, end, kind in self._finder.hits(view.data)
+        ]
+
+    def _redact(self, data: bytes, counts: dict[str, int], is_ascii: bool) -> bytes:
+        view = None if is_ascii else view_of(data)
+        scanned = data if view is None else view.data
+        hits = self._finder.hits(scanned)
+        if not hits:
+            return data
+        out: list[bytes] = []
+        last = 0
+        tokens = self._tokens
+        mask = self._mask
+        for vstart, vend, kind in hits:
+            start, end = (vstart, vend) if view is None else view.original_span(vstart, vend)
+            out.append(data[last:start])
+            if mask and kind == CARD:
+                out.append(_mask_card(scanned[vstart:vend]))
+            else:
+                out.append(tokens[kind])
+            counts[kind] = counts.get(kind, 0) + 1
+            last = end
+        out.append(data[last:])
+        return b"".join(out)
+
+
+def _mask_card(value: bytes) -> bytes:
+    """PCI DSS display masking: every digit but the last four becomes `*`; separators stay."""
+    keep = sum(1 for b in value if 0x30 <= b <= 0x39) - 4
+    masked = bytearray()
+    for b in value:
+        if 0x30 <= b <= 0x39:
+            masked.append(0x2A if keep > 0 else b)
+            keep -= 1
+        else:
+            masked.append(b)
+    return bytes(masked)
+
+
+class _Identity:
+    """k -> k: the batch is the whole input."""
+
+    def __getitem__(self, k: int) -> int:
+        return k
+
+
+class _Skipping:
+    """k -> index of the k-th item NOT in `skipped` (sorted), without listing all of them."""
+
+    def __init__(self, skipped: list[int]) -> None:
+        # skipped[j] - j: how many kept items precede the j-th skipped one (non-decreasing)
+        self._kept_before = list(map(sub, skipped, range(len(skipped))))
+
+    def __getitem__(self, k: int) -> int:
+        return k + bisect_right(self._kept_before, k)
+
+
+class _CharOffsets:
+    """Maps increasing byte offsets of UTF-8 `data` to str offsets, decoding each byte once."""
+
+    __slots__ = ("_byte", "_char", "_data")
+
+    def __init__(self, data: bytes) -> None:
+        self._data, self._byte, self._char = data, 0, 0
+
+    def __call__(self, pos: int) -> int:
+        if pos < self._byte:  # callers go forward; restart if one ever does not
+            self._byte = self._char = 0
+        self._char += len(self._data[self._byte : pos].decode("utf-8", "surrogatepass"))
+        self._byte = pos
+        return self._char
+
+
+def config_from_mapping(raw: Any) -> RedactConfig:
+    """Build a RedactConfig from a decoded TOML/JSON table, naming the bad key on error."""
+    try:
+        return msgspec.convert(raw, RedactConfig)
+    except msgspec.ValidationError as exc:
+        raise ConfigError("redact", str(exc), "see RedactConfig for the allowed keys and types") from exc

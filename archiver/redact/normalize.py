@@ -1,0 +1,199 @@
+"""A normalized view of UTF-8 text: finds PII written in foreign digits or split by invisible characters.
+
+Customers (and attackers) write `４１１１ １１１１…`, Arabic-Indic or Devanagari digits, or put U+200B inside
+a number. The RE2 pattern only knows ASCII, so text holding such characters is scanned through a *view*:
+every Unicode digit folded to ASCII, compatibility forms (full-width, mathematical, small forms) folded to
+their ASCII letter or sign, exotic spaces and dashes folded to ` ` and `-`, and format, combining and
+variation-selector characters removed. The view keeps a map back to the original bytes, and the redactor
+replaces the ORIGINAL span, so not even the zero-width-split pieces of a number survive.
+
+Everything works on UTF-8 bytes: the characters that need folding are found by one RE2 scan (a class
+compiled to UTF-8 byte sequences), so text with none — the usual case, emoji and CJK included — costs one
+DFA pass, and the view costs Python work only per folded character. Lone surrogates (from JSON `\\ud800`
+or `surrogateescape`) are carried as their `surrogatepass` bytes, which RE2 treats as opaque.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from functools import lru_cache
+from itertools import accumulate
+from operator import methodcaller
+from typing import Any
+
+import re2
+
+_KEEP_ASCII = frozenset("@.+-()_%:/#")
+
+
+def _fold(cp: int) -> str | None:
+    """The view's replacement for one non-ASCII code point ("" deletes it), or None to keep it."""
+    ch = chr(cp)
+    digit = unicodedata.digit(ch, None)
+    if digit is not None:
+        return str(digit)
+    category = unicodedata.category(ch)
+    if category in ("Cf", "Mn", "Me") or 0xFE00 <= cp <= 0xFE0F:
+        return ""
+    if category == "Zs":
+        return " "
+    if category == "Pd" or cp == 0x2212:  # dashes and the minus sign
+        return "-"
+    folded = unicodedata.normalize("NFKC", ch)
+    if len(folded) == 1 and folded.isascii() and (folded.isalnum() or folded in _KEEP_ASCII):
+        return folded
+    return None
+
+
+def _utf8_ranges(lo: int, hi: int) -> list[list[tuple[int, int]]]:
+    """Byte-range sequences matching exactly the UTF-8 encodings of code points lo..hi (no surrogates)."""
+    for boundary in (0x7F, 0x7FF, 0xFFFF):
+        if lo <= boundary < hi:
+            return _utf8_ranges(lo, boundary) + _utf8_ranges(boundary + 1, hi)
+    for i in (1, 2, 3):
+        mask = (1 << (6 * i)) - 1
+        if lo & ~mask != hi & ~mask:
+            if lo & mask:
+                return _utf8_ranges(lo, lo | mask) + _utf8_ranges((lo | mask) + 1, hi)
+            if hi & mask != mask:
+                return _utf8_ranges(lo, (hi & ~mask) - 1) + _utf8_ranges(hi & ~mask, hi)
+    a, b = chr(lo).encode(), chr(hi).encode()
+    return [list(zip(a, b, strict=True))]
+
+
+def _byte_class(lo: int, hi: int) -> str:
+    return f"\\x{lo:02x}" if lo == hi else f"[\\x{lo:02x}-\\x{hi:02x}]"
+
+
+def _alternation(codes: list[int]) -> str:
+    """An RE2 (Latin-1 mode) alternation matching the UTF-8 encoding of any of `codes`."""
+    alternatives: list[str] = []
+    start = prev = codes[0]
+    for cp in [*codes[1:], -1]:
+        if cp != prev + 1:
+            for seq in _utf8_ranges(start, prev):
+                alternatives.append("".join(_byte_class(a, b) for a, b in seq))
+            start = cp
+        prev = cp
+    return "(?:" + "|".join(alternatives) + ")"
+
+
+# ASCII bytes that can sit inside or next to PII: an invisible character matters only between two of them.
+_ALNUM_AT = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@")
+_NEAR_PII = _ALNUM_AT | frozenset(b".+-_ ()")
+_DIGIT_OR_AT = re.compile(rb"[0-9@]")
+
+
+@lru_cache(maxsize=1)
+def _tables() -> tuple[dict[int, str], Any]:
+    """The fold table (code point -> replacement) and the RE2 bytes pattern finding runs to fold."""
+    table: dict[int, str] = {}
+    for cp in (*range(0x80, 0xD800), *range(0xE000, 0x20000), *range(0xE0000, 0xE1000)):
+        folded = "" if cp >= 0xE0000 else _fold(cp)  # tags and variation selectors supplement: invisible
+        if folded is not None:
+            table[cp] = folded
+    # Visible folds (digits, letters, @ …) always matter. Space/dash folds matter only right after an
+    # ASCII letter or digit (`415–555–0132`), deletions also right after PII-ish punctuation or a space
+    # (`4111 \u200b1111`) — so prose dashes, emoji ZWJ sequences and VS16 hearts never cost a view.
+    visible = _alternation(sorted(cp for cp, f in table.items() if f not in ("", " ", "-")))
+    spacing = _alternation(sorted(cp for cp, f in table.items() if f in (" ", "-")))
+    deleted = _alternation(sorted(cp for cp, f in table.items() if f == ""))
+    any_fold = f"(?:{visible}|{spacing}|{deleted})"
+    source = f"{any_fold}*{visible}{any_fold}*|[0-9A-Za-z@](?:{spacing}|{deleted})+|[.+_ ()\\-]{deleted}+"
+    return table, re2.compile(source.encode("ascii"), max_mem=64 << 20)
+
+
+def warm_tables() -> None:
+    """Build the fold table and pattern now (~0.1 s) rather than on the first non-ASCII text."""
+    _tables()
+
+
+_ENCODE = methodcaller("encode", "utf-8", "surrogatepass")
+
+
+class View:
+    """The normalized bytes of `data` plus the map from view offsets back to original offsets.
+
+    Segments alternate: copied bytes (offsets shift linearly) and folded runs. A run is folded with one
+    `str.translate`; the per-character offset map inside a run is built only if a hit boundary falls in it.
+    """
+
+    __slots__ = ("_maps", "_ostart", "_runs", "_vstart", "data")
+
+    def __init__(self, data: bytes, runs: list[tuple[int, int]]) -> None:
+        table = _tables()[0]
+        self._vstart: list[int] = [0]
+        self._ostart: list[int] = [0]
+        self._runs: list[str | None] = [None]  # None: a copied segment; else the run's original text
+        self._maps: dict[int, tuple[list[int], list[int]]] = {}
+        parts: list[bytes] = []
+        vpos = opos = 0
+        for rstart, rend in runs:
+            parts.append(data[opos:rstart])
+            vpos += rstart - opos
+            text = data[rstart:rend].decode("utf-8", "surrogatepass")
+            folded = text.translate(table).encode("utf-8", "surrogatepass")
+            self._vstart += (vpos, vpos + len(folded))
+            self._ostart += (rstart, rend)
+            self._runs += (text, None)
+            parts.append(folded)
+            vpos += len(folded)
+            opos = rend
+        parts.append(data[opos:])
+        self.data = b"".join(parts)
+
+    def _locate(self, pos: int, end: bool) -> int:
+        """Original offset of view byte `pos`: where its character starts, or (end=True) where it ends."""
+        k = bisect.bisect_right(self._vstart, pos) - 1
+        text = self._runs[k]
+        if text is None:
+            return self._ostart[k] + pos - self._vstart[k] + (1 if end else 0)
+        if k not in self._maps:
+            table = _tables()[0]
+            orig = list(accumulate(map(len, map(_ENCODE, text)), initial=0))
+            view = list(accumulate(map(len, map(_ENCODE, map(table.get, map(ord, text), text))), initial=0))
+            self._maps[k] = (orig, view)
+        orig, view = self._maps[k]
+        i = bisect.bisect_right(view, pos - self._vstart[k]) - 1  # deleted chars share a view offset
+        return self._ostart[k] + orig[i + 1 if end else i]
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a non-empty view span [start, end) to the original byte span covering the same characters."""
+        return self._locate(start, False), self._locate(end - 1, True)
+
+
+def view_of(data: bytes) -> View | None:
+    """The normalized view of UTF-8 `data`, or None when no character in it needs folding."""
+    pattern = _tables()[1]
+    first = pattern.search(data)
+    if first is None:
+        return None
+    found = [m.span() for m in pattern.finditer(data, first.start())]
+    visible = [span for span in found if data[span[0]] >= 0x80]  # runs holding a folded digit/letter
+    runs: list[tuple[int, int]] = []
+    size = len(data)
+    for start, end in found:
+        first = data[start]
+        if first < 0x80:
+            # an invisible run after ASCII can only split a value if PII-ish ASCII follows it too
+            after = data[end] if end < size else 0x20
+            if after < 0x80 and (after not in _NEAR_PII or (first == after == 0x20)):
+                continue
+            if first > 0x40 and not _near_value(data, start, end, visible):
+                continue  # after a letter it matters only near an e-mail, IBAN or number (`jo\u200bhn@…`)
+        if runs and start - runs[-1][1] <= 2:  # `４１１１ １１１１`: one run, not one per digit group
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return View(data, runs) if runs else None
+
+
+def _near_value(data: bytes, start: int, end: int, visible: list[tuple[int, int]]) -> bool:
+    """True when an ASCII digit, an `@` or a folded digit/letter lies within 64 bytes of [start, end)."""
+    lo, hi = max(0, start - 64), end + 64
+    if _DIGIT_OR_AT.search(data, lo, hi) is not None:
+        return True
+    k = bisect.bisect_left(visible, (hi,)) - 1  # the last visible run starting before `hi`
+    return k >= 0 and visible[k][1] > lo
