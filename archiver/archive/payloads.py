@@ -269,6 +269,7 @@ class MessageData(_In, frozen=True):
     messenger_type: str | None = None
     status: str | None = None
     normalized_message: NormalizedMessage | None = None
+    created_by: Ref | None = None  # the agent user who sent an outbound message
     text_body: str | None = None  # deprecated; read only when normalizedMessage is absent (older API)
 
 

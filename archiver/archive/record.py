@@ -192,6 +192,7 @@ def build_record(
     meta_parts = {mp.id: mp for mp in (meta.participants or ()) if mp.id} if meta else {}
     participants = [_participant(mp, meta_parts.get(mp.id or "")) for mp in conv.participants or ()]
     customer = next((mp for mp in conv.participants or () if mp.purpose == "customer" and mp.id), None)
+    by_user = {mp.user.id: mp for mp in conv.participants or () if mp.user and mp.user.id}
     owner: dict[str, p.MessageParticipant] = {}
     listed: list[str] = []
     for mp in conv.participants or ():
@@ -212,14 +213,14 @@ def build_record(
                     continue  # pages may overlap when a fetch was retried
                 seen.add(data.id)
             first = len(collect.texts)
-            built.append((data, first, _message(data, owner.get(data.id or ""), customer, collect)))
+            built.append((data, first, _message(data, owner.get(data.id or ""), customer, by_user, collect)))
     texts = collect.texts
     redacted, counts = redactor.redact_many(texts) if texts else ([], {})
     bounds = [first for _, first, _ in built] + [len(texts)]
     entries: list[tuple[datetime, int, RecordMessage]] = []
     for k, (data, first, msg) in enumerate(built):
         if redacted[first : bounds[k + 1]] != texts[first : bounds[k + 1]]:
-            msg = _message(data, owner.get(data.id or ""), customer, _Replay(redacted, first))
+            msg = _message(data, owner.get(data.id or ""), customer, by_user, _Replay(redacted, first))
         entries.append((msg.timestamp or _LAST, len(entries), msg))
     entries.sort(key=lambda e: (e[0], e[1]))
     messages = [m for _, _, m in entries]
@@ -282,12 +283,18 @@ def _message(
     data: p.MessageData,
     owner: p.MessageParticipant | None,
     customer: p.MessageParticipant | None,
+    by_user: dict[str, p.MessageParticipant],
     redact: Callable[[str | None], str | None],
 ) -> RecordMessage:
     nm = data.normalized_message
     direction = data.direction or (nm.direction.lower() if nm and nm.direction else None)
     if owner is None and direction == "inbound":
         owner = customer  # only the customer sends inbound messages on a web messaging conversation
+    elif direction == "outbound" and (owner is None or owner.purpose == "customer"):
+        # Genesys lists a conversation's messages on the customer's communication whichever side sent them;
+        # an outbound message was sent by the agent in `createdBy`, or (no user) by a bot/flow: unknown.
+        sender = by_user.get(data.created_by.id or "") if data.created_by else None
+        owner = sender
     items = nm.content if nm and nm.content else []
     return RecordMessage(
         id=data.id,

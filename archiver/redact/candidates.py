@@ -7,10 +7,10 @@ nine or more, an e-mail, a `+` number, an IBAN-shaped token or a URL — never p
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import NamedTuple
 
 from archiver.redact import patterns
+from archiver.redact.emails import no_space_script, unicode_email
 from archiver.redact.validators import (
     IBAN_LENGTHS,
     PII_TYPES,
@@ -32,19 +32,6 @@ _DIGIT_SEPS = b" .-"
 _SEP_SPLIT = re.compile(rb"([ .\-])")
 _SPACE_SPLIT = re.compile(rb"( )")
 _PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
-# Scripts written without spaces: a number glued to them is still a separate token (`电话4155550132`).
-_NO_SPACE_SCRIPTS = (
-    (0x0E00, 0x0EFF),
-    (0x1000, 0x109F),
-    (0x1780, 0x17FF),
-    (0x3000, 0x30FF),
-    (0x3400, 0x4DBF),
-    (0x4E00, 0x9FFF),
-    (0xAC00, 0xD7AF),
-    (0xF900, 0xFAFF),
-    (0xFF00, 0xFFEF),
-    (0x20000, 0x3FFFF),
-)
 _SSN_CONTEXT = re.compile(
     rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|social|soc\.? ?sec|ssa number|tax ?payer id)"
     rb"|\bs\. ?s\. ?n\b|security\W{0,3}(?:number|no\b|num|#))"
@@ -66,13 +53,8 @@ class Hit(NamedTuple):
     type: str
 
 
-def _no_space_script(ch: str) -> bool:
-    cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in _NO_SPACE_SCRIPTS)
-
-
 def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() and not _no_space_script(ch)
+    return ch.isalnum() and not no_space_script(ch)
 
 
 def _char_before(data: bytes, pos: int) -> str:
@@ -108,7 +90,9 @@ def _touch_after(data: bytes, pos: int) -> int:
     b = data[pos]
     if b < 0x80:
         if b in _WORD_ASCII or b == 0x25:  # `… 39%` is a percentage, not the end of a number
-            return FREE if b in b"xXeE" and _EXTENSION.match(data, pos) else GLUED
+            # an extension, only after a full last group: `…0132x12`, not `… 97 1x4` (a size)
+            ext = b in b"xXeE" and data[pos - 2 : pos].isdigit() and _EXTENSION.match(data, pos)
+            return FREE if ext else GLUED
         if pos + 1 < len(data) and (b in _JOINERS or b == 0x3A):  # `… 01:54`: the hour of a time
             return JOINED if data[pos + 1] in _WORD_ASCII else FREE
         return FREE
@@ -163,11 +147,13 @@ class Finder:
                     and not usps_tracking_ok(tok.translate(None, _DIGIT_SEPS))
                 ):
                     # `100.200 4155550132`: a rejected grouped candidate may overlap the start of a real
-                    # value; look again from its second group
-                    seen = end
-                    end = (
-                        start + min(i for i in (tok.find(b" "), tok.find(b"-"), tok.find(b".")) if i > 0) + 1
+                    # value; look again from its second group (`4155550132x12` has none)
+                    cut = min(
+                        (i for i in (tok.find(b" "), tok.find(b"-"), tok.find(b".")) if i > 0), default=0
                     )
+                    if cut:
+                        seen = end
+                        end = start + cut + 1
             m = search(data, end)
         return hits
 
@@ -188,6 +174,10 @@ class Finder:
     ) -> Span | None:
         """Decide whether candidate `tok` == data[start:end] is PII; the hit may be a prefix of it."""
         first = tok[0]
+        # `4155550132x12`, `…ext.12`: the number without its extension
+        if 0x30 <= first <= 0x39 and (tok[10:11].isalpha() or tok[11:12].isalpha()) and 0x40 not in tok:
+            cut = len(tok) - len(tok.lstrip(b"0123456789"))
+            tok, end = tok[:cut], start + cut
         if 0x30 <= first <= 0x39 and tok.isdigit():  # the commonest shape: one digit run
             before = _touch_before(data, start)
             after = _touch_after(data, end)
@@ -198,7 +188,7 @@ class Finder:
         if 0x40 in tok:  # '@'
             if not self._email:
                 return None
-            return (start, end, EMAIL) if tok.isascii() else _unicode_email(data, start, tok)
+            return (start, end, EMAIL) if tok.isascii() else unicode_email(data, start, tok)
         before = _touch_before(data, start)
         if before == GLUED:
             return None
@@ -213,7 +203,7 @@ class Finder:
             if hit is not None or not tok[2:3].isdigit():
                 return hit  # else maybe an SSN `001-23-4567`: go on
         if 0x28 in tok:  # '('
-            ok = self._phone and not in_url and before == FREE and _paren_nanp_ok(tok)
+            ok = self._phone and not in_url and _paren_nanp_ok(tok)  # `…0132/(415) 555-0133` too
             return (start, end, PHONE) if ok and not _glued_after(data, end) else None
         if first > 0x39:  # a letter: IBAN
             return self._iban(data, start, tok) if self._iban_on else None
@@ -277,8 +267,9 @@ class Finder:
 
     def _iban(self, data: bytes, start: int, tok: bytes) -> Span | None:
         # groups separated by spaces or by dashes, one kind per IBAN: cut before the first of the other kind
-        sep = b"-" if tok.find(b"-") >= 0 and (tok.find(b" ") < 0 or tok.find(b"-") < tok.find(b" ")) else b" "
-        other = tok.find(b" " if sep == b"-" else b"-")
+        dash, space = tok.find(b"-"), tok.find(b" ")
+        sep = b"-" if dash >= 0 and (space < 0 or dash < space) else b" "
+        other = space if sep == b"-" else dash
         if other >= 0:
             tok = tok[:other]
         compact = tok.replace(sep, b"").upper()
@@ -372,43 +363,3 @@ def _ssn_context(data: bytes, start: int, end: int) -> bool:
     if nul >= 0:
         hi = nul
     return _SSN_CONTEXT.search(data, lo, hi) is not None
-
-
-def _email_char_ok(ch: str, local: bool) -> bool:
-    if ch.isascii():
-        return ch.isalnum() or ch in ("._%+-'" if local else "-.")
-    return unicodedata.category(ch)[0] in "LMN"
-
-
-def _unicode_email(data: bytes, start: int, tok: bytes) -> Span | None:
-    """An address with non-ASCII letters: trim punctuation of other scripts off its ends, then check it.
-
-    The pattern admits whole UTF-8 blocks; here every non-ASCII character must be a letter, mark or digit,
-    so `بريدي، أحمد@مثال.مصر` yields `أحمد@مثال.مصر` and `a@b.com÷2` yields `a@b.com`.
-    """
-    text = tok.decode("utf-8", "surrogatepass")
-    at = text.index("@")
-    lo = at
-    while lo > 0 and _email_char_ok(text[lo - 1], True):
-        lo -= 1
-    # `电话john@…`: a script written without spaces glued before the address is the sentence, not the name
-    for i in range(at - 1, lo, -1):
-        if _no_space_script(text[i - 1]) and not _no_space_script(text[i]) and text[i].isalnum():
-            lo = i
-            break
-    while lo < at and text[lo] in ".'":
-        lo += 1
-    hi = at + 1
-    while hi < len(text) and _email_char_ok(text[hi], False):
-        hi += 1
-    domain = text[at + 1 : hi].rstrip(".-")
-    labels = domain.split(".")
-    tld = labels[-1]
-    if lo == at or len(labels) < 2 or not all(labels):
-        return None
-    if not (tld[:4].lower() == "xn--" or all(unicodedata.category(c)[0] in "LM" for c in tld)):
-        return None
-    if tld.isascii() and len(tld) < 2:
-        return None
-    begin = start + len(text[:lo].encode("utf-8", "surrogatepass"))
-    return (begin, begin + len(text[lo : at + 1 + len(domain)].encode("utf-8", "surrogatepass")), EMAIL)

@@ -25,6 +25,8 @@ from typing import Any
 
 import re2
 
+from archiver.redact.patterns import UNI_LETTER
+
 _KEEP_ASCII = frozenset("@.+-()_%:/#")
 
 
@@ -84,6 +86,7 @@ def _alternation(codes: list[int]) -> str:
 _ALNUM_AT = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@")
 _NEAR_PII = _ALNUM_AT | frozenset(b".+-_ ()")
 _DIGIT_OR_AT = re.compile(rb"[0-9@]")
+_LETTERS = "(?:" + UNI_LETTER.decode("ascii") + ")"  # letters of other scripts, by UTF-8 shape
 
 
 @lru_cache(maxsize=1)
@@ -100,8 +103,16 @@ def _tables() -> tuple[dict[int, str], Any]:
     visible = _alternation(sorted(cp for cp, f in table.items() if f not in ("", " ", "-")))
     spacing = _alternation(sorted(cp for cp, f in table.items() if f in (" ", "-")))
     deleted = _alternation(sorted(cp for cp, f in table.items() if f == ""))
+    # invisible format characters (ZWSP, ZWNJ, WJ, bidi marks…), not combining marks: after a letter of
+    # another script they may split an e-mail (`张伟\u2060@…`), while Hindi or Thai marks never do
+    hidden = _alternation(
+        sorted(cp for cp, f in table.items() if f == "" and unicodedata.category(chr(cp)) == "Cf")
+    )
     any_fold = f"(?:{visible}|{spacing}|{deleted})"
-    source = f"{any_fold}*{visible}{any_fold}*|[0-9A-Za-z@](?:{spacing}|{deleted})+|[.+_ ()\\-]{deleted}+"
+    source = (
+        f"{any_fold}*{visible}{any_fold}*|[0-9A-Za-z@)](?:{spacing}|{deleted})+|[.+_ (\\-]{deleted}+"
+        f"|{_LETTERS}{hidden}+"
+    )
     return table, re2.compile(source.encode("ascii"), max_mem=64 << 20)
 
 
@@ -171,12 +182,22 @@ def view_of(data: bytes) -> View | None:
     if first is None:
         return None
     found = [m.span() for m in pattern.finditer(data, first.start())]
-    visible = [span for span in found if data[span[0]] >= 0x80]  # runs holding a folded digit/letter
+    table = _tables()[0]
+    # a run starting with a non-ASCII byte either holds a folded digit/letter, or is a letter of another
+    # script followed by invisible characters (`张伟\u2060@…`), which is treated like an ASCII letter's
+    letter = {
+        span for span in found if data[span[0]] >= 0x80 and ord(_first_char(data, span[0])) not in table
+    }
+    visible = [span for span in found if data[span[0]] >= 0x80 and span not in letter]
     runs: list[tuple[int, int]] = []
     size = len(data)
     for start, end in found:
         first = data[start]
-        if first < 0x80:
+        if letter and (start, end) in letter:
+            after = data[end] if end < size else 0x20
+            if (after < 0x80 and after not in _NEAR_PII) or not _near_value(data, start, end, visible):
+                continue
+        elif first < 0x80:
             # an invisible run after ASCII can only split a value if PII-ish ASCII follows it too
             after = data[end] if end < size else 0x20
             if after < 0x80 and (after not in _NEAR_PII or (first == after == 0x20)):
@@ -188,6 +209,12 @@ def view_of(data: bytes) -> View | None:
         else:
             runs.append((start, end))
     return View(data, runs) if runs else None
+
+
+def _first_char(data: bytes, pos: int) -> str:
+    return (
+        data[pos : pos + 4].decode("utf-8", "surrogatepass" if data[pos] == 0xED else "ignore")[:1] or "\x00"
+    )
 
 
 def _near_value(data: bytes, start: int, end: int, visible: list[tuple[int, int]]) -> bool:

@@ -1,7 +1,7 @@
 """The one combined RE2 candidate pattern, compiled once per process.
 
 The pattern runs over UTF-8 bytes. pyre2 compiles bytes patterns in Latin-1 mode, so `\\b` and every class
-here are ASCII; accented Latin letters in e-mail addresses are spelled out as their UTF-8 byte sequences.
+here are ASCII; letters of other scripts in e-mail addresses are matched by their UTF-8 byte shapes.
 Bytes, not str: pyre2 maps str offsets by re-walking the text for every match (quadratic), bytes are 60×
 faster here. There are no capture groups: without them RE2 answers `finditer` from its DFA alone, about
 twice as fast as with named groups; the kind of each candidate is plain from its first bytes.
@@ -15,20 +15,14 @@ from typing import Any
 
 import re2
 
-# U+00C0-U+024F (Latin-1 Supplement letters, Latin Extended-A/B), U+0300-U+036F (combining marks) and
-# U+1E00-U+1EFF (Latin Extended Additional) as UTF-8.
-_LATIN_UTF8 = (
-    rb"\xc3[\x80-\xbf]|[\xc4-\xc8][\x80-\xbf]|\xc9[\x80-\x8f]|\xcc[\x80-\xbf]|\xcd[\x80-\xaf]"
-    rb"|\xe1[\xb8-\xbb][\x80-\xbf]"
-)
-
-# Letters of other scripts in e-mail addresses (EAI/IDN: `用户@例子.广告`, `иван@пример.рф`), coarsely by UTF-8
-# byte shape: 2-byte U+00C0-U+07FF, the 3-byte letter blocks (Indic, Thai, Georgian, Hangul, CJK, kana…),
-# and 4-byte planes 1-2 without the emoji block (\xf0\x9f). The blocks of spaces, dashes, quotes and CJK
-# punctuation (U+2000-U+2BFF, U+3000-U+303F, full-width forms) are left out, so `（a@b.cn）` or `…a@b.cn。`
-# ends where it should; the few punctuation marks inside letter blocks (`،`, `।`) are trimmed by the
-# candidate check, which also requires every non-ASCII character to be a letter, mark or digit.
-_UNI = (
+# Letters of any script in e-mail addresses (EAI/IDN: `用户@例子.广告`, `иван@пример.рф`, `josé@…`),
+# coarsely by UTF-8 byte shape: 2-byte U+00C0-U+07FF, the 3-byte letter blocks (Indic, Thai, Georgian,
+# Hangul, CJK, kana…) and 4-byte planes 1-2 without the emoji block (\xf0\x9f). The blocks of spaces,
+# dashes, quotes and CJK punctuation (U+2000-U+2BFF, U+3000-U+303F, full-width forms) are left out, so
+# `（a@b.cn）` or `…a@b.cn。` ends where it should; the few punctuation marks inside letter blocks (`،`, `।`)
+# are trimmed by the candidate check, which also requires every non-ASCII character to be a letter, mark
+# or digit.
+UNI_LETTER = (
     rb"[\xc3-\xdf][\x80-\xbf]"
     rb"|\xe0[\xa0-\xbf][\x80-\xbf]|\xe1[\x80-\xbf][\x80-\xbf]|\xe2[\xb0-\xbf][\x80-\xbf]"
     rb"|\xe3[\x81-\xbf][\x80-\xbf]|[\xe4-\xec][\x80-\xbf][\x80-\xbf]|\xed[\x80-\x9f][\x80-\xbf]"
@@ -38,14 +32,14 @@ _UNI = (
 _URL = rb"(?i:https?://|www\.)[^\s<>\"'\x00]+"
 # Bounded parts (RFC 5321: local part ≤ 64, label ≤ 63): an unbounded local part would make every search
 # inside a long `1234-5678-…` run scan to its end looking for an `@` (quadratic on hostile input).
-_LOCAL_CHAR = rb"(?:[A-Za-z0-9._%+\-]|" + _UNI + rb")"
+_LOCAL_CHAR = rb"(?:[A-Za-z0-9._%+\-]|" + UNI_LETTER + rb")"
 _EMAIL = (
-    _LOCAL_CHAR + rb"(?:[A-Za-z0-9._%+\-']|" + _UNI + rb"){0,63}@"  # o'neil@…, never '…@
+    _LOCAL_CHAR + rb"(?:[A-Za-z0-9._%+\-']|" + UNI_LETTER + rb"){0,63}@"  # o'neil@…, never '…@
     # labels unbounded: a domain needs the `@` before it, so a search cannot start inside one (no quadratic
     # rescans), and bounded repeats of the multi-byte classes would blow the DFA's memory budget
-    rb"(?:(?:[A-Za-z0-9]|" + _UNI + rb")(?:[A-Za-z0-9\-]|" + _UNI + rb")*\.)+"
+    rb"(?:(?:[A-Za-z0-9]|" + UNI_LETTER + rb")(?:[A-Za-z0-9\-]|" + UNI_LETTER + rb")*\.)+"
     # punycode first: leftmost-first would otherwise stop at the `xn` of `xn--…`
-    rb"(?:xn--[A-Za-z0-9\-]{1,59}\b|[A-Za-z]{2,24}\b|(?:" + _UNI + rb"){1,24})"
+    rb"(?:xn--[A-Za-z0-9\-]{1,59}\b|[A-Za-z]{2,24}\b|(?:" + UNI_LETTER + rb"){1,24})"
 )
 # country code, check digits, then groups of four (space- or dash-separated or not) and a short last group
 _IBAN = rb"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,8}(?:[ \-]?[A-Za-z0-9]{1,3})?"
@@ -65,6 +59,7 @@ _PAREN = rb"(?:\b1[ .\-]?)?\(\d{3}\)[ .\-]?\d{3}[ .\-]?\d{4}"
 _NUM = (
     rb"\b(?:"
     rb"\d{9,19}\b"  # contiguous: bare SSN, NANP, card (a longer run has no boundary inside: no match)
+    rb"|\d{10,11}(?i:x|ext\.?)\d{1,6}\b"  # a contiguous NANP number with its extension glued on
     rb"|\d{4}(?:[ \-]\d{4}){2,4}(?:[ \-]\d{1,4})?"  # fours: cards (+ a stray group), and tracking numbers
     rb"|\d{4}[ \-]\d{6}[ \-]\d{4,5}"  # Amex 4-6-5, Diners 4-6-4
     rb"|\d{3}[ \-]\d{2}[ \-]\d{4}"  # SSN

@@ -95,6 +95,7 @@ _CC2 = frozenset(
 )
 _CC3_PREFIX = frozenset(b"21 22 23 24 25 26 29 35 37 38 42 50 59 67 68 69 80 85 87 88 96 97 99".split())
 # the assigned three-digit codes under those prefixes (ITU-T E.164 list): `+999 …` or `+384 …` is no number
+# fmt: off
 _CC3 = frozenset(
     str(cc).encode()
     for cc in (
@@ -105,6 +106,7 @@ _CC3 = frozenset(
         *range(970, 978), 992, 993, 994, 995, 996, 998,
     )
 )
+# fmt: on
 
 
 def intl_phone_ok(digits: bytes) -> bool:

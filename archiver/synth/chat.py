@@ -12,8 +12,8 @@ import random
 import msgspec
 
 from archiver.synth.negatives import hard_negative
-from archiver.synth.values import PII_TYPES, format_ssn, obfuscate, pii_value, ssn_digits
-from archiver.synth.variants import odd_separators
+from archiver.synth.values import PII_TYPES, common_value, format_ssn, obfuscate, ssn_digits
+from archiver.synth.variants import SSN_LEADS, maybe_variant, odd_separators, side_rng
 
 
 class Span(msgspec.Struct, frozen=True):
@@ -187,18 +187,7 @@ _PII_LEADS: dict[str, tuple[str, ...]] = {
         "カード番号 ",
         "card#",
     ),
-    "US_SSN": (
-        "my SSN is ",
-        "social security number ",
-        "SSN: ",
-        "ssn ",
-        "my social is ",
-        "soc sec # ",
-        "S.S.N. ",
-        "social-security no. ",
-        "SSN#",
-        "Social Security No: ",
-    ),
+    "US_SSN": ("my SSN is ", "social security number ", "SSN: ", "ssn ", "my social is "),
     "EMAIL": ("my email is ", "email: ", "you can reach me at ", "send it to ", "mail→", "<", "邮箱："),
     "PHONE": ("call me at ", "my number is ", "phone: ", "tel ", "text me on ", "📞 ", "电话", "mobile: "),
     "IBAN": ("my IBAN is ", "IBAN: ", "account ", "please pay to ", "iban "),
@@ -230,11 +219,19 @@ def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
         # a bare nine-digit SSN is PII only next to a context word, which every SSN lead contains
         value = format_ssn(rng, ssn_digits(rng), bare=True)
     else:
-        value = pii_value(rng, pii_type)
-    if rng.random() < 0.06:
-        value = obfuscate(rng, value)
-    elif rng.random() < 0.04 and pii_type != "EMAIL":
-        value = odd_separators(rng, value)
+        value = common_value(rng, pii_type)
+    obfuscated = obfuscate(rng, value) if rng.random() < 0.06 else value
+    # The audit's additions (rarer formats, SSN leads, odd separators, extensions) draw from a side RNG:
+    # `rng` advances exactly as before, so every seeded caller (the simulator) keeps its timelines.
+    side = side_rng(obfuscated)
+    if value != (variant := maybe_variant(value, pii_type)):
+        value = obfuscate(side, variant) if obfuscated != value else variant
+    else:
+        value = obfuscated
+    if pii_type == "US_SSN" and side.random() < 0.3:
+        lead = side.choice(SSN_LEADS)
+    if pii_type != "EMAIL" and value.isascii() and side.random() < 0.04:
+        value = odd_separators(side, value)
     if lead == "<" and pii_type == "EMAIL":
         b.add("write to <")
         b.add(value, pii_type)
@@ -242,8 +239,8 @@ def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
         return
     b.add(lead)
     b.add(value, pii_type)
-    if pii_type == "PHONE" and rng.random() < 0.08:  # the extension is not PII; the number before it is
-        b.add(rng.choice((" x", "x", " ext. ", " ext ", "ext.")) + str(rng.randint(1, 9999)))
+    if pii_type == "PHONE" and side.random() < 0.08:  # the extension is not PII; the number before it is
+        b.add(side.choice((" x", "x", " ext. ", " ext ", "ext.")) + str(side.randint(1, 9999)))
     b.add(rng.choice(_PII_TAILS))
 
 

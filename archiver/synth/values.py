@@ -334,12 +334,17 @@ def pii_value(rng: random.Random, type: str) -> str:
     (A bare nine-digit SSN is only PII next to a word like "SSN"; `generate_transcript` writes those
     with their context, so this function never returns one.)
     """
-    if rng.random() < 0.15 and type in PII_TYPES:
-        # the rarer formats (other scripts, `00` dialling, dashed IBANs …); imported here: variants
-        # builds on this module
-        from archiver.synth.variants import variant_value
+    value = common_value(rng, type)
+    # Now and then a rarer format (other scripts, `00` dialling, dashed IBANs …), drawn from a side RNG
+    # seeded by the value, so `rng` advances exactly as it always did and seeded callers (the simulator)
+    # keep their timelines. Imported here: variants builds on this module.
+    from archiver.synth.variants import maybe_variant
 
-        return variant_value(rng, type)
+    return maybe_variant(value, type)
+
+
+def common_value(rng: random.Random, type: str) -> str:
+    """`pii_value` without the rarer formats of `variants` (the generator's original draw)."""
     if type == "CREDIT_CARD":
         return format_card(rng, card_digits(rng))
     if type == "US_SSN":

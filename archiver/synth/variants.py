@@ -6,6 +6,10 @@ rarer brands and lengths, addresses in any script (an e-mail is PII whatever its
 IBANs grouped with dashes or with a mixed-case country code, and the separators customers paste from
 other software (no-break and thin spaces, Unicode hyphens and minus) or that hide in copied text
 (soft hyphens, bidi marks).
+
+Every choice made here draws from a side RNG seeded by the value being varied, never from the caller's
+RNG: a seeded caller (the simulator, the benchmarks) advances its generator exactly as before these
+formats existed, so its timelines and corpora keep their shape.
 """
 
 from __future__ import annotations
@@ -15,7 +19,16 @@ import string
 
 from archiver.synth import values as v
 
-__all__ = ["odd_separators", "variant_value"]
+__all__ = ["SSN_LEADS", "maybe_variant", "odd_separators", "side_rng", "variant_value"]
+
+
+def side_rng(value: str) -> random.Random:
+    """A generator seeded by `value` (sha512 of the str: the same in every run and process)."""
+    return random.Random(value)
+
+
+# How else people introduce a bare SSN (each holds a context word the redactor knows)
+SSN_LEADS = ("soc sec # ", "S.S.N. ", "social-security no. ", "SSN#", "Social Security No: ")
 
 # --- cards ------------------------------------------------------------------------------------------
 
@@ -62,11 +75,12 @@ _IDN_DOMAIN = (
 
 def _email(rng: random.Random) -> str:
     local = rng.choice(_IDN_LOCAL)
-    if rng.random() < 0.2:
-        local += str(rng.randint(1, 99))
     domain = rng.choice(_IDN_DOMAIN)
     if local.isascii() and domain.isascii():
         domain = rng.choice(_IDN_DOMAIN[:10])
+    if rng.random() < 0.2 and not (domain.isascii() and local[-1] >= "\u3000"):
+        # (`用户16@例子.fr` is ambiguous in running CJK text: `电话16@…` keeps the words before the digits)
+        local += str(rng.randint(1, 99))
     return f"{local}@{domain}"
 
 
@@ -115,6 +129,12 @@ def _iban(rng: random.Random) -> str:
     if style == 1:  # `De89 3704 …`: autocorrect capitalises only the first letter
         value = value[0] + value[1].lower() + value[2:]
     return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+def maybe_variant(value: str, type: str) -> str:
+    """`value`, or (15%, decided by the value itself) a value of `type` in one of the rarer formats."""
+    side = side_rng(value)
+    return variant_value(side, type) if type != "US_SSN" and side.random() < 0.15 else value
 
 
 def variant_value(rng: random.Random, type: str) -> str:

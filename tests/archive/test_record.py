@@ -190,7 +190,22 @@ def test_pages_are_merged_deduplicated_and_missing_ids_reported() -> None:
 def test_inbound_message_without_participant_link_is_the_customers() -> None:
     conv = P.conversation([P.participant(P.CUSTOMER, "customer", []), P.participant(P.AGENT, "agent", [])])
     record, _, _ = build(conv, [P.listing([P.message("x", 1, "hi"), P.message("y", 2, "yo", inbound=False)])])
-    assert record.messages[0].participant_id == P.CUSTOMER and record.messages[1].participant_id is None
+    assert record.messages[0].participant_id == P.CUSTOMER
+    assert (record.messages[1].participant_id, record.messages[1].purpose) == (P.AGENT, "agent")  # createdBy
+
+
+def test_outbound_message_listed_on_the_customer_is_attributed_to_its_sender() -> None:
+    # Genesys lists both directions on the customer's communication; the sender is the createdBy user.
+    conv = P.conversation([P.participant(P.CUSTOMER, "customer", ["x", "y"]), P.participant(P.AGENT, "agent", [])])
+    record, _, _ = build(conv, [P.listing([P.message("x", 1, "hi"), P.message("y", 2, "yo", inbound=False)])])
+    assert [(m.participant_id, m.purpose) for m in record.messages] == [
+        (P.CUSTOMER, "customer"),
+        (P.AGENT, "agent"),
+    ]
+    bot = P.message("z", 3, "bot says", inbound=False)
+    bot.pop("createdBy", None)
+    record, _, _ = build(conv, [P.listing([bot])])
+    assert (record.messages[0].participant_id, record.messages[0].purpose) == (None, None)  # never "customer"
 
 
 def test_legacy_text_body_is_read_when_no_normalized_message() -> None:

@@ -77,7 +77,7 @@ async def test_bulk_limits(sim: Simulator, http: aiohttp.ClientSession, auth: di
 async def test_attachments_and_long_texts_exist(
     sim: Simulator, http: aiohttp.ClientSession, auth: dict[str, str]
 ) -> None:
-    ids = await sim.generate(40)
+    ids = await sim.generate(150)  # enough that every random feature appears whatever the synth stream
     truths = [sim.truth(c) for c in ids]
     assert any(t.attachments for t in truths)
     assert any(t.planted_pii for t in truths)
