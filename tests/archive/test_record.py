@@ -196,7 +196,9 @@ def test_inbound_message_without_participant_link_is_the_customers() -> None:
 
 def test_outbound_message_listed_on_the_customer_is_attributed_to_its_sender() -> None:
     # Genesys lists both directions on the customer's communication; the sender is the createdBy user.
-    conv = P.conversation([P.participant(P.CUSTOMER, "customer", ["x", "y"]), P.participant(P.AGENT, "agent", [])])
+    conv = P.conversation(
+        [P.participant(P.CUSTOMER, "customer", ["x", "y"]), P.participant(P.AGENT, "agent", [])]
+    )
     record, _, _ = build(conv, [P.listing([P.message("x", 1, "hi"), P.message("y", 2, "yo", inbound=False)])])
     assert [(m.participant_id, m.purpose) for m in record.messages] == [
         (P.CUSTOMER, "customer"),
