@@ -212,9 +212,14 @@ def view_of(data: bytes) -> View | None:
 
 
 def _first_char(data: bytes, pos: int) -> str:
-    return (
-        data[pos : pos + 4].decode("utf-8", "surrogatepass" if data[pos] == 0xED else "ignore")[:1] or "\x00"
-    )
+    """The character whose UTF-8 (surrogatepass) encoding starts at `pos`."""
+    lead = data[pos]
+    size = 1 if lead < 0xC0 else 2 if lead < 0xE0 else 3 if lead < 0xF0 else 4
+    # Decode exactly one character: a wider slice could end inside the next one (a lone surrogate is 3 bytes).
+    try:
+        return data[pos : pos + size].decode("utf-8", "surrogatepass")[:1] or "\x00"
+    except UnicodeDecodeError:
+        return "\x00"
 
 
 def _near_value(data: bytes, start: int, end: int, visible: list[tuple[int, int]]) -> bool:

@@ -114,3 +114,10 @@ def test_redact_many_mixes_ascii_and_unicode_in_order() -> None:
         "\x00 [REDACTED:CREDIT_CARD]",
     ]
     assert counts == {"CREDIT_CARD": 3}
+
+
+def test_hangul_syllables_sharing_the_surrogate_lead_byte_do_not_crash() -> None:
+    # U+D55C 한 encodes as ED 95 9C, the same lead byte as a UTF-8 (surrogatepass) lone surrogate.
+    text = "send it to 用户@예\u2060시\u200b.한\ufeff국, thanks"
+    out, counts = Redactor().redact(text)
+    assert counts == {"EMAIL": 1} and out == "send it to [REDACTED:EMAIL], thanks"
