@@ -123,7 +123,8 @@ def test_output_never_contains_a_luhn_valid_card_with_brand(parts: list[str]) ->
 # that take the redactor off its ASCII fast path: other-script digits, zero-width and format characters.
 _odd_char = st.one_of(
     st.characters(exclude_categories=()),
-    st.sampled_from(["\ud800", "\udfff", "\u200b", "\ufeff", "\u2060", "\uff14", "\u0664", "\u096a", " ", "-"]),
+    st.sampled_from(["\ud800", "\udfff", "\u200b", "\ufeff", "\u2060", "\uff14", "\u0664", "\u096a"]),
+    st.sampled_from(["한", "국", "@", ".", " ", "-"]),  # Hangul shares the lead byte 0xED with surrogates
 )
 odd_text = st.lists(_odd_char, max_size=80).map("".join)
 
@@ -132,8 +133,8 @@ odd_text = st.lists(_odd_char, max_size=80).map("".join)
 @given(odd_text, st.sampled_from(["4111 1111 1111 1111", "jo@example.com", "415-555-0132", ""]), odd_text)
 def test_any_code_point_sequence_is_handled(before: str, pii: str, after: str) -> None:
     text = before + pii + after
-    out, counts = R.redact(text)
-    texts, summed = R.redact_many([before, text, after])
+    out, _ = R.redact(text)
+    texts, _ = R.redact_many([before, text, after])
     assert texts[1] == out
     assert R.redact(out) == (out, {})  # idempotent, and no crash on any input
     assert "\ud800" not in text or "\ud800" in out  # lone surrogates are preserved, not dropped
