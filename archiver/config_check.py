@@ -7,7 +7,6 @@ because those can hold credentials.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
@@ -15,6 +14,7 @@ from urllib.parse import urlsplit
 import msgspec
 
 from archiver.errors import ConfigError
+from archiver.transport import is_loopback_host
 
 if TYPE_CHECKING:
     from archiver.config import AzureSinkConfig, Config, RedactionConfig
@@ -134,17 +134,6 @@ def _check_redaction(r: RedactionConfig) -> None:
         ) from None
 
 
-def _is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(key: str, url: str, fix: str) -> None:
     """Accept https, or plain http to a loopback host only; never echo credentials in the error."""
     parts = urlsplit(url)
@@ -161,7 +150,7 @@ def check_url(key: str, url: str, fix: str) -> None:
     scheme = parts.scheme.lower()
     if scheme == "https" and parts.hostname:
         return
-    if scheme == "http" and _is_loopback(parts.hostname):
+    if scheme == "http" and is_loopback_host(parts.hostname):
         return
     raise ConfigError(key, f"{shown!r} is not an https URL (plain http only for loopback hosts)", fix)
 

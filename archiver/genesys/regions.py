@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
 from archiver.errors import ConfigError
+from archiver.transport import is_loopback_host
 
 # SDK region key -> environment domain (PY purecloud_region_hosts.py, JS PureCloudRegionHosts.js).
 REGIONS: dict[str, str] = {
@@ -37,18 +37,6 @@ class Hosts(NamedTuple):
 
     api: str
     login: str
-
-
-def is_loopback_host(host: str | None) -> bool:
-    """True for localhost and 127.0.0.0/8 / ::1 literals: the only hosts allowed without TLS."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def check_transport(url: str, key: str) -> str:

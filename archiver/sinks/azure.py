@@ -11,8 +11,6 @@ since a plain container (or Azurite) silently accepts the policy headers and sto
 
 from __future__ import annotations
 
-import contextlib
-import ipaddress
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -39,6 +37,7 @@ from archiver.sinks.azure_codec import TAG_CONVERSATION, from_metadata, retentio
 from archiver.sinks.base import CONTENT_TYPE, ArchiveMeta, ArchiveNotFound, PutResult, StoredArchive
 from archiver.sinks.local import check_sha256
 from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of, validate_conversation_id
+from archiver.transport import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,6 @@ _MAX_BODY = 1 << 20
 _EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for If-None-Match: * (azure.md §2.6)
 # Only names that cannot leave the machine: `host.docker.internal` and `*.localhost` resolve through DNS to
 # whatever the resolver says (the Docker host is a real network peer), so they must use https.
-_LOOPBACK_NAMES = {"localhost"}
 
 
 class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -126,10 +124,7 @@ def _check_transport(url: str) -> None:
     if parts.scheme == "https":
         return
     host = (parts.hostname or "").lower()
-    loopback = host in _LOOPBACK_NAMES
-    with contextlib.suppress(ValueError):  # not an IP literal
-        loopback = loopback or ipaddress.ip_address(host).is_loopback
-    if parts.scheme != "http" or not loopback:
+    if parts.scheme != "http" or not is_loopback_host(host):
         raise SinkPermanentError(
             f"cannot start Azure sink: endpoint {parts.scheme}://{host} is not https "
             "(plain http is allowed only for a loopback emulator such as Azurite)"
