@@ -1,0 +1,181 @@
+"""Hostile-input fixtures: a real simulator on a free loopback port, a real listener, and the spawn pool.
+
+Everything here drives real servers (simulator, worker subprocess); nothing of ours is mocked. Hostile bytes
+reach our code the way production would deliver them: down the simulator's WebSocket, or inside the
+simulator's HTTP answers (`sim.faults.rewrite_next` / `answer_next` / `deny_permission`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections.abc
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archiver.config import Config, load_config
+from archiver.genesys import ConversationEnded, Gap, GenesysClient, GenesysSettings, NotificationListener
+from archiver.sim import SimConfig, Simulator
+
+FAST: dict[str, Any] = {
+    "backoff_base_s": 0.02,
+    "backoff_cap_s": 0.2,
+    "request_timeout_s": 5.0,
+    "heartbeat_timeout_s": 3.0,
+    "reconnect_backoff_max_s": 0.2,
+}
+
+
+def sim_config(**overrides: Any) -> SimConfig:
+    """A fast simulator: no rate limit to speak of, instant transcripts, short heartbeats, no traffic."""
+    base: dict[str, Any] = {
+        "seed": int.from_bytes(os.urandom(4), "big"),
+        "rate_limit_per_min": 1_000_000,
+        "heartbeat_s": 0.5,
+        "transcript_processing_s": 0.0,
+        "conversations_per_min": 0.0,
+    }
+    base.update(overrides)
+    return SimConfig(**base)
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    """A started simulator (fresh org per test)."""
+    s = Simulator(sim_config())
+    await s.start(host="127.0.0.1", port=0)
+    try:
+        yield s
+    finally:
+        await s.stop()
+
+
+def settings_for(sim: Simulator, **overrides: Any) -> GenesysSettings:
+    """Client/listener settings pointing at `sim`, with fast retries."""
+    return GenesysSettings(
+        client_id=sim.config.client_id,
+        client_secret=sim.config.client_secret,
+        base_url=sim.base_url,
+        **{**FAST, **overrides},
+    )
+
+
+@pytest.fixture
+async def client(sim: Simulator) -> AsyncIterator[GenesysClient]:
+    c = GenesysClient(settings_for(sim))
+    await c.start()
+    try:
+        yield c
+    finally:
+        await c.close()
+
+
+class Recorder:
+    """Runs a real NotificationListener and collects what it emits."""
+
+    def __init__(self) -> None:
+        self.ended: list[ConversationEnded] = []
+        self.gaps: list[Gap] = []
+        self.listener: NotificationListener | None = None
+        self.task: asyncio.Task[None] | None = None
+
+    async def _on_ended(self, ev: ConversationEnded) -> None:
+        self.ended.append(ev)
+
+    async def _on_gap(self, gap: Gap) -> None:
+        self.gaps.append(gap)
+
+    def ids(self) -> list[str]:
+        return [e.conversation_id for e in self.ended]
+
+    async def start(self, client: GenesysClient, settings: GenesysSettings) -> NotificationListener:
+        self.listener = NotificationListener(client, settings, self._on_ended, self._on_gap)
+        self.task = asyncio.create_task(self.listener.run())
+        async with asyncio.timeout(10):
+            await self.listener.wait_connected()
+        return self.listener
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+
+
+@pytest.fixture
+async def recorder() -> AsyncIterator[Recorder]:
+    rec = Recorder()
+    yield rec
+    await rec.stop()
+
+
+async def eventually(predicate: Callable[[], bool], within: float = 10.0, what: str = "condition") -> None:
+    """Poll until `predicate()` holds, else fail naming `what`."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.01)
+
+
+@pytest.fixture(scope="session")
+def cpu_pool() -> collections.abc.Iterator[Any]:
+    """One 2-process spawn pool for the hostile suite (spawning costs ~1 s per process)."""
+    from archiver.pool import CpuPool
+
+    pool = CpuPool(2)
+    yield pool
+    pool.close()
+
+
+def worker_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
+    """Environment for a worker against `sim` with a local sink under tmp_path (seed variable names)."""
+    return {
+        "GENESYS_BASE_URL": sim.base_url,
+        "GENESYS_CLIENT_ID": sim.config.client_id,
+        "GENESYS_CLIENT_SECRET": sim.config.client_secret,
+        "ARCHIVER_GENESYS__RATE_LIMIT_PER_MIN": "100000",
+        "ARCHIVER_GENESYS__HEARTBEAT_TIMEOUT_S": "5",
+        "ARCHIVER_SINK__KIND": "local",
+        "ARCHIVER_SINK__LOCAL__DIR": str(tmp_path / "archive"),
+        "ARCHIVER_QUEUE__PATH": str(tmp_path / f"state-{uuid.uuid4().hex[:6]}" / "q.sqlite3"),
+        "ARCHIVER_QUEUE__BACKOFF_BASE_S": "0.2",
+        "ARCHIVER_QUEUE__BACKOFF_MAX_S": "1.0",
+        "ARCHIVER_QUEUE__MAX_ATTEMPTS": "3",
+        "ARCHIVER_METRICS__PORT": "0",
+        "ARCHIVER_WORKER__PROCESSORS": "4",
+        "ARCHIVER_WORKER__POOL_PROCESSES": "1",
+        "ARCHIVER_WORKER__SHUTDOWN_TIMEOUT_S": "5",
+        **extra,
+    }
+
+
+def make_config(sim: Simulator, tmp_path: Path, **extra: str) -> Config:
+    """A worker config built through load_config exactly as `archiver run` builds it."""
+    return load_config(None, env=worker_env(sim, tmp_path, **extra))
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The parent's environment without any archiver/Genesys/Azure settings, plus `extra`."""
+    drop = ("ARCHIVER_", "GENESYS_", "AZURE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(drop)}
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+async def client_for_jobs() -> AsyncIterator[tuple[Simulator, GenesysClient]]:
+    """A simulator whose analytics data is available at once (details jobs see conversations immediately)."""
+    s = Simulator(sim_config(data_availability_lag_s=0.0, analytics_lag_s=0.0))
+    await s.start(host="127.0.0.1", port=0)
+    c = GenesysClient(settings_for(s))
+    await c.start()
+    try:
+        yield s, c
+    finally:
+        await c.close()
+        await s.stop()
