@@ -18,7 +18,7 @@ from typing import Any, Protocol, TextIO
 import msgspec
 
 from archiver.genesys.client import format_interval
-from archiver.genesys.models import JobResults, JobStatus
+from archiver.genesys.models import JobResults, JobStatus, is_conversation_id
 from archiver.metrics import Metrics
 from archiver.queue import WorkQueue
 
@@ -77,19 +77,25 @@ async def enqueue_range(
             "backfill_partial data_available_until=%s (later conversations are the reconciler's job)",
             available.isoformat(timespec="seconds"),
         )
-    found = new = 0
+    found = new = skipped = 0
     step = timedelta(seconds=s.chunk_s)
     while cursor < until:
         chunk_end = min(until, cursor + step)
         job_id = await client.submit_details_job(format_interval(cursor, chunk_end))
         await client.wait_job(job_id, poll_s=s.poll_s, timeout_s=s.job_timeout_s)
         async for page in client.iter_job_results(job_id, s.page_size):
-            ids = [
+            ended = [
                 c.conversation_id
                 for c in page.conversations
                 if c.conversation_end is not None
                 and (not c.message_types or "webmessaging" in c.message_types)
             ]
+            # One hostile id would make enqueue_many refuse the whole page and abort the backfill: skip it.
+            # Only the count is logged — the id itself may be anything (control characters, megabytes).
+            ids = [cid for cid in ended if is_conversation_id(cid)]
+            if len(ids) < len(ended):
+                skipped += len(ended) - len(ids)
+                log.warning("backfill_bad_conversation_ids count=%d skipped", len(ended) - len(ids))
             found += len(ids)
             if ids:
                 added = await queue.enqueue_many(ids, source="backfill")
@@ -100,11 +106,12 @@ async def enqueue_range(
                 on_progress(found, new, cursor)
         await queue.set_watermark(key, chunk_end)
         log.info(
-            "backfill_chunk interval=%s job=%s found=%d new=%d",
+            "backfill_chunk interval=%s job=%s found=%d new=%d skipped=%d",
             format_interval(cursor, chunk_end),
             job_id,
             found,
             new,
+            skipped,
         )
         cursor = chunk_end
     return found, new

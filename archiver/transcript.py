@@ -15,10 +15,12 @@ from typing import Literal, Protocol
 
 import msgspec
 
+from archiver.archive.payloads import repair_json_text
 from archiver.errors import (
     GenesysAPIError,
     GenesysNotFound,
     GenesysPermissionError,
+    GenesysTransientError,
     NotReady,
     PermanentError,
     TranscriptError,
@@ -56,11 +58,27 @@ class Transcript(msgspec.Struct, frozen=True):
 
 
 def decode_conversation(raw: bytes) -> MessageConversation:
-    """Decode a MessageConversation (only the fields the pipeline uses)."""
+    """Decode a MessageConversation (only the fields the pipeline uses).
+
+    JSON of the wrong shape is a TranscriptError (Genesys would answer the same again); a body that is not
+    JSON at all (a proxy's HTML page, an empty or cut-off answer) is transient, as in the Genesys client.
+    """
+    what = "cannot decode message conversation"
     try:
         return _conversation_decoder.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise TranscriptError(f"{what}: {exc}") from exc
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # A lone surrogate escape or invalid UTF-8 in any field (e.g. the customer's display name) must not
+        # cost the archive: repair it exactly as build_archive repairs the same bytes, then decode again.
+        fixed, _ = repair_json_text(raw)
+    try:
+        return _conversation_decoder.decode(fixed)
+    except msgspec.ValidationError as exc:
+        raise TranscriptError(f"{what}: {exc}") from exc
     except msgspec.DecodeError as exc:
-        raise TranscriptError(f"cannot decode message conversation: {exc}") from exc
+        # msgspec names only the position, never the payload text, so the message is safe to store and log.
+        raise GenesysTransientError(f"{what}: not JSON ({exc})") from exc
 
 
 # --- recordings fallback ---

@@ -164,11 +164,6 @@ async def test_wrong_shape_200_transcript_is_dead_lettered_with_clear_error(
     assert "4111" not in "\n".join(r.getMessage() for r in caplog.records)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archiver/transcript.py decode_conversation: a non-JSON 200 body is a TranscriptError, so the "
-    "pipeline dead-letters on the first glitch; the client treats the same body as transient elsewhere",
-)
 @pytest.mark.parametrize(
     "body", ["<html><body>502 Bad Gateway</body></html>", "", '{"id": "truncated', "\x00\x01"]
 )
@@ -231,11 +226,6 @@ async def test_hostile_id_in_analytics_neither_stops_the_worker_nor_blocks_the_s
     assert not [p for p in (tmp_path / "archive").rglob("*") if "passwd" in p.name]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archiver/backfill.py enqueue_range passes every job-result id to enqueue_many, whose ValueError "
-    "for one unprintable/over-long id aborts the whole backfill",
-)
 async def test_hostile_id_in_backfill_job_results_does_not_abort_the_backfill(
     tmp_path: Path, client_for_jobs: Any
 ) -> None:

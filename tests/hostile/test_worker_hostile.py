@@ -104,11 +104,6 @@ async def test_hostile_transcripts_archived_exactly_once(
         assert text not in logged and text.encode() not in state
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="archiver/transcript.py decode_conversation decodes strictly: a lone surrogate anywhere in the "
-    "conversation GET (e.g. the customer's name) is a TranscriptError, though build_archive repairs it",
-)
 async def test_lone_surrogate_in_conversation_metadata_is_archived_not_dead_lettered(
     sim: Simulator, tmp_path: Path, cpu_pool: Any
 ) -> None:
