@@ -11,6 +11,7 @@ from typing import NamedTuple
 
 from archiver.redact import patterns
 from archiver.redact.emails import no_space_script, unicode_email
+from archiver.redact.runs import fours_run, group_tables
 from archiver.redact.validators import (
     IBAN_LENGTHS,
     PII_TYPES,
@@ -31,6 +32,7 @@ _JOINERS = frozenset(b"-./_")  # `ORD-4155550132`, `4155550132.00`: a separator 
 _DIGIT_SEPS = b" .-"
 _SEP_SPLIT = re.compile(rb"([ .\-])")
 _SPACE_SPLIT = re.compile(rb"( )")
+_FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
 _PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
 _SSN_CONTEXT = re.compile(
     rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|social|soc\.? ?sec|ssa number|tax ?payer id)"
@@ -136,6 +138,18 @@ class Finder:
             tok = m.group()
             if tok[0] in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
                 self._url_hits(data, start, end, hits)
+            elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and _uniform_fours(tok):  # `1234 5678 …`
+                hit = self._fours(data, start, end, tok, seen)
+                if hit is not None:
+                    append(hit)
+                    end = hit[1]
+                elif len(tok) != 24 or not usps_tracking_ok(tok.translate(None, _DIGIT_SEPS)):
+                    seen, end = end, start + 5  # look again from its second group, as below
+                    if len(tok) == 29:  # maybe a long table of digit groups
+                        run = fours_run(data, start, tok[4], self._card)
+                        if run is not None:
+                            spans, end, seen = run
+                            hits += [(s, e, CARD) for s, e in spans]
             else:
                 hit = confirm(data, start, end, tok, False, seen)
                 if hit is not None:
@@ -156,6 +170,31 @@ class Finder:
                         end = start + cut + 1
             m = search(data, end)
         return hits
+
+    def _fours(self, data: bytes, start: int, end: int, tok: bytes, seen: int) -> Span | None:
+        """`_confirm` for three to six 4-digit groups, the shapes a table of digit groups yields.
+
+        Only 16 digits can be PII there (a card; 8, 12, 20 and 24 digits are nothing): the whole of four
+        groups, or a 4-group window of five or six, tried leftmost first as `_longest` does, with a card's
+        brand and Luhn sum from per-group tables. Five groups that are a USPS tracking number hold no card.
+        """
+        before = _touch_before(data, start)
+        if before == GLUED or not self._card:
+            return None
+        sums, brands = group_tables()
+        groups = tok.split(tok[4:5])
+        count = len(groups)
+        if count < 4 or (count == 5 and usps_tracking_ok(b"".join(groups))):
+            return None
+        parts = [sums[g] for g in groups]
+        for j in range(count - 3):
+            hi = start + 5 * j + 19
+            if hi <= seen or groups[j] not in brands or sum(parts[j : j + 4]) % 10:
+                continue
+            if hi == end and _touch_after(data, hi) == GLUED:
+                return None
+            return (start + 5 * j, hi, CARD)
+        return None
 
     def _url_hits(self, data: bytes, start: int, end: int, hits: list[Span]) -> None:
         # Inside a URL, numeric ids look like phone numbers; only self-validating PII is redacted there.
@@ -341,6 +380,12 @@ class Finder:
         if groups is None and _ID_CONTEXT.search(data, lo, start):
             return None  # `order 4155550132`: an identifier, not a phone number
         return PHONE
+
+
+def _uniform_fours(tok: bytes) -> bool:
+    """4-digit groups with one space or dash separator: the candidates a table of digit groups yields."""
+    sep = tok[4:5]
+    return sep in (b" ", b"-") and tok.count(sep) == len(tok) // 5 and tok.translate(None, sep).isdigit()
 
 
 def _paren_nanp_ok(tok: bytes) -> bool:

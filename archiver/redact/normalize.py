@@ -28,10 +28,20 @@ import re2
 from archiver.redact.patterns import UNI_LETTER
 
 _KEEP_ASCII = frozenset("@.+-()_%:/#")
+# Dots that customers use as the `.` of a phone number or domain (`415·555·2671`, `jo@ex。com`): middle
+# dot, hyphenation point, katakana middle dot, ideographic full stop (the full-width stop folds by NFKC).
+_DOTS = frozenset((0x00B7, 0x2027, 0x30FB, 0x3002, 0xFF0E))
+# Hangul fillers render as blank space but are letters (Lo), so NFKC and the category rules keep them;
+# they can hide the digits of a card like a zero-width character does.
+_FILLERS = frozenset((0x115F, 0x1160, 0x3164, 0xFFA0))
 
 
 def _fold(cp: int) -> str | None:
     """The view's replacement for one non-ASCII code point ("" deletes it), or None to keep it."""
+    if cp in _DOTS:
+        return "."
+    if cp in _FILLERS:
+        return ""
     ch = chr(cp)
     digit = unicodedata.digit(ch, None)
     if digit is not None:

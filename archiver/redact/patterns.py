@@ -76,7 +76,9 @@ INNER_SOURCE = b"|".join((_EMAIL, _IBAN, _INTL, _PAREN, _NUM))  # for the inside
 def _compile(source: bytes) -> Any:
     # Never let pyre2 silently fall back to the slow stdlib engine: a pattern RE2 rejects is a bug.
     re2.set_fallback_notification(re2.FALLBACK_EXCEPTION)
-    return re2.compile(source)
+    # RE2's default 8 MB budget is shared by the forward and reverse DFAs; when hostile text (long digit
+    # tables, mixed scripts) exhausts it RE2 prints "DFA out of memory" and falls back to the slow NFA
+    return re2.compile(source, max_mem=64 << 20)
 
 
 OUTER = _compile(OUTER_SOURCE)
