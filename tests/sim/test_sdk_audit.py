@@ -579,7 +579,9 @@ def test_writeback_attributes_and_tags(sdk: Audited, st: SimThread) -> None:
 # ---- analytics -------------------------------------------------------------------------------------
 
 
-def _interval(hours: float = 2) -> str:
+def _interval(hours: float = 48) -> str:
+    # Wide enough for the long (1,100-message, ~8 h) conversation: the query only sees conversations that
+    # started on a UTC day the interval touches: a 2 h interval misses it in the first hours after midnight.
     now = datetime.now(UTC)
     return f"{(now - timedelta(hours=hours)).isoformat()}/{(now + timedelta(minutes=1)).isoformat()}"
 

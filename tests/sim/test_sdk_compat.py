@@ -210,7 +210,8 @@ def test_analytics_query_and_jobs(api: tuple[Any, list[str]], st: SimThread) -> 
     client, problems = api
     an = gc.AnalyticsApi(client)
     now = datetime.now(UTC)
-    interval = f"{(now - timedelta(hours=2)).isoformat()}/{(now + timedelta(minutes=1)).isoformat()}"
+    # 48 h: the 1,200-message conversation started hours ago, maybe on the previous UTC day (query semantics)
+    interval = f"{(now - timedelta(hours=48)).isoformat()}/{(now + timedelta(minutes=1)).isoformat()}"
     q = mk(
         gc.ConversationQuery,
         interval=interval,
