@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import collections.abc
 import socket
+import uuid
+
+import pytest
+
+from archiver.testing.azurite import Azurite
+from archiver.testing.wormproxy import WormProxy, worm_stack
 
 
 def free_port() -> int:
@@ -13,15 +20,6 @@ def free_port() -> int:
 
 
 # ---- Azurite + WORM proxy: started once per session, only when a test asks for it -------------------------
-
-import collections.abc  # noqa: E402
-import uuid  # noqa: E402
-
-import pytest  # noqa: E402
-
-from archiver.testing.azurite import Azurite  # noqa: E402
-from archiver.testing.wormproxy import WormProxy, worm_stack  # noqa: E402
-
 
 @pytest.fixture(scope="session")
 def azurite_worm() -> collections.abc.Iterator[tuple[Azurite, WormProxy]]:
