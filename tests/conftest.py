@@ -5,11 +5,22 @@ from __future__ import annotations
 import collections.abc
 import socket
 import uuid
+from typing import Any
 
 import pytest
 
 from archiver.testing.azurite import Azurite
 from archiver.testing.wormproxy import WormProxy, worm_stack
+
+
+@pytest.fixture(scope="session")
+def cpu_pool() -> collections.abc.Iterator[Any]:
+    """One 2-process spawn pool for every suite that runs the pipeline (spawning costs ~1 s per process)."""
+    from archiver.pool import CpuPool
+
+    pool = CpuPool(2)
+    yield pool
+    pool.close()
 
 
 def free_port() -> int:
@@ -20,6 +31,7 @@ def free_port() -> int:
 
 
 # ---- Azurite + WORM proxy: started once per session, only when a test asks for it -------------------------
+
 
 @pytest.fixture(scope="session")
 def azurite_worm() -> collections.abc.Iterator[tuple[Azurite, WormProxy]]:

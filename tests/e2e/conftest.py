@@ -4,38 +4,16 @@ built through `load_config` exactly as the worker builds them (environment varia
 from __future__ import annotations
 
 import collections.abc
-import os
 import uuid
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from archiver.config import Config, load_config
-from archiver.sim import SimConfig, Simulator
+from archiver.sim import Simulator
+from tests.support import fast_sim_config
 
-
-@pytest.fixture(scope="session")
-def cpu_pool() -> collections.abc.Iterator[Any]:
-    """A 2-process spawn pool shared by every e2e test (spawning costs ~1 s per process)."""
-    from archiver.pool import CpuPool
-
-    pool = CpuPool(2)
-    yield pool
-    pool.close()
-
-
-def sim_config(**overrides: Any) -> SimConfig:
-    """A fast simulator: no rate limit to speak of, instant transcripts, short heartbeats."""
-    base: dict[str, Any] = {
-        "seed": int.from_bytes(os.urandom(4), "big"),
-        "rate_limit_per_min": 1_000_000,
-        "heartbeat_s": 5.0,
-        "transcript_processing_s": 0.0,
-        "conversations_per_min": 0.0,
-    }
-    base.update(overrides)
-    return SimConfig(**base)
+sim_config = fast_sim_config
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 from archiver.errors import GenesysPermissionError
 from archiver.genesys import GenesysClient, NotificationListener
 from archiver.sim import SimConfig, Simulator
+from tests.support import Recorder, eventually
 
-from .conftest import ClientFactory, Recorder, SimFactory, eventually, settings_for
+from .conftest import ClientFactory, SimFactory, settings_for
 
 FAST_WS: dict[str, Any] = {"heartbeat_timeout_s": 2.0, "reconnect_backoff_max_s": 0.2}
 

@@ -7,19 +7,18 @@ simulator's HTTP answers (`sim.faults.rewrite_next` / `answer_next` / `deny_perm
 
 from __future__ import annotations
 
-import asyncio
-import collections.abc
 import os
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from archiver.config import Config, load_config
-from archiver.genesys import ConversationEnded, Gap, GenesysClient, GenesysSettings, NotificationListener
+from archiver.genesys import GenesysClient, GenesysSettings
 from archiver.sim import SimConfig, Simulator
+from tests.support import Recorder, fast_sim_config
 
 FAST: dict[str, Any] = {
     "backoff_base_s": 0.02,
@@ -31,16 +30,8 @@ FAST: dict[str, Any] = {
 
 
 def sim_config(**overrides: Any) -> SimConfig:
-    """A fast simulator: no rate limit to speak of, instant transcripts, short heartbeats, no traffic."""
-    base: dict[str, Any] = {
-        "seed": int.from_bytes(os.urandom(4), "big"),
-        "rate_limit_per_min": 1_000_000,
-        "heartbeat_s": 0.5,
-        "transcript_processing_s": 0.0,
-        "conversations_per_min": 0.0,
-    }
-    base.update(overrides)
-    return SimConfig(**base)
+    """A fast simulator with short heartbeats, so silent-socket handling is exercised quickly."""
+    return fast_sim_config(**{"heartbeat_s": 0.5, **overrides})
 
 
 @pytest.fixture
@@ -74,62 +65,11 @@ async def client(sim: Simulator) -> AsyncIterator[GenesysClient]:
         await c.close()
 
 
-class Recorder:
-    """Runs a real NotificationListener and collects what it emits."""
-
-    def __init__(self) -> None:
-        self.ended: list[ConversationEnded] = []
-        self.gaps: list[Gap] = []
-        self.listener: NotificationListener | None = None
-        self.task: asyncio.Task[None] | None = None
-
-    async def _on_ended(self, ev: ConversationEnded) -> None:
-        self.ended.append(ev)
-
-    async def _on_gap(self, gap: Gap) -> None:
-        self.gaps.append(gap)
-
-    def ids(self) -> list[str]:
-        return [e.conversation_id for e in self.ended]
-
-    async def start(self, client: GenesysClient, settings: GenesysSettings) -> NotificationListener:
-        self.listener = NotificationListener(client, settings, self._on_ended, self._on_gap)
-        self.task = asyncio.create_task(self.listener.run())
-        async with asyncio.timeout(10):
-            await self.listener.wait_connected()
-        return self.listener
-
-    async def stop(self) -> None:
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-
-
 @pytest.fixture
 async def recorder() -> AsyncIterator[Recorder]:
     rec = Recorder()
     yield rec
     await rec.stop()
-
-
-async def eventually(predicate: Callable[[], bool], within: float = 10.0, what: str = "condition") -> None:
-    """Poll until `predicate()` holds, else fail naming `what`."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.01)
-
-
-@pytest.fixture(scope="session")
-def cpu_pool() -> collections.abc.Iterator[Any]:
-    """One 2-process spawn pool for the hostile suite (spawning costs ~1 s per process)."""
-    from archiver.pool import CpuPool
-
-    pool = CpuPool(2)
-    yield pool
-    pool.close()
 
 
 def worker_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:

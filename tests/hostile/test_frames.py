@@ -20,8 +20,9 @@ import pytest
 from archiver.genesys import GenesysClient, NotificationListener
 from archiver.sim import Simulator
 from archiver.sim import render as sim_render
+from tests.support import Recorder, eventually
 
-from .conftest import Recorder, eventually, settings_for
+from .conftest import settings_for
 
 MB = 1024 * 1024
 # Customer text inside hostile frames: it may be counted and logged by kind, never echoed into a log line.
