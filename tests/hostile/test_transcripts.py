@@ -19,11 +19,12 @@ import pytest
 
 from archiver.archive.compress import gunzip_bytes
 from archiver.archive.record import BuiltArchive, build_archive, decode_record
+from archiver.audit import strings_of
 from archiver.genesys import GenesysClient
 from archiver.redact import Redactor
 from archiver.sim import Simulator
 
-from .transcripts import Case, LeakFinder, cases, check_record, plant, rewrite_markers, strings
+from .transcripts import Case, LeakFinder, cases, check_record, plant, rewrite_markers
 
 ARCHIVED_AT = "2026-01-02T03:04:05.000Z"
 _redactor = Redactor()
@@ -72,7 +73,7 @@ async def test_five_thousand_messages(sim: Simulator, client: GenesysClient) -> 
     assert built.message_count == doc["messageCount"] == n
     assert [m["id"] for m in doc["messages"]] == [mid for mid, _ in truth.messages]  # all, in time order
     assert doc["unavailableMessageIds"] == [] and doc["textReplacements"] == 0
-    found = LeakFinder("\n".join(strings(doc)))
+    found = LeakFinder("\n".join(strings_of(doc)))
     assert truth.planted_pii, "the simulator planted PII to look for"
     assert not [v for v in truth.planted_pii if found(v)]
     assert sum(built.counts.values()) >= len(truth.planted_pii)

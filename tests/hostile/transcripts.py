@@ -12,10 +12,10 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from archiver.audit import strings_of
 from archiver.sim import Simulator
 from archiver.sim.model import Attachment
 
@@ -239,19 +239,6 @@ def rewrite_markers(sim: Simulator, cid: str, times: int = 50) -> None:
     sim.faults.rewrite_next(times, BAD_UTF8.encode(), BAD_BYTES, path_prefix=path)
 
 
-def strings(doc: Any) -> Iterator[str]:
-    """Every string (keys and values) in a decoded JSON document."""
-    if isinstance(doc, str):
-        yield doc
-    elif isinstance(doc, dict):
-        for k, v in doc.items():
-            yield k
-            yield from strings(v)
-    elif isinstance(doc, list):
-        for v in doc:
-            yield from strings(v)
-
-
 def check_record(record_json: bytes, case: Case, ids: Iterable[str], forbidden: Iterable[str] = ()) -> None:
     """Assert the decoded record matches the case exactly (texts, counts, replacements, nothing leaked)."""
     doc = json.loads(record_json)
@@ -271,7 +258,7 @@ def check_record(record_json: bytes, case: Case, ids: Iterable[str], forbidden: 
     for kind, n in case.counts.items():
         assert counts.get(kind, 0) >= n, (case.name, kind, counts)
     assert doc["textReplacements"] == case.replacements, case.name
-    text = "\n".join(strings(doc))
+    text = "\n".join(strings_of(doc))
     found = LeakFinder(text)
     for value in [v for v in (*case.pii, *forbidden) if v]:
         assert not found(value), (case.name, "leaked a planted value")
