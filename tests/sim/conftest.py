@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -72,3 +74,26 @@ def assert_error_body(doc: dict[str, Any], status: int, code: str | None = None)
     assert doc["status"] == status
     if code is not None:
         assert doc["code"] == code
+
+
+class SimThread:
+    """A Simulator serving from a background thread's event loop."""
+
+    def __init__(self, config: SimConfig) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.sim = Simulator(config)
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def run(self, coro: Any, timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=timeout)
+
+    def __enter__(self) -> SimThread:
+        self.thread.start()
+        self.run(self.sim.start(host="127.0.0.1", port=0))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.run(self.sim.stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=5)
+        self.loop.close()

@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import re
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,8 +32,7 @@ import urllib3
 from PureCloudPlatformClientV2 import models
 from PureCloudPlatformClientV2.rest import ApiException
 
-from archiver.sim import SimConfig, Simulator
-from tests.sim.conftest import CLIENT_ID, CLIENT_SECRET, make_config
+from tests.sim.conftest import CLIENT_ID, CLIENT_SECRET, SimThread, make_config
 from tests.sim.sdkcheck import check
 
 GENESYS_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
@@ -114,29 +112,6 @@ def error_of(exc: ApiException, status: int, code: str | None = None) -> Any:
 
 
 # ---- simulator in a thread, SDK clients ----------------------------------------------------------
-
-
-class SimThread:
-    """A Simulator serving from a background thread's event loop."""
-
-    def __init__(self, config: SimConfig) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.sim = Simulator(config)
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def run(self, coro: Any, timeout: float = 30) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=timeout)
-
-    def __enter__(self) -> SimThread:
-        self.thread.start()
-        self.run(self.sim.start(host="127.0.0.1", port=0))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.run(self.sim.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-        self.loop.close()
 
 
 class Audited:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -21,37 +20,13 @@ import PureCloudPlatformClientV2 as gc
 import pytest
 from PureCloudPlatformClientV2.rest import ApiException
 
-from archiver.sim import Simulator
-from tests.sim.conftest import CLIENT_ID, CLIENT_SECRET, make_config
+from tests.sim.conftest import CLIENT_ID, CLIENT_SECRET, SimThread, make_config
 from tests.sim.sdkcheck import check
-
-
-class SimThread:
-    """A Simulator serving from a background thread's event loop."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.sim = Simulator(make_config(transcript_processing_s=0.0))
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-
-    def run(self, coro: Any) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=30)
-
-    def __enter__(self) -> SimThread:
-        self.thread.start()
-        self.run(self.sim.start(host="127.0.0.1", port=0))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.run(self.sim.stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(timeout=5)
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")
 def st() -> Iterator[SimThread]:
-    with SimThread() as s:
+    with SimThread(make_config(transcript_processing_s=0.0)) as s:
         s.run(s.sim.generate(2, kind="webmessaging"))
         s.run(s.sim.generate(1, kind="webmessaging", messages=1200))
         s.run(s.sim.generate(1, kind="bot"))
