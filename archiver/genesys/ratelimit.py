@@ -1,8 +1,13 @@
 """One request budget shared by every REST call of a process, so a worker never causes a 429 storm.
 
 Genesys limits each client-credentials token to N requests per minute (genesys-api.md §7.1). The budget is a
-token bucket whose tokens come back exactly one window after they were spent (a sliding-window log): no
-window of that length ever holds more than N requests, whichever way the server counts.
+sliding-window log with a twist: a request holds its unit from the moment it is sent until one window after
+its answer arrived. The server counts a request when it arrives, some time between our send and the answer;
+counting from the send instead lets a request delayed on the way (a busy loop, a slow network) land in the
+server's next window on top of that window's own N, and that is a 429 (seen in CI on a loaded 2-core box).
+Holding the unit until answer + window makes any set of requests that arrive within one window overlap at
+the last one's send, so the server never sees more than N in any window, fixed or sliding, whatever the
+latency. It costs one round trip per window of throughput (under 1 % for a 60 s window).
 
 When the server is stricter than configured (a 429, or `inin-ratelimit-allowed` below our limit):
 - the budget closes until `Retry-After` has passed, then lets a single probe through; everyone else waits
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import time
 
 
@@ -26,7 +32,9 @@ class RateBudget:
             raise ValueError("rate budget needs limit >= 1 and window_s > 0")
         self.limit = self._configured = limit
         self.window_s = window_s
-        self._sent: collections.deque[float] = collections.deque()
+        self._sent: collections.deque[float] = collections.deque()  # answer times of settled requests
+        self._in_flight = 0  # sent, not yet settled: each holds a unit until its answer + window
+        self._settled = asyncio.Event()  # replaced after every wake-up; set when an in-flight request ends
         self._throttled: collections.deque[float] = collections.deque()
         self._last_change = -float("inf")
         self._lock = asyncio.Lock()
@@ -37,7 +45,11 @@ class RateBudget:
         self.waits = 0  # acquisitions that had to wait for budget (metrics)
 
     async def acquire(self) -> None:
-        """Wait until a request may be sent, and spend one unit of budget."""
+        """Wait until a request may be sent, and spend one unit of budget.
+
+        Every acquire must be settled by exactly one of `succeeded`, `throttled` or `released` once the
+        request's answer (or failure) is in; until then the unit stays in flight.
+        """
         while True:
             await self._probe_done.wait()
             async with self._lock:
@@ -46,44 +58,52 @@ class RateBudget:
                     delay = self._blocked_until - now
                 elif self._probe_done.is_set() or not self._probing:
                     self._expire(now)
-                    if len(self._sent) >= self.limit:
+                    if self._used() >= self.limit:
                         self._maybe_raise_limit(now)
-                    if len(self._sent) < self.limit:
-                        self._sent.append(now)
+                    if self._used() < self.limit:
+                        self._in_flight += 1
                         if self._probing:
                             self._probe_done.clear()  # this caller is the probe; the rest queue behind it
                         return
-                    delay = self._sent[len(self._sent) - self.limit] + self.window_s - now
+                    # The oldest settled unit that must expire for us to fit; if every unit needed is still
+                    # in flight, wait for an answer (a window at most, then look again).
+                    need = self._used() - self.limit
+                    delay = self.window_s
+                    if need < len(self._sent):
+                        delay = self._sent[need] + self.window_s - now
                 else:
                     continue
             self.waits += 1
-            await asyncio.sleep(max(delay, 0.001))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._settled.wait(), timeout=max(delay, 0.001))
 
     def throttled(self, retry_after_s: float) -> None:
         """A 429 arrived: close the gate for `retry_after_s`, probe with one request, lower the limit."""
-        now = time.monotonic()
+        now = self._settle()
         self._blocked_until = max(self._blocked_until, now + retry_after_s)
         self._probing = True
         self._probe_done.set()  # the failed probe (if it was one) is over; waiters re-check the gate
         self._expire(now)
         self._throttled.append(now)
-        accepted = len(self._sent) - len(self._throttled)  # sent this window minus the refused ones
+        used, refused = self._used(), len(self._throttled)
+        accepted = used - refused  # sent this window minus the refused ones
         # A 429 says the server's limit is below ours only when we were using our budget (≥ half of it) or
         # many requests of the window were refused. A stray 429 (Genesys also throttles per endpoint and per
         # org) right after a start or a quiet spell would otherwise cut the limit to the handful sent so far
         # and starve the worker for many windows (found by the fault soak: 5% random 429s).
-        used, refused = len(self._sent), len(self._throttled)
         if used * 2 >= self.limit or (refused >= 3 and refused * 4 >= used):
             self.limit = max(1, min(self.limit, accepted))
             self._last_change = now
 
     def succeeded(self) -> None:
         """A request completed without 429: reopen the budget fully if we were probing."""
+        self._settle()
         self._probing = False
         self._probe_done.set()
 
     def released(self) -> None:
         """A request ended saying nothing about throttling (e.g. a 5xx): let the next probe go."""
+        self._settle()
         self._probe_done.set()
 
     def server_hint(self, allowed: int | None, reset_s: float | None, count: int | None) -> None:
@@ -93,6 +113,19 @@ class RateBudget:
             self._last_change = time.monotonic()
         if allowed is not None and count is not None and reset_s is not None and count >= allowed > 0:
             self._blocked_until = max(self._blocked_until, time.monotonic() + max(reset_s, 0.0))
+
+    def _settle(self) -> float:
+        """One in-flight request got its answer (or failed): its unit now expires a window from now."""
+        now = time.monotonic()
+        if self._in_flight > 0:
+            self._in_flight -= 1
+            self._sent.append(now)
+            self._settled.set()
+            self._settled = asyncio.Event()
+        return now
+
+    def _used(self) -> int:
+        return len(self._sent) + self._in_flight
 
     def _expire(self, now: float) -> None:
         for log in (self._sent, self._throttled):

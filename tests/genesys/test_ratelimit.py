@@ -19,13 +19,47 @@ async def test_budget_never_exceeds_limit_in_any_window() -> None:
     async def one() -> None:
         await budget.acquire()
         stamps.append(time.monotonic())
+        budget.succeeded()
 
     t0 = time.monotonic()
     await asyncio.gather(*(one() for _ in range(15)))
     assert time.monotonic() - t0 >= 0.6
-    stamps.sort()
-    for i, t in enumerate(stamps):
-        assert sum(1 for u in stamps[i:] if u < t + 0.3) <= 5
+    assert _max_in_window(stamps, 0.3) <= 5
+
+
+async def test_requests_delayed_on_the_way_never_overrun_the_servers_window() -> None:
+    # The server counts a request when it arrives. The first five spend 0.25 s on the way, the next ones
+    # none: had the budget counted from the send, the second five would arrive within 0.05 s of the first
+    # five, ten in one 0.3 s window.
+    budget = RateBudget(5, window_s=0.3)
+    arrivals: list[float] = []
+
+    async def one(latency: float) -> None:
+        await budget.acquire()
+        await asyncio.sleep(latency)
+        arrivals.append(time.monotonic())
+        budget.succeeded()
+
+    await asyncio.gather(*(one(0.25) for _ in range(5)))
+    await asyncio.gather(*(one(0.0) for _ in range(10)))
+    assert _max_in_window(arrivals, 0.3) <= 5
+
+
+async def test_a_unit_in_flight_is_not_reused_until_settled() -> None:
+    budget = RateBudget(1, window_s=0.05)
+    await budget.acquire()
+    second = asyncio.create_task(budget.acquire())
+    await asyncio.sleep(0.2)  # four windows: a send-time budget would have let the second one go
+    assert not second.done()
+    budget.released()
+    await asyncio.sleep(0.02)
+    assert not second.done()  # the unit is held for a window after the answer
+    await asyncio.wait_for(second, 1.0)
+
+
+def _max_in_window(stamps: list[float], window_s: float) -> int:
+    stamps = sorted(stamps)
+    return max(sum(1 for u in stamps[i:] if u < t + window_s) for i, t in enumerate(stamps))
 
 
 async def test_after_429_one_probe_then_everyone() -> None:
