@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("archiver.commands.demo", "archive N simulated conversations end to end and print a summary"),
     "backfill": ("archiver.commands.backfill", "archive a historical date range via analytics jobs"),
     "get": ("archiver.commands.get", "download an archive, verify digest and retention, print the record"),
+    "queue": ("archiver.commands.queue", "work queue: status, list dead items and why, requeue, enqueue"),
     "redact": ("archiver.redact.cli", "line filter: redact PII from stdin to stdout"),
     "sim": ("archiver.sim.cli", "serve the Genesys Cloud simulator"),
 }

@@ -326,6 +326,29 @@ class SqliteQueue:
         log.warning("queue_lease_lost id=%s action=%s state=%s", lease.conversation_id, action, state)
         return state
 
+    async def revive(self, conversation_ids: Iterable[str] | None = None) -> int:
+        """Make dead items leasable again with a fresh attempt count (all of them, or those listed).
+
+        For the operator who fixed what killed them (a missing permission, a full container). The recorded
+        stage stays, so a conversation whose blob is already in the store only retries its write-back; the
+        last error stays too, for the record. Returns how many items were revived.
+        """
+        ids = None if conversation_ids is None else list(conversation_ids)
+        for cid in ids or ():
+            _check_id(cid)
+
+        def run(conn: sqlite3.Connection) -> int:
+            now = time.time()
+            sql = "UPDATE items SET state='pending', attempts=0, next_at=?, updated_at=? WHERE state='dead'"
+            if ids is None:
+                return conn.execute(sql, (now, now)).rowcount
+            return sum(conn.execute(sql + " AND conversation_id=?", (now, now, cid)).rowcount for cid in ids)
+
+        n: int = await self._call(self._tx, run)
+        if n:
+            log.warning("queue_revived count=%d", n)
+        return n
+
     # ---- stages ------------------------------------------------------------------------------------------
 
     async def set_stage(self, lease: Lease, stage: StageName, *, uri: str, sha256: str) -> None:
