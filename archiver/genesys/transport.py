@@ -124,15 +124,8 @@ class Transport:
                     cause = ""
                 if cause:
                     attempt += 1
-                    self._give_up_if(attempt, what, f"{cause} ({type(failure).__name__})", failure)
-                    self.stats.retries[cause] += 1
-                    delay = self._backoff(attempt)
-                    log.info(
-                        "genesys_retry what=%r cause=%s attempt=%d delay=%.2f", what, cause, attempt, delay
-                    )
-                    self.budget.released()
                     settled = True
-                    await asyncio.sleep(delay)
+                    await self._back_off(what, attempt, cause, f"{cause} ({type(failure).__name__})", failure)
                     continue
                 status = answer.status
                 self.stats.statuses[status] += 1
@@ -149,15 +142,9 @@ class Transport:
                     continue
                 if status in _RETRY_STATUSES:
                     attempt += 1
-                    self._give_up_if(attempt, what, f"status {status}", None)
-                    self.stats.retries[f"{status // 100}xx" if status >= 500 else str(status)] += 1
-                    delay = self._backoff(attempt)
-                    log.info(
-                        "genesys_retry what=%r status=%d attempt=%d delay=%.2f", what, status, attempt, delay
-                    )
-                    self.budget.released()
                     settled = True
-                    await asyncio.sleep(delay)
+                    kind = f"{status // 100}xx" if status >= 500 else str(status)
+                    await self._back_off(what, attempt, kind, f"status {status}", None)
                     continue
                 self.budget.succeeded()
                 settled = True
@@ -175,6 +162,17 @@ class Transport:
             finally:
                 if not settled:
                     self.budget.released()
+
+    async def _back_off(
+        self, what: str, attempt: int, kind: str, cause: str, failure: BaseException | None
+    ) -> None:
+        """Settle a failed attempt with the budget, then sleep a jittered backoff (or give up)."""
+        self.budget.released()
+        self._give_up_if(attempt, what, cause, failure)
+        self.stats.retries[kind] += 1
+        delay = self._backoff(attempt)
+        log.info("genesys_retry what=%r cause=%r attempt=%d delay=%.2f", what, cause, attempt, delay)
+        await asyncio.sleep(delay)
 
     def _give_up_if(self, attempt: int, what: str, cause: str, exc: BaseException | None) -> None:
         if attempt > self._s.max_retries:
