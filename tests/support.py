@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from archiver.genesys import ConversationEnded, Gap, GenesysClient, GenesysSettings, NotificationListener
-from archiver.sim import SimConfig
+from archiver.sim import SimConfig, Simulator
 
 
 def fast_sim_config(**overrides: Any) -> SimConfig:
@@ -22,6 +24,30 @@ def fast_sim_config(**overrides: Any) -> SimConfig:
     }
     base.update(overrides)
     return SimConfig(**base)
+
+
+def sim_worker_env(sim: Simulator, tmp_path: Path, **overrides: str) -> dict[str, str]:
+    """Settings for a fast worker against `sim`, archiving to a local sink under tmp_path (env names).
+
+    Suites override what they test: processors, attempts, leases, heartbeat and reconcile timings.
+    """
+    env = {
+        "GENESYS_BASE_URL": sim.base_url,
+        "GENESYS_CLIENT_ID": sim.config.client_id,
+        "GENESYS_CLIENT_SECRET": sim.config.client_secret,
+        "ARCHIVER_GENESYS__RATE_LIMIT_PER_MIN": "100000",
+        "ARCHIVER_SINK__KIND": "local",
+        "ARCHIVER_SINK__LOCAL__DIR": str(tmp_path / "archive"),
+        "ARCHIVER_QUEUE__PATH": str(tmp_path / f"state-{uuid.uuid4().hex[:6]}" / "q.sqlite3"),
+        "ARCHIVER_QUEUE__BACKOFF_BASE_S": "0.2",
+        "ARCHIVER_QUEUE__BACKOFF_MAX_S": "1.0",
+        "ARCHIVER_METRICS__PORT": "0",
+        "ARCHIVER_WORKER__PROCESSORS": "4",
+        "ARCHIVER_WORKER__POOL_PROCESSES": "1",
+        "ARCHIVER_WORKER__SHUTDOWN_TIMEOUT_S": "10",
+    }
+    env.update(overrides)
+    return env
 
 
 class Recorder:

@@ -4,14 +4,13 @@ built through `load_config` exactly as the worker builds them (environment varia
 from __future__ import annotations
 
 import collections.abc
-import uuid
 from pathlib import Path
 
 import pytest
 
 from archiver.config import Config, load_config
 from archiver.sim import Simulator
-from tests.support import fast_sim_config
+from tests.support import fast_sim_config, sim_worker_env
 
 sim_config = fast_sim_config
 
@@ -29,19 +28,5 @@ async def sim() -> collections.abc.AsyncIterator[Simulator]:
 
 def make_config(sim: Simulator, tmp_path: Path, **env: str) -> Config:
     """Config for a worker against `sim`, local sink under tmp_path (override anything via env names)."""
-    values = {
-        "GENESYS_BASE_URL": sim.base_url,
-        "GENESYS_CLIENT_ID": sim.config.client_id,
-        "GENESYS_CLIENT_SECRET": sim.config.client_secret,
-        "ARCHIVER_GENESYS__RATE_LIMIT_PER_MIN": "100000",
-        "ARCHIVER_SINK__KIND": "local",
-        "ARCHIVER_SINK__LOCAL__DIR": str(tmp_path / "archive"),
-        "ARCHIVER_QUEUE__PATH": str(tmp_path / f"state-{uuid.uuid4().hex[:6]}" / "q.sqlite3"),
-        "ARCHIVER_QUEUE__BACKOFF_BASE_S": "0.2",
-        "ARCHIVER_QUEUE__BACKOFF_MAX_S": "1.0",
-        "ARCHIVER_METRICS__PORT": "0",
-        "ARCHIVER_WORKER__PROCESSORS": "6",
-        "ARCHIVER_WORKER__SHUTDOWN_TIMEOUT_S": "10",
-    }
-    values.update(env)
-    return load_config(None, env=values)
+    suite = {"ARCHIVER_WORKER__PROCESSORS": "6"}
+    return load_config(None, env=sim_worker_env(sim, tmp_path, **(suite | env)))

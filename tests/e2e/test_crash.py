@@ -21,6 +21,7 @@ import pytest
 from archiver.audit import audit, list_local_names
 from archiver.sim import Simulator
 from archiver.sinks import LocalSink, LocalSinkSettings
+from tests.support import sim_worker_env
 
 # The package from this checkout, whatever the cwd (an editable install may resolve differently).
 REPO = str(Path(__file__).resolve().parents[2])
@@ -28,28 +29,13 @@ REPO = str(Path(__file__).resolve().parents[2])
 
 def worker_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ARCHIVER_", "GENESYS_", "AZURE_"))}
-    env.update(
-        {
-            "GENESYS_BASE_URL": sim.base_url,
-            "GENESYS_CLIENT_ID": sim.config.client_id,
-            "GENESYS_CLIENT_SECRET": sim.config.client_secret,
-            "ARCHIVER_GENESYS__RATE_LIMIT_PER_MIN": "100000",
-            "ARCHIVER_SINK__KIND": "local",
-            "ARCHIVER_SINK__LOCAL__DIR": str(tmp_path / "archive"),
-            "ARCHIVER_QUEUE__PATH": str(tmp_path / "state" / "queue.sqlite3"),
-            "ARCHIVER_QUEUE__LEASE_S": "3",
-            "ARCHIVER_QUEUE__BACKOFF_BASE_S": "0.2",
-            "ARCHIVER_QUEUE__BACKOFF_MAX_S": "1",
-            "ARCHIVER_METRICS__PORT": "0",
-            "ARCHIVER_WORKER__PROCESSORS": "4",
-            "ARCHIVER_WORKER__POOL_PROCESSES": "1",
-            "ARCHIVER_WORKER__RECONCILE_INTERVAL_S": "1",
-            "ARCHIVER_WORKER__RECONCILE_LAG_S": "0.5",
-            "ARCHIVER_WORKER__RECONCILE_OVERLAP_S": "300",
-            "ARCHIVER_WORKER__SHUTDOWN_TIMEOUT_S": "10",
-        }
-    )
-    env.update(extra)
+    suite = {
+        "ARCHIVER_QUEUE__LEASE_S": "3",
+        "ARCHIVER_WORKER__RECONCILE_INTERVAL_S": "1",
+        "ARCHIVER_WORKER__RECONCILE_LAG_S": "0.5",
+        "ARCHIVER_WORKER__RECONCILE_OVERLAP_S": "300",
+    }
+    env.update(sim_worker_env(sim, tmp_path, **(suite | extra)))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")]))
     return env
 

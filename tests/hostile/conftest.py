@@ -8,7 +8,6 @@ simulator's HTTP answers (`sim.faults.rewrite_next` / `answer_next` / `deny_perm
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ import pytest
 from archiver.config import Config, load_config
 from archiver.genesys import GenesysClient, GenesysSettings
 from archiver.sim import SimConfig, Simulator
-from tests.support import Recorder, fast_sim_config
+from tests.support import Recorder, fast_sim_config, sim_worker_env
 
 FAST: dict[str, Any] = {
     "backoff_base_s": 0.02,
@@ -74,24 +73,12 @@ async def recorder() -> AsyncIterator[Recorder]:
 
 def worker_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
     """Environment for a worker against `sim` with a local sink under tmp_path (seed variable names)."""
-    return {
-        "GENESYS_BASE_URL": sim.base_url,
-        "GENESYS_CLIENT_ID": sim.config.client_id,
-        "GENESYS_CLIENT_SECRET": sim.config.client_secret,
-        "ARCHIVER_GENESYS__RATE_LIMIT_PER_MIN": "100000",
+    suite = {
         "ARCHIVER_GENESYS__HEARTBEAT_TIMEOUT_S": "5",
-        "ARCHIVER_SINK__KIND": "local",
-        "ARCHIVER_SINK__LOCAL__DIR": str(tmp_path / "archive"),
-        "ARCHIVER_QUEUE__PATH": str(tmp_path / f"state-{uuid.uuid4().hex[:6]}" / "q.sqlite3"),
-        "ARCHIVER_QUEUE__BACKOFF_BASE_S": "0.2",
-        "ARCHIVER_QUEUE__BACKOFF_MAX_S": "1.0",
         "ARCHIVER_QUEUE__MAX_ATTEMPTS": "3",
-        "ARCHIVER_METRICS__PORT": "0",
-        "ARCHIVER_WORKER__PROCESSORS": "4",
-        "ARCHIVER_WORKER__POOL_PROCESSES": "1",
         "ARCHIVER_WORKER__SHUTDOWN_TIMEOUT_S": "5",
-        **extra,
     }
+    return sim_worker_env(sim, tmp_path, **(suite | extra))
 
 
 def make_config(sim: Simulator, tmp_path: Path, **extra: str) -> Config:
