@@ -3,7 +3,8 @@
 Outcomes per error class (errors.py): not ended / 202 → retried later without counting an attempt; 404 →
 dead-lettered with the reason; 403 or rejected credentials → the lease is released and the error propagates
 so the worker stops, naming the missing permission; transient → retried with backoff; IntegrityError (an
-archive with another digest exists) → dead-lettered and logged as an alert. Once the blob is stored the
+archive with another digest exists) → dead-lettered and logged as an alert, unless it is this same record
+archived by an earlier run that lost its queue state (then that archive counts). Once the blob is stored the
 queue remembers stage "uploaded", so a failing write-back is retried on its own and never re-uploads.
 """
 
@@ -21,6 +22,7 @@ from typing import Any, Literal, Protocol, TypeVar
 import msgspec
 
 from archiver import __version__
+from archiver.archive.earlier import earlier_archive_of
 from archiver.errors import (
     GenesysAPIError,
     GenesysAuthError,
@@ -36,7 +38,7 @@ from archiver.errors import (
 )
 from archiver.metrics import Metrics
 from archiver.queue import Lease, WorkQueue
-from archiver.sinks import ArchiveMeta, PutResult
+from archiver.sinks import ArchiveMeta, PutResult, StoredArchive
 from archiver.sinks.naming import validate_conversation_id
 from archiver.transcript import (
     NotWebMessaging,
@@ -74,6 +76,8 @@ class Sink(Protocol):
     """The part of `archiver.sinks.Sink` the pipeline uses."""
 
     async def put(self, data: bytes, meta: ArchiveMeta) -> PutResult: ...
+
+    async def get(self, conversation_id: str, end_time: datetime | None = None) -> StoredArchive: ...
 
 
 class Built(Protocol):
@@ -222,8 +226,8 @@ class Pipeline:
             redaction_counts=dict(built.counts),
         )
         with self._timed("upload"):
-            result = await self._sink.put(built.gz, meta)
-        await self._queue.set_stage(lease, "uploaded", uri=result.uri, sha256=built.sha256)
+            result, digest, archived_at = await self._store(built, meta, archived_at)
+        await self._queue.set_stage(lease, "uploaded", uri=result.uri, sha256=digest)
         if result.created:
             self._metrics.archived.inc()
             self._metrics.archive_bytes.inc(len(built.gz))
@@ -236,8 +240,8 @@ class Pipeline:
             if maybe is not None:
                 await maybe
         customer = built.customer_participant_id or transcript.conversation.customer_participant_id
-        await self._write_back(cid, customer, result.uri, built.sha256, archived_at)
-        await self._queue.done(lease, uri=result.uri, sha256=built.sha256)
+        await self._write_back(cid, customer, result.uri, digest, archived_at)
+        await self._queue.done(lease, uri=result.uri, sha256=digest)
         log.info(
             "archived id=%s created=%s messages=%d bytes=%d via=%s",
             cid,
@@ -247,6 +251,27 @@ class Pipeline:
             transcript.via,
         )
         return "archived" if result.created else "already_archived"
+
+    async def _store(self, built: Built, meta: ArchiveMeta, archived_at: str) -> tuple[PutResult, str, str]:
+        """Put-if-absent; returns where the archive is, its digest and its `archivedAt`.
+
+        A different digest at the archive's name is an integrity alert, unless the stored record is this
+        very record archived by an earlier run that lost its queue state (archive/earlier.py): then the
+        stored archive is the one of record, with its own digest and time.
+        """
+        try:
+            return await self._sink.put(built.gz, meta), built.sha256, archived_at
+        except IntegrityError:
+            stored = await self._sink.get(meta.conversation_id, meta.end_time)
+            earlier = await self._pool.run(functools.partial(earlier_archive_of, stored, built.gz))
+            if earlier is None:
+                raise
+        log.warning(
+            "already_archived_by_earlier_run id=%s archived_at=%s (not in the queue's state: was it lost?)",
+            meta.conversation_id,
+            earlier,
+        )
+        return PutResult(stored.uri, created=False), stored.meta.sha256, earlier
 
     async def _customer_participant(self, cid: str) -> str | None:
         if self._settings.writeback != "participant-attributes":

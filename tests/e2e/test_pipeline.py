@@ -134,6 +134,31 @@ async def test_redelivery_after_upload_finds_same_archive(
     assert len(list((tmp_path / "archive").glob("conversations/*/*/*/*.json.gz"))) == 1
 
 
+async def test_lost_queue_state_finds_the_earlier_archive_and_points_the_write_back_at_it(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    ids = await sim.generate(3)
+    async with stack(sim, tmp_path, cpu_pool) as (c, pipeline):
+        await c.queue.enqueue_many(ids, source="test")
+        assert await drain(c, pipeline) == ["archived"] * 3
+    first = {cid: sim.attributes(cid)[sim.truth(cid).customer_participant_id] for cid in ids}
+    files = sorted((tmp_path / "archive").glob("conversations/*/*/*/*.json.gz"))
+    before = [f.read_bytes() for f in files]
+    await asyncio.sleep(1.1)  # a later run: its first lease time, hence its archivedAt, differs
+    # A new state file (make_config picks a fresh one), as after a rebuilt VM: the reconciler re-finds them.
+    async with stack(sim, tmp_path, cpu_pool) as (c, pipeline):
+        await c.queue.enqueue_many(ids, source="reconcile")
+        assert await drain(c, pipeline) == ["already_archived"] * 3  # not dead, not an integrity alert
+        items = [await c.queue.get(cid) for cid in ids]
+    assert [
+        f.read_bytes() for f in sorted((tmp_path / "archive").glob("conversations/*/*/*/*.json.gz"))
+    ] == before
+    for cid, item in zip(ids, items, strict=True):
+        again = sim.attributes(cid)[sim.truth(cid).customer_participant_id]
+        assert again == first[cid]  # the stored archive's digest and time, not the rebuilt record's
+        assert item is not None and item.state == "done" and item.sha256 == first[cid]["archiveSha256"]
+
+
 async def test_deleted_conversation_is_dead_lettered_with_reason(
     sim: Simulator, tmp_path: Path, cpu_pool: Any
 ) -> None:
