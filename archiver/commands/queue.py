@@ -1,4 +1,4 @@
-"""`archiver queue status|list|requeue|enqueue`: look at and steer the work queue of a (running) worker.
+"""`archiver queue status|list|requeue|enqueue|prune`: look at and steer the work queue of a (running) worker.
 
 The operator's tool: how many conversations are in each state, why the dead ones died, and, once the cause is
 fixed (a missing permission, a deleted container), putting them back in line. Safe while the worker runs:
@@ -19,6 +19,8 @@ from archiver.errors import EXIT_FAILURE
 from archiver.loop import run as run_loop
 from archiver.queue import STATES, QueueItem, SqliteQueue
 
+MIN_PRUNE_DAYS = 7.0  # above the reconciler's longest look-back (a conversation open 3 days + overlap)
+
 
 def main(argv: list[str]) -> int:
     """Run one queue subcommand."""
@@ -35,11 +37,17 @@ def main(argv: list[str]) -> int:
     who = rq.add_mutually_exclusive_group(required=True)
     who.add_argument("ids", nargs="*", default=[], type=_conversation_id, metavar="CONVERSATION_ID")
     who.add_argument("--all-dead", action="store_true", help="every dead item")
+    pr = sub.add_parser("prune", help="forget done items older than N days (bounds the state file)")
+    pr.add_argument("--older-than-days", type=float, required=True, metavar="N")
     en = sub.add_parser("enqueue", help="queue conversations for archiving now (done ones are not redone)")
     en.add_argument("ids", nargs="+", type=_conversation_id, metavar="CONVERSATION_ID")
     args = p.parse_args(argv)
     if args.action == "requeue" and not args.ids and not args.all_dead:
         p.error("requeue needs conversation ids or --all-dead")
+    if args.action == "prune" and args.older_than_days < MIN_PRUNE_DAYS:
+        # Younger done items are still inside the reconciler's windows: pruning them would only make it
+        # re-enqueue and re-check conversations that are archived.
+        p.error(f"--older-than-days must be at least {MIN_PRUNE_DAYS:g} (the reconciler looks back that far)")
     return run_loop(_run(load_config(args.config), args, sys.stdout))
 
 
@@ -56,6 +64,10 @@ async def _run(config: Config, args: argparse.Namespace, out: TextIO) -> int:
         if args.action == "list":
             for item in await queue.items(args.state, args.limit):
                 out.write(_line(item) + "\n")
+            return 0
+        if args.action == "prune":
+            n = await queue.prune_done(time.time() - args.older_than_days * 86400)
+            out.write(f"pruned {n} done item(s)\n")
             return 0
         if args.action == "requeue":
             n = await queue.revive(None if args.all_dead else args.ids)

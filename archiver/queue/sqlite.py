@@ -349,6 +349,22 @@ class SqliteQueue:
             log.warning("queue_revived count=%d", n)
         return n
 
+    async def prune_done(self, before: float) -> int:
+        """Forget done items last updated before `before` (epoch seconds); returns how many.
+
+        A done row costs ~200 bytes and is what stops the reconciler re-enqueueing an archived conversation.
+        Once a conversation is older than any reconcile window it is never looked up again, except by a
+        backfill over its day; then it is re-found, rebuilt and recognised as the archive already stored
+        (pipeline: archived by an earlier run), so pruning costs a re-check, never a second archive.
+        """
+
+        def run(conn: sqlite3.Connection) -> int:
+            return conn.execute("DELETE FROM items WHERE state='done' AND updated_at < ?", (before,)).rowcount
+
+        n: int = await self._call(self._tx, run)
+        log.info("queue_pruned count=%d", n)
+        return n
+
     # ---- stages ------------------------------------------------------------------------------------------
 
     async def set_stage(self, lease: Lease, stage: StageName, *, uri: str, sha256: str) -> None:

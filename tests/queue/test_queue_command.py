@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from pathlib import Path
 
@@ -111,3 +112,34 @@ def test_ids_that_are_not_uuids_are_refused_before_touching_the_queue(
     assert not db.exists()
     with pytest.raises(SystemExit):
         main(["queue", "requeue"])
+
+
+def test_prune_forgets_only_old_done_items(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, recent, dead = _ids(3)
+
+    async def archive() -> None:
+        q = SqliteQueue(db, max_attempts=3)
+        await q.start()
+        try:
+            await q.enqueue_many([old, recent, dead], source="listener")
+            leases = {ls.conversation_id: ls for ls in await q.lease("w1", 60, limit=3)}
+            for cid in (old, recent):
+                await q.done(leases[cid], uri=f"file:///{cid}", sha256="ab" * 32)
+            await q.dead(leases[dead], error="404", cause="not_found")
+        finally:
+            await q.close()
+
+    asyncio.run(archive())
+    with sqlite3.connect(db) as conn:  # age two rows by 30 days, as if archived last month
+        conn.execute(
+            "UPDATE items SET updated_at = updated_at - 30 * 86400 WHERE conversation_id IN (?, ?)",
+            (old, dead),
+        )
+    assert main(["queue", "prune", "--older-than-days", "10"]) == 0
+    assert "pruned 1 done" in capsys.readouterr().out
+    with sqlite3.connect(db) as conn:
+        left = {row[0] for row in conn.execute("SELECT conversation_id FROM items")}
+    assert left == {recent, dead}  # dead items are never pruned: they wait for an operator
+    with pytest.raises(SystemExit):
+        main(["queue", "prune", "--older-than-days", "1"])
+    assert "at least 7" in capsys.readouterr().err
