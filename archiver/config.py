@@ -109,11 +109,27 @@ class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     """How the archive's address is written back onto the conversation."""
 
     mode: Literal["participant-attributes", "external-tag", "none"] = "participant-attributes"
+    # Whether Genesys accepts the attributes PATCH once a conversation has ended is unverified (genesys-api.md
+    # uncertainty 1). When it keeps refusing with a 4xx for this long since the first attempt, or on the last
+    # attempt, write the external tag instead: the archive's address still reaches the conversation and the
+    # item does not end dead. 0: never (refusals are retried until dead).
+    fallback_to_external_tag_after_s: Annotated[float, msgspec.Meta(ge=0)] = 600.0
+
+
+class AzureQueueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """The work queue shared by several VMs (queue.kind = "azure"); account and credentials are the sink's."""
+
+    name: str = "archiver-work"
+    state_container: str = "archiver-state"  # NOT the archive container: state blobs are rewritten
+    url: str | None = None  # queue endpoint; default: sink.azure.url with .blob. → .queue.
+    create: bool = True  # create the queue and state container when missing
 
 
 class QueueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """The durable work queue (SQLite)."""
+    """The durable work queue: SQLite on one VM, or Azure Queue Storage shared by several VMs."""
 
+    kind: Literal["sqlite", "azure"] = "sqlite"
+    azure: AzureQueueConfig = msgspec.field(default_factory=AzureQueueConfig)
     path: str = "./state/archiver.sqlite3"
     max_attempts: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 10
     lease_s: Annotated[float, msgspec.Meta(ge=1)] = 300.0
@@ -231,6 +247,7 @@ _CASE_INSENSITIVE: dict[Key, Callable[[str], str]] = {
     ("logging", "level"): str.upper,
     ("logging", "format"): str.lower,
     ("sink", "kind"): str.lower,
+    ("queue", "kind"): str.lower,
     ("sink", "azure", "policy_mode"): str.capitalize,
     ("writeback", "mode"): str.lower,
 }

@@ -95,6 +95,8 @@ class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     """How conversations are processed (built from config)."""
 
     writeback: WritebackMode = "participant-attributes"
+    writeback_fallback_after_s: float = 600.0  # attributes refused (4xx) this long → external tag; 0: never
+    max_attempts: int = 10  # the queue's: the last attempt falls back too, rather than die
     transcript_source: TranscriptSource = "messages"
     not_ready_delay_s: float = 30.0  # a conversation that has not ended / a transcript still transcoding
     not_ready_max_s: float = 3 * 86400.0  # after this long, "not ready" counts as a failed attempt
@@ -198,7 +200,7 @@ class Pipeline:
         if stage is not None and stage.stage in ("uploaded", "done"):
             # The blob is already in the store: only the write-back is left to do.
             customer = await self._customer_participant(cid)
-            await self._write_back(cid, customer, stage.uri, stage.sha256, archived_at)
+            await self._write_back(lease, customer, stage.uri, stage.sha256, archived_at)
             await self._queue.done(lease, uri=stage.uri, sha256=stage.sha256)
             log.info("written_back id=%s", cid)
             return "written_back"
@@ -240,7 +242,7 @@ class Pipeline:
             if maybe is not None:
                 await maybe
         customer = built.customer_participant_id or transcript.conversation.customer_participant_id
-        await self._write_back(cid, customer, result.uri, digest, archived_at)
+        await self._write_back(lease, customer, result.uri, digest, archived_at)
         await self._queue.done(lease, uri=result.uri, sha256=digest)
         log.info(
             "archived id=%s created=%s messages=%d bytes=%d via=%s",
@@ -280,27 +282,68 @@ class Pipeline:
         return decode_conversation(raw).customer_participant_id
 
     async def _write_back(
-        self, cid: str, customer: str | None, uri: str, sha256: str, archived_at: str
+        self, lease: Lease, customer: str | None, uri: str, sha256: str, archived_at: str
     ) -> None:
-        mode = self._settings.writeback
-        if mode == "none":
+        if self._settings.writeback == "none":
             return
         with self._timed("writeback"):
             try:
-                if mode == "participant-attributes":
-                    if customer is None:
-                        log.warning("writeback_skipped id=%s reason=no_customer_participant", cid)
-                        return
-                    attrs = {"archiveUri": uri, "archiveSha256": sha256, "archivedAt": archived_at}
-                    await self._client.patch_participant_attributes(cid, customer, attrs)
-                else:
-                    await self._client.put_external_tag(cid, external_tag(uri))
+                mode = await self._write_back_as(lease, customer, uri, sha256, archived_at)
             except (GenesysNotFound, GenesysPermissionError):
                 raise
             except GenesysAPIError as exc:
                 # Refused (e.g. not accepted right now): the archive is stored; retry only this step.
-                raise WritebackFailed(f"cannot write back archive of {cid}: {exc}") from exc
-        self._metrics.writebacks.labels(mode).inc()
+                raise WritebackFailed(f"cannot write back archive of {lease.conversation_id}: {exc}") from exc
+        if mode is not None:
+            self._metrics.writebacks.labels(mode).inc()
+
+    async def _write_back_as(
+        self, lease: Lease, customer: str | None, uri: str, sha256: str, archived_at: str
+    ) -> WritebackMode | None:
+        """Write back in the configured mode, or as the external tag when attributes cannot take it."""
+        cid = lease.conversation_id
+        fallback = self._settings.writeback_fallback_after_s > 0
+        if self._settings.writeback == "participant-attributes":
+            if customer is None:
+                if not fallback:
+                    log.warning("writeback_skipped id=%s reason=no_customer_participant", cid)
+                    return None
+                log.warning("writeback_fallback id=%s reason=no_customer_participant", cid)
+            else:
+                attrs = {"archiveUri": uri, "archiveSha256": sha256, "archivedAt": archived_at}
+                try:
+                    await self._client.patch_participant_attributes(cid, customer, attrs)
+                    return "participant-attributes"
+                except GenesysAPIError as exc:
+                    refused = not isinstance(exc, GenesysNotFound | GenesysPermissionError)
+                    if not (refused and self._fall_back(lease)):
+                        raise
+                    # Refused for long (e.g. not accepted after the end): the external tag still carries
+                    # the archive's address onto the conversation.
+                    log.warning(
+                        "writeback_fallback id=%s reason=attributes_refused attempts=%d status=%d",
+                        cid,
+                        lease.attempts,
+                        exc.status,
+                    )
+        try:
+            await self._client.put_external_tag(cid, external_tag(uri))
+        except GenesysPermissionError as exc:
+            if self._settings.writeback == "external-tag":
+                raise  # the configured mode cannot work: stop and say so
+            # Only the fallback needs this permission: keep the worker running, leave this item to retry.
+            raise WritebackFailed(
+                f"cannot write back archive of {cid} as the external tag: {exc}; grant"
+                " conversation:externalTag:edit or set writeback.fallback_to_external_tag_after_s = 0"
+            ) from exc
+        return "external-tag"
+
+    def _fall_back(self, lease: Lease) -> bool:
+        # A refusal for a minute (an outage) is retried; one that lasts, or reaches the last attempt, is not.
+        after = self._settings.writeback_fallback_after_s
+        if after <= 0:
+            return False
+        return lease.attempts >= self._settings.max_attempts or time.time() - lease.first_leased_at >= after
 
     async def _keep_lease(self, lease: Lease) -> None:
         # Long conversations under a tight rate budget can outlive a lease; keep it while we work.

@@ -104,6 +104,59 @@ async def test_failed_writeback_retries_only_the_writeback(
     assert attrs["archiveSha256"] == stage.sha256
 
 
+async def test_attributes_refused_for_long_fall_back_to_the_external_tag(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    # Genesys may refuse the attributes PATCH once a conversation has ended (unverified): a refusal that
+    # lasts must still get the archive's address onto the conversation, not end dead.
+    env = {"ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": "1"}
+    async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
+        [cid] = await sim.generate(1)
+        await c.queue.enqueue(cid, source="test")
+        sim.faults.refuse_writeback(True)
+        assert await drain(c, pipeline) == ["retry"]  # a short refusal is retried as it is
+        assert sim.tags(cid) is None
+        await asyncio.sleep(1.2)
+        assert await drain(c, pipeline) == ["written_back"]
+        item = await c.queue.get(cid)
+    assert item is not None and item.state == "done" and item.uri is not None
+    assert sim.tags(cid) == f"archived:{item.uri}"
+    assert sim.attributes(cid) == {}
+
+
+async def test_last_attempt_falls_back_to_the_tag_rather_than_die(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    env = {
+        "ARCHIVER_QUEUE__MAX_ATTEMPTS": "2",
+        "ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": "3600",
+    }
+    async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
+        [cid] = await sim.generate(1)
+        await c.queue.enqueue(cid, source="test")
+        sim.faults.refuse_writeback(True)
+        assert await drain(c, pipeline) == ["retry"]
+        await asyncio.sleep(1.2)
+        assert await drain(c, pipeline) == ["written_back"]
+    assert (sim.tags(cid) or "").endswith(f"{cid}.json.gz")
+
+
+async def test_fallback_off_retries_the_attributes_until_dead(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    env = {"ARCHIVER_QUEUE__MAX_ATTEMPTS": "2", "ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": "0"}
+    async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
+        [cid] = await sim.generate(1)
+        await c.queue.enqueue(cid, source="test")
+        sim.faults.refuse_writeback(True)
+        assert await drain(c, pipeline) == ["retry"]
+        await asyncio.sleep(1.2)
+        assert await drain(c, pipeline) == ["dead"]
+        stage = await c.queue.stage(cid)
+    assert stage is not None and stage.stage == "uploaded"  # requeue later retries only the write-back
+    assert sim.tags(cid) is None
+
+
 class CrashAfterPut:
     """A sink that stores, then fails as if the process died before recording the upload."""
 
