@@ -36,7 +36,7 @@ unit: $(STAMP) $(NPMSTAMP)
 bench: $(STAMP) $(NPMSTAMP)
 	$(BIN)/python -m bench.compress
 	$(BIN)/python -m bench.redact
-	@if [ -f bench/pipeline.py ]; then $(BIN)/python -m bench.pipeline; fi
+	$(BIN)/python -m bench.pipeline
 
 # The fault soak: the real worker against the simulator and Azurite + WORM proxy under a seeded fault schedule.
 soak: $(STAMP) $(NPMSTAMP)
