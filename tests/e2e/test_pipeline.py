@@ -104,12 +104,24 @@ async def test_failed_writeback_retries_only_the_writeback(
     assert attrs["archiveSha256"] == stage.sha256
 
 
+@pytest.mark.parametrize(
+    ("fallback_after_s", "max_attempts", "second"),
+    [
+        ("1", "10", "written_back"),  # refused for longer than the fallback delay
+        ("3600", "2", "written_back"),  # the last attempt falls back rather than die
+        ("0", "2", "dead"),  # fallback off: retried until dead
+    ],
+    ids=["refused-for-long", "last-attempt", "fallback-off"],
+)
 async def test_attributes_refused_for_long_fall_back_to_the_external_tag(
-    sim: Simulator, tmp_path: Path, cpu_pool: Any
+    sim: Simulator, tmp_path: Path, cpu_pool: Any, fallback_after_s: str, max_attempts: str, second: str
 ) -> None:
     # Genesys may refuse the attributes PATCH once a conversation has ended (unverified): a refusal that
     # lasts must still get the archive's address onto the conversation, not end dead.
-    env = {"ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": "1"}
+    env = {
+        "ARCHIVER_QUEUE__MAX_ATTEMPTS": max_attempts,
+        "ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": fallback_after_s,
+    }
     async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
         [cid] = await sim.generate(1)
         await c.queue.enqueue(cid, source="test")
@@ -117,44 +129,14 @@ async def test_attributes_refused_for_long_fall_back_to_the_external_tag(
         assert await drain(c, pipeline) == ["retry"]  # a short refusal is retried as it is
         assert sim.tags(cid) is None
         await asyncio.sleep(1.2)
-        assert await drain(c, pipeline) == ["written_back"]
+        assert await drain(c, pipeline) == [second]
         item = await c.queue.get(cid)
-    assert item is not None and item.state == "done" and item.uri is not None
-    assert sim.tags(cid) == f"archived:{item.uri}"
+    assert item is not None and item.stage is not None and item.uri is not None
     assert sim.attributes(cid) == {}
-
-
-async def test_last_attempt_falls_back_to_the_tag_rather_than_die(
-    sim: Simulator, tmp_path: Path, cpu_pool: Any
-) -> None:
-    env = {
-        "ARCHIVER_QUEUE__MAX_ATTEMPTS": "2",
-        "ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": "3600",
-    }
-    async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
-        [cid] = await sim.generate(1)
-        await c.queue.enqueue(cid, source="test")
-        sim.faults.refuse_writeback(True)
-        assert await drain(c, pipeline) == ["retry"]
-        await asyncio.sleep(1.2)
-        assert await drain(c, pipeline) == ["written_back"]
-    assert (sim.tags(cid) or "").endswith(f"{cid}.json.gz")
-
-
-async def test_fallback_off_retries_the_attributes_until_dead(
-    sim: Simulator, tmp_path: Path, cpu_pool: Any
-) -> None:
-    env = {"ARCHIVER_QUEUE__MAX_ATTEMPTS": "2", "ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": "0"}
-    async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
-        [cid] = await sim.generate(1)
-        await c.queue.enqueue(cid, source="test")
-        sim.faults.refuse_writeback(True)
-        assert await drain(c, pipeline) == ["retry"]
-        await asyncio.sleep(1.2)
-        assert await drain(c, pipeline) == ["dead"]
-        stage = await c.queue.stage(cid)
-    assert stage is not None and stage.stage == "uploaded"  # requeue later retries only the write-back
-    assert sim.tags(cid) is None
+    if second == "dead":
+        assert item.stage == "uploaded" and sim.tags(cid) is None  # requeue later redoes only the write-back
+    else:
+        assert item.state == "done" and sim.tags(cid) == f"archived:{item.uri}"
 
 
 class CrashAfterPut:
