@@ -22,6 +22,8 @@ from archiver.genesys import GenesysClient, GenesysSettings, ListenerStats
 from archiver.metrics import Metrics, MetricsServer, PulledValues
 from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue
+from archiver.queue.azure import AzureQueue
+from archiver.queue.azure_settings import settings_from_config as azure_queue_settings
 from archiver.sinks import AzureSink, AzureSinkSettings, LocalSink, LocalSinkSettings, PutResult, Sink
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,18 @@ def build_sink(config: Config, *, local_dir: str | None = None) -> Sink:
         )
     local = config.sink.local
     return LocalSink(LocalSinkSettings(root=local_dir or local.dir, retention_days=local.retention_days))
+
+
+def build_queue(config: Config) -> SqliteQueue | AzureQueue:
+    """The configured work queue (not started): SQLite on one VM, or Azure Queue Storage shared by many."""
+    if config.queue.kind == "azure":
+        return AzureQueue(azure_queue_settings(config))
+    return SqliteQueue(
+        config.queue.path,
+        max_attempts=config.queue.max_attempts,
+        backoff_base_s=config.queue.backoff_base_s,
+        backoff_max_s=config.queue.backoff_max_s,
+    )
 
 
 def genesys_settings(
@@ -121,12 +135,7 @@ class Components:
         self.sim = simulator  # an embedded archiver.sim.Simulator (started by the caller or by us)
         self._local_dir = local_dir
         self._stack = contextlib.AsyncExitStack()
-        self.queue: SqliteQueue = SqliteQueue(
-            config.queue.path,
-            max_attempts=config.queue.max_attempts,
-            backoff_base_s=config.queue.backoff_base_s,
-            backoff_max_s=config.queue.backoff_max_s,
-        )
+        self.queue: SqliteQueue | AzureQueue = build_queue(config)
         self.client: GenesysClient | None = None
         self.settings: GenesysSettings | None = None
         self.pool: Any = pool  # injected pools (tests, benches) are shared: not closed here
@@ -150,7 +159,8 @@ class Components:
     async def _open(self) -> None:
         from archiver.pool import CpuPool
 
-        Path(self.config.queue.path).parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(self.queue, SqliteQueue):
+            Path(self.config.queue.path).parent.mkdir(parents=True, exist_ok=True)
         await self.queue.start()
         self._stack.push_async_callback(self.queue.close)
         if self.sim is not None:

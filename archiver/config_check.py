@@ -63,6 +63,8 @@ def check_config(cfg: Config) -> Config:
         )
     if not q.path.strip():
         raise ConfigError("queue.path", "is empty", 'set a file path, e.g. "./state/archiver.sqlite3"')
+    if q.kind == "azure":
+        _check_azure_queue(cfg)
     _check_redaction(cfg.redaction)
     if not cfg.metrics.host.strip():
         raise ConfigError("metrics.host", "is empty", 'use "127.0.0.1" (or "0.0.0.0" to expose it)')
@@ -113,6 +115,48 @@ def _check_azure(a: AzureSinkConfig) -> None:
             "sink.azure.container",
             f"{a.container!r} is not a valid container name",
             "use 3-63 lowercase letters, digits and single hyphens, starting and ending alphanumeric",
+        )
+
+
+def _check_azure_queue(cfg: Config) -> None:
+    """The shared queue lives in the archive store's account and uses its credentials."""
+    a, qa = cfg.sink.azure, cfg.queue.azure
+    if not (a.url or a.connection_string):
+        raise ConfigError(
+            "queue.kind",
+            "the azure work queue needs a storage account (it uses the Azure sink's account and credentials)",
+            "set AZURE_STORAGE_URL (https://<account>.blob.core.windows.net) "
+            "or AZURE_STORAGE_CONNECTION_STRING",
+        )
+    for key, name in (("queue.azure.name", qa.name), ("queue.azure.state_container", qa.state_container)):
+        if not _CONTAINER.match(name):
+            raise ConfigError(
+                key, f"{name!r} is not a valid name", "use 3-63 lowercase letters, digits and single hyphens"
+            )
+    if qa.state_container == a.container:
+        raise ConfigError(
+            "queue.azure.state_container",
+            "is the archive container (WORM: state blobs must be rewritable)",
+            'use a separate container, e.g. "archiver-state"',
+        )
+    if qa.url:
+        check_url("queue.azure.url", qa.url, "use https://<account>.queue.core.windows.net")
+    elif a.connection_string:
+        fields = {
+            k.strip().lower()
+            for k, _, _ in (p.partition("=") for p in a.connection_string.reveal().split(";"))
+        }
+        if "blobendpoint" in fields and "queueendpoint" not in fields:
+            raise ConfigError(
+                "queue.kind",
+                "AZURE_STORAGE_CONNECTION_STRING has a BlobEndpoint but no QueueEndpoint",
+                "add QueueEndpoint=... (Azurite: http://127.0.0.1:10001/devstoreaccount1)",
+            )
+    elif a.url and ".blob." not in a.url:
+        raise ConfigError(
+            "queue.azure.url",
+            "cannot be derived from sink.azure.url (not a *.blob.* host)",
+            "set it to https://<account>.queue.core.windows.net",
         )
 
 

@@ -14,10 +14,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import TextIO
 
+from archiver.assemble import build_queue
 from archiver.config import Config, load_config
 from archiver.errors import EXIT_FAILURE
 from archiver.loop import run as run_loop
-from archiver.queue import STATES, QueueItem, SqliteQueue
+from archiver.queue import STATES, QueueItem
 
 MIN_PRUNE_DAYS = 7.0  # above the reconciler's longest look-back (a conversation open 3 days + overlap)
 
@@ -52,12 +53,13 @@ def main(argv: list[str]) -> int:
 
 
 async def _run(config: Config, args: argparse.Namespace, out: TextIO) -> int:
-    queue = SqliteQueue(config.queue.path, max_attempts=config.queue.max_attempts)
+    queue = build_queue(config)  # SQLite file, or the shared Azure queue (queue.kind)
     await queue.start()
     try:
         if args.action == "status":
             counts = await queue.counts()
-            out.write(f"queue {config.queue.path}\n")
+            where = f"azure:{config.queue.azure.name}" if config.queue.kind == "azure" else config.queue.path
+            out.write(f"queue {where}\n")
             for state in STATES:
                 out.write(f"  {state:<8} {counts[state]:>10,}\n")
             return 0

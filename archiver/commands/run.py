@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from archiver import logs
 from archiver.assemble import Components, embedded_seed
 from archiver.config import Config, load_config
 from archiver.genesys import ConversationEnded, NotificationListener
+from archiver.leader import leader_for
 from archiver.loop import run as run_loop
 from archiver.reconcile import Reconciler, ReconcileSettings
 from archiver.worker import Worker
@@ -131,6 +133,14 @@ async def serve(
                 listener.is_connected(),
             )
 
+        # Several VMs on a shared (Azure) queue: only the elected leader listens and reconciles.
+        leader = leader_for(c.queue)
+        intake: dict[str, Callable[[], Awaitable[None]]] = {
+            "listener": listener.run,
+            "reconciler": reconciler.run,
+        }
+        if leader is not None:
+            intake = {name: functools.partial(leader.guard, fn) for name, fn in intake.items()}
         worker = Worker(
             queue=c.queue,
             pipeline=c.pipeline(on_archived=note_archived),
@@ -138,7 +148,7 @@ async def serve(
             processors=config.worker.processors,
             lease_s=config.queue.lease_s,
             shutdown_timeout_s=config.worker.shutdown_timeout_s,
-            intake={"listener": listener.run, "reconciler": reconciler.run},
+            intake=intake,
             stop_when=stop_when,
             progress=progress,
             progress_every_s=progress_every_s,
@@ -167,9 +177,13 @@ async def serve(
                 await maybe
         remove = worker.install_signal_handlers()
         try:
+            if leader is not None:
+                await leader.start()
             await worker.run()
         finally:
             remove()
+            if leader is not None:
+                await leader.close()
             if embedded and c.sim is not None:
                 with contextlib.suppress(Exception):
                     await c.sim.traffic.stop()
