@@ -10,12 +10,13 @@ import re
 from typing import NamedTuple
 
 from archiver.redact import patterns
+from archiver.redact.context import add_national, national_after
 from archiver.redact.emails import no_space_script, unicode_email
 from archiver.redact.runs import fours_run, group_tables
 from archiver.redact.validators import (
     IBAN_LENGTHS,
     PII_TYPES,
-    card_brand_ok,
+    card_brand_ok_cached,
     card_grouping_ok,
     iban_ok,
     intl_phone_ok,
@@ -30,6 +31,10 @@ CARD, SSN, EMAIL, PHONE, IBAN = PII_TYPES
 _WORD_ASCII = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _JOINERS = frozenset(b"-./_")  # `ORD-4155550132`, `4155550132.00`: a separator glued to a word continues it
 _DIGIT_SEPS = b" .-"
+_SEPS_TO_SPACE = bytes.maketrans(b".-", b"  ")
+_NEVER = 1 << 62
+_VERSION = re.compile(rb"(?i)(?:version|build|release|firmware|ver\.?|v)[ :#]*$")
+_DIGIT = re.compile(rb"[0-9]")
 _SEP_SPLIT = re.compile(rb"([ .\-])")
 _SPACE_SPLIT = re.compile(rb"( )")
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
@@ -42,7 +47,8 @@ _SSN_CONTEXT = re.compile(
 _EXTENSION = re.compile(rb"(?i)(?:x|ext\.?)\d{1,6}\b")
 # A bare digit run right after these words is an identifier, not a phone number.
 _ID_CONTEXT = re.compile(
-    rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#)"
+    rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#"
+    rb"|commande|facture|pedido|factura|bestellung|bestellnummer|auftrag|rechnung|ordine|fattura|bestelling)"
     rb"[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}$"  # `order no.: …`, not `# | …`
 )
 
@@ -130,14 +136,56 @@ class Finder:
         hits: list[Span] = []
         append = hits.append
         confirm = self._confirm
+        digits_kind = self._digits
         search = patterns.OUTER.search
+        phone, email, iban = self._phone, self._email, self._iban_on
         m = search(data)
         seen = -1  # end of the last rejected grouped candidate: its windows need no second look
+        # A context word's number (its first digit, len(hits) then, the word's offset) is looked at only
+        # once the walk has passed that digit without a hit there; the national span it yields waits until
+        # the walk is past its end, so that whatever the walk finds inside it wins.
+        waiting: tuple[int, int, int] | None = None
+        pending: tuple[int, int, int] | None = None
+        horizon = _NEVER  # the walk must stop to look at `waiting` or `pending` once past this offset
         while m is not None:
             start, end = m.span()
+            if start >= horizon:
+                if waiting is not None and start > waiting[0]:
+                    pending, waiting = national_after(data, waiting, hits, _touch_before, _touch_after), None
+                if pending is not None and start >= pending[1]:
+                    add_national(hits, pending)
+                    pending = None
+                horizon = waiting[0] + 1 if waiting else pending[1] if pending else _NEVER
             tok = m.group()
-            if tok[0] in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
+            first = tok[0]
+            if first in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
                 self._url_hits(data, start, end, hits)
+            elif tok.isdigit():  # the commonest shape: one digit run (`_confirm`'s first case, inline)
+                before = _touch_before(data, start)
+                after = _touch_after(data, end) if before != GLUED else GLUED
+                if after != GLUED:
+                    kind = digits_kind(data, start, tok, tok, None, False)
+                    if kind is not None and _accept(kind, before, after):
+                        append((start, end, kind))
+            elif 0x40 in tok and email and tok.isascii():  # an ASCII e-mail is what the pattern matched
+                append((start, end, EMAIL))
+            elif first > 0x40 and 0x40 not in tok:  # letters first: an IBAN, or a phone context word
+                if not (tok[2:4].isdigit() and tok[:2].isalpha()):
+                    # a phone context word, a gap, a digit: maybe a national number (`mobile 07700 900123`).
+                    # The walk goes on right after the word's first character, so it still sees everything
+                    # in the gap and the number itself; what it finds there wins over the national reading.
+                    if phone and pending is None:
+                        # `电话. Handy 93 779 80 04`: the word closest to the number is the one that counts
+                        mark = len(hits) if waiting is None else waiting[1]
+                        digit = _DIGIT.search(data, start, end + 4)  # (`… (` may end it)
+                        if digit is not None:  # (the match holds one: the gap has none, the number does)
+                            waiting = (digit.start(), mark, start)
+                            horizon = digit.start() + 1
+                    end = start + (1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4)
+                elif iban and _touch_before(data, start) != GLUED:
+                    hit = self._iban(data, start, tok)
+                    if hit is not None:
+                        append(hit)
             elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and _uniform_fours(tok):  # `1234 5678 …`
                 hit = self._fours(data, start, end, tok, seen)
                 if hit is not None:
@@ -169,6 +217,10 @@ class Finder:
                         seen = end
                         end = start + cut + 1
             m = search(data, end)
+        if waiting is not None:
+            pending = national_after(data, waiting, hits, _touch_before, _touch_after)
+        if pending is not None:
+            add_national(hits, pending)
         return hits
 
     def _fours(self, data: bytes, start: int, end: int, tok: bytes, seen: int) -> Span | None:
@@ -202,7 +254,11 @@ class Finder:
         m = search(data, start, end)
         while m is not None:
             s, e = m.span()
-            hit = self._confirm(data, s, e, m.group(), True)
+            tok = m.group()
+            if 10 <= len(tok) <= 12 and tok.isdigit():  # `…/orders/4155550132`: no PII has that shape here
+                m = search(data, e, end)
+                continue
+            hit = self._confirm(data, s, e, tok, True)
             if hit is not None:
                 hits.append(hit)
                 e = hit[1]
@@ -336,7 +392,7 @@ class Finder:
         """Classify a digit run with separators (`4111 1111 …`, `123-45-6789`, `415.555.0132`)."""
         digits = tok.translate(None, _DIGIT_SEPS)
         seps = set(tok.translate(None, b"0123456789"))
-        sizes = [len(g) for g in tok.replace(b".", b" ").replace(b"-", b" ").split(b" ")]
+        sizes = list(map(len, tok.translate(_SEPS_TO_SPACE).split(b" ")))
         return self._digits(data, start, tok, digits, (sizes, seps), in_url)
 
     def _digits(
@@ -355,16 +411,19 @@ class Finder:
                 return None
             if groups is not None:
                 sizes, seps = groups
-                if len(seps) != 1 or 0x2E in seps or not card_grouping_ok(sizes):
+                if len(seps) != 1 or not card_grouping_ok(sizes):
                     return None
-            return CARD if card_brand_ok(digits) and luhn_ok(digits) else None
+            return CARD if luhn_ok(digits) and card_brand_ok_cached(digits) else None
         if n == 9:
             if not self._ssn or not ssn_ok(digits):
                 return None
             if groups is None:  # bare nine digits: only with a context word nearby
                 return SSN if _ssn_context(data, start, start + len(tok)) else None
             sizes, seps = groups
-            return SSN if sizes == [3, 2, 4] and len(seps) == 1 and 0x2E not in seps else None
+            if sizes != [3, 2, 4] or len(seps) != 1:
+                return None
+            # `123.45.6789`: dates are 2-2-4 or 4-2-2, so this shape is an SSN, unless it is a version
+            return None if 0x2E in seps and _VERSION.search(data, max(0, start - 16), start) else SSN
         if n not in (10, 11) or not self._phone or in_url:
             return None
         if groups is not None and groups[0] not in ([3, 3, 4], [1, 3, 3, 4]):
@@ -383,9 +442,11 @@ class Finder:
 
 
 def _uniform_fours(tok: bytes) -> bool:
-    """4-digit groups with one space or dash separator: the candidates a table of digit groups yields."""
+    """4-digit groups with one space, dash or dot separator: the candidates a table of digit groups yields."""
     sep = tok[4:5]
-    return sep in (b" ", b"-") and tok.count(sep) == len(tok) // 5 and tok.translate(None, sep).isdigit()
+    return (
+        sep in (b" ", b"-", b".") and tok.count(sep) == len(tok) // 5 and tok.translate(None, sep).isdigit()
+    )
 
 
 def _paren_nanp_ok(tok: bytes) -> bool:

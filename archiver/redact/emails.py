@@ -42,6 +42,8 @@ def unicode_email(data: bytes, start: int, tok: bytes) -> tuple[int, int, str] |
     so `بريدي، أحمد@مثال.مصر` yields `أحمد@مثال.مصر` and `a@b.com÷2` yields `a@b.com`.
     """
     text = tok.decode("utf-8", "surrogatepass")
+    if text[0] == '"' or text.endswith("]"):  # `"josé garcía"@…`, `josé@[192.0.2.1]`: the pattern is exact
+        return (start, start + len(tok), "EMAIL")
     at = text.index("@")
     lo = at
     while lo > 0 and _email_char_ok(text[lo - 1], True):

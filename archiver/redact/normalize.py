@@ -27,7 +27,7 @@ import re2
 
 from archiver.redact.patterns import UNI_LETTER
 
-_KEEP_ASCII = frozenset("@.+-()_%:/#")
+_KEEP_ASCII = frozenset('@.+-()_%:/#"[]')  # `＂…＂＠…`, `＠［…］`: quoted and literal addresses
 # Dots that customers use as the `.` of a phone number or domain (`415·555·2671`, `jo@ex。com`): middle
 # dot, hyphenation point, katakana middle dot, ideographic full stop (the full-width stop folds by NFKC).
 _DOTS = frozenset((0x00B7, 0x2027, 0x30FB, 0x3002, 0xFF0E))
@@ -94,7 +94,7 @@ def _alternation(codes: list[int]) -> str:
 
 # ASCII bytes that can sit inside or next to PII: an invisible character matters only between two of them.
 _ALNUM_AT = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz@")
-_NEAR_PII = _ALNUM_AT | frozenset(b".+-_ ()")
+_NEAR_PII = _ALNUM_AT | frozenset(b'.+-_ ()[]":')  # `[]"` and `:`: literal and quoted addresses
 _DIGIT_OR_AT = re.compile(rb"[0-9@]")
 _LETTERS = "(?:" + UNI_LETTER.decode("ascii") + ")"  # letters of other scripts, by UTF-8 shape
 
@@ -120,7 +120,7 @@ def _tables() -> tuple[dict[int, str], Any]:
     )
     any_fold = f"(?:{visible}|{spacing}|{deleted})"
     source = (
-        f"{any_fold}*{visible}{any_fold}*|[0-9A-Za-z@)](?:{spacing}|{deleted})+|[.+_ (\\-]{deleted}+"
+        f'{any_fold}*{visible}{any_fold}*|[0-9A-Za-z@)](?:{spacing}|{deleted})+|[.+_ (\\[\\-":]{deleted}+'
         f"|{_LETTERS}{hidden}+"
     )
     return table, re2.compile(source.encode("ascii"), max_mem=64 << 20)
@@ -183,6 +183,22 @@ class View:
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a non-empty view span [start, end) to the original byte span covering the same characters."""
         return self._locate(start, False), self._locate(end - 1, True)
+
+    def original_spans(self, spans: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
+        """`original_span` of each of `spans` (sorted, non-overlapping), walking the segments once."""
+        vstart, ostart, runs = self._vstart, self._ostart, self._runs
+        last = len(vstart) - 1
+        out: list[tuple[int, int]] = []
+        k = 0
+        for start, end, _ in spans:
+            while k < last and vstart[k + 1] <= start:
+                k += 1
+            if runs[k] is None and (k == last or end - 1 < vstart[k + 1]):  # inside one copied segment
+                shift = ostart[k] - vstart[k]
+                out.append((start + shift, end + shift))
+            else:
+                out.append(self.original_span(start, end))
+        return out
 
 
 def view_of(data: bytes) -> View | None:

@@ -15,6 +15,8 @@ from typing import Any
 
 import re2
 
+from archiver.redact import context
+
 # Letters of any script in e-mail addresses (EAI/IDN: `用户@例子.广告`, `иван@пример.рф`, `josé@…`),
 # coarsely by UTF-8 byte shape: 2-byte U+00C0-U+07FF, the 3-byte letter blocks (Indic, Thai, Georgian,
 # Hangul, CJK, kana…) and 4-byte planes 1-2 without the emoji block (\xf0\x9f). The blocks of spaces,
@@ -37,10 +39,14 @@ _EMAIL = (
     _LOCAL_CHAR + rb"(?:[A-Za-z0-9._%+\-']|" + UNI_LETTER + rb"){0,63}@"  # o'neil@…, never '…@
     # labels unbounded: a domain needs the `@` before it, so a search cannot start inside one (no quadratic
     # rescans), and bounded repeats of the multi-byte classes would blow the DFA's memory budget
-    rb"(?:(?:[A-Za-z0-9]|" + UNI_LETTER + rb")(?:[A-Za-z0-9\-]|" + UNI_LETTER + rb")*\.)+"
+    rb"(?:(?:(?:[A-Za-z0-9]|" + UNI_LETTER + rb")(?:[A-Za-z0-9\-]|" + UNI_LETTER + rb")*\.)+"
     # punycode first: leftmost-first would otherwise stop at the `xn` of `xn--…`
     rb"(?:xn--[A-Za-z0-9\-]{1,59}\b|[A-Za-z]{2,24}\b|(?:" + UNI_LETTER + rb"){1,24})"
+    # RFC 5321 address literals: `john@[192.168.1.1]`, `john@[IPv6:2001:db8::1]`
+    rb"|\[(?:\d{1,3}(?:\.\d{1,3}){3}|(?i:ipv6):[0-9A-Fa-f:.]{2,45})\])"
 )
+# a quoted local part, `"john doe"@example.com`: the quote starts the candidate, the `@` must follow it
+_EMAIL_QUOTED = rb'"[^"\\\x00-\x1f@]{1,62}"@' + _EMAIL[_EMAIL.index(b"@") + 1 :]
 # country code, check digits, then groups of four (space- or dash-separated or not) and a short last group
 _IBAN = rb"\b[A-Za-z]{2}\d{2}(?:[ \-]?[A-Za-z0-9]{4}){2,8}(?:[ \-]?[A-Za-z0-9]{1,3})?"
 # `+` and country code; a parenthesised trunk or area part may appear once, e.g. +44 (0)20 7946 0958
@@ -60,16 +66,17 @@ _NUM = (
     rb"\b(?:"
     rb"\d{9,19}\b"  # contiguous: bare SSN, NANP, card (a longer run has no boundary inside: no match)
     rb"|\d{10,11}(?i:x|ext\.?)\d{1,6}\b"  # a contiguous NANP number with its extension glued on
-    rb"|\d{4}(?:[ \-]\d{4}){2,4}(?:[ \-]\d{1,4})?"  # fours: cards (+ a stray group), and tracking numbers
-    rb"|\d{4}[ \-]\d{6}[ \-]\d{4,5}"  # Amex 4-6-5, Diners 4-6-4
-    rb"|\d{3}[ \-]\d{2}[ \-]\d{4}"  # SSN
+    rb"|\d{4}(?:[ .\-]\d{4}){2,4}(?:[ .\-]\d{1,4})?"  # fours: cards (+ a stray group), tracking numbers
+    rb"|\d{4}[ .\-]\d{6}[ .\-]\d{4,5}"  # Amex 4-6-5, Diners 4-6-4
+    rb"|\d{3}[ .\-]\d{2}[ .\-]\d{4}"  # SSN
     rb"|(?:1[ .\-]?)?\d{3}[ .\-]\d{3}[ .\-]\d{4}"  # NANP, maybe with the 1 prefix
     rb")"
 )
 
 # Order matters: RE2 is leftmost-first, so at one position a URL wins over an e-mail inside it, and an
 # e-mail over the digits of its local part.
-OUTER_SOURCE = b"|".join((_URL, _EMAIL, _IBAN, _INTL, _PAREN, _NUM))
+# The phone context words come last: a candidate starting at the same letter (`phone@x.com`) is the other.
+OUTER_SOURCE = b"|".join((_URL, _EMAIL_QUOTED, _EMAIL, _IBAN, _INTL, _PAREN, _NUM, context.SOURCE))
 INNER_SOURCE = b"|".join((_EMAIL, _IBAN, _INTL, _PAREN, _NUM))  # for the inside of a URL
 
 

@@ -20,8 +20,8 @@ from operator import sub
 
 from archiver.redact.validators import card_brand_ok
 
-_RUNS = {sep: re.compile(rb"\d{4}(?:" + re.escape(bytes((sep,))) + rb"\d{4}\b)*") for sep in b" -"}
-_ZEROS = {sep: re.compile(re.escape(bytes((sep,))) + rb"00") for sep in b" -"}
+_RUNS = {sep: re.compile(rb"\d{4}(?:" + re.escape(bytes((sep,))) + rb"\d{4}\b)*") for sep in b" -."}
+_ZEROS = {sep: re.compile(re.escape(bytes((sep,))) + rb"00") for sep in b" -."}
 _TAIL = 14  # groups left to the general walk: 70 bytes cover an e-mail local part (≤ 64) before an `@`
 _CHUNK = 4096  # groups per call
 MIN_GROUPS = 24  # shorter runs are cheap enough for the general walk

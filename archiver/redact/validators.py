@@ -48,6 +48,18 @@ def card_brand_ok(digits: bytes) -> bool:
     return False
 
 
+_BRANDS: dict[bytes, bool] = {}
+
+
+def card_brand_ok_cached(digits: bytes) -> bool:
+    """`card_brand_ok`, remembered per first four digits and length (at most 70,000 entries)."""
+    key = digits[:4] + bytes((len(digits),))
+    ok = _BRANDS.get(key)
+    if ok is None:
+        ok = _BRANDS[key] = card_brand_ok(digits)
+    return ok
+
+
 def card_grouping_ok(sizes: list[int]) -> bool:
     """Contiguous, or the groupings cards are printed in: 4-4-4-4(-3), 4-6-5 (Amex), 4-6-4 (Diners)."""
     k = len(sizes)
@@ -226,5 +238,9 @@ def iban_ok(compact: bytes) -> bool:
     """Upper-case alphanumeric IBAN without separators: registry length and mod-97 == 1."""
     if IBAN_LENGTHS.get(compact[:2]) != len(compact) or not compact[2:4].isdigit() or not compact.isalnum():
         return False
-    rearranged = compact[4:] + compact[:4]
+    bban = compact[4:]
+    if bban.isdigit():  # most countries: only the country code needs the letter substitution
+        head = _IBAN_DIGITS[compact[0]] + _IBAN_DIGITS[compact[1]] + compact[2:4].decode()
+        return int(bban.decode() + head) % 97 == 1
+    rearranged = bban + compact[:4]
     return int("".join(map(_IBAN_DIGITS.__getitem__, rearranged))) % 97 == 1

@@ -11,6 +11,7 @@ import random
 
 import msgspec
 
+from archiver.synth.national import context_negative, national_phone
 from archiver.synth.negatives import hard_negative
 from archiver.synth.values import PII_TYPES, common_value, format_ssn, obfuscate, ssn_digits
 from archiver.synth.variants import SSN_LEADS, maybe_variant, odd_separators, side_rng
@@ -220,6 +221,7 @@ def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
         value = format_ssn(rng, ssn_digits(rng), bare=True)
     else:
         value = common_value(rng, pii_type)
+    common = value
     obfuscated = obfuscate(rng, value) if rng.random() < 0.06 else value
     # The audit's additions (rarer formats, SSN leads, odd separators, extensions) draw from a side RNG:
     # `rng` advances exactly as before, so every seeded caller (the simulator) keeps its timelines.
@@ -230,6 +232,11 @@ def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
         value = obfuscated
     if pii_type == "US_SSN" and side.random() < 0.3:
         lead = side.choice(SSN_LEADS)
+    national = pii_type == "PHONE" and side.random() < 0.15 and value in (obfuscated, common)
+    if national:  # national format: only with a phone context word
+        lead, value = national_phone(side)
+    elif pii_type in ("US_SSN", "CREDIT_CARD") and side.random() < 0.04 and value.count("-") >= 2:
+        value = value.replace("-", ".")  # `123.45.6789`, `4111.1111.1111.1111`
     if pii_type != "EMAIL" and value.isascii() and side.random() < 0.04:
         value = odd_separators(side, value)
     if lead == "<" and pii_type == "EMAIL":
@@ -241,6 +248,8 @@ def _add_pii(b: _Builder, rng: random.Random, pii_type: str) -> None:
     b.add(value, pii_type)
     if pii_type == "PHONE" and side.random() < 0.08:  # the extension is not PII; the number before it is
         b.add(side.choice((" x", "x", " ext. ", " ext ", "ext.")) + str(side.randint(1, 9999)))
+    if national:  # its groups would run on into digits that follow (`06 12 34 56 78 94105-1234`)
+        b.add(side.choice((",", ".", " please", " thanks", ";", "!")))
     b.add(rng.choice(_PII_TAILS))
 
 
@@ -273,6 +282,9 @@ def _body_turn(
         b.add(rng.choice((" (ref ", " — reference ", ". It says ", " ", ", ")))
         b.add(hard_negative(rng))
         b.add(rng.choice((")", "", ".", " ok", " ?")))
+        side = side_rng("".join(b.parts))
+        if side.random() < 0.15:  # digits behind a phone word that are no phone number
+            b.add(". " + context_negative(side))
     if rng.random() < unicode_rate:
         b.add(" " + rng.choice(_DECOR))
     return b.turn(role)

@@ -52,7 +52,7 @@ def _card(rng: random.Random) -> str:
     digits = body + v.luhn_check_digit(body)
     if rng.random() < 0.3:
         return digits
-    sep = rng.choice((" ", "-"))
+    sep = rng.choice((" ", "-", " ", "-", "."))  # dots: some forms print `4111.1111.1111.1111`
     out, pos = [], 0
     for size in sizes:
         out.append(digits[pos : pos + size])
@@ -76,6 +76,16 @@ _IDN_DOMAIN = (
 def _email(rng: random.Random) -> str:
     local = rng.choice(_IDN_LOCAL)
     domain = rng.choice(_IDN_DOMAIN)
+    shape = rng.random()
+    if shape < 0.1:  # RFC 5321 address literal
+        ip = (
+            f"192.0.2.{rng.randint(1, 254)}"
+            if rng.random() < 0.6
+            else f"IPv6:2001:db8::{rng.randint(1, 999)}"
+        )
+        return f"{local}@[{ip}]"
+    if shape < 0.2:  # quoted local part
+        return f'"{local} {rng.choice(_IDN_LOCAL)}"@{domain}'
     if local.isascii() and domain.isascii():
         domain = rng.choice(_IDN_DOMAIN[:10])
     if rng.random() < 0.2 and not (domain.isascii() and local[-1] >= "\u3000"):

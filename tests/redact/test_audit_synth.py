@@ -32,3 +32,20 @@ def test_generator_covers_the_audited_formats() -> None:
     assert any(t for t in texts if "soc sec" in t or "S.S.N." in t)
     cards = values["CREDIT_CARD"]
     assert any(c.replace(" ", "").replace("-", "").startswith("62") for c in cards)  # UnionPay
+
+
+def test_generator_covers_the_context_formats() -> None:
+    rng = random.Random(5)
+    values: dict[str, list[str]] = {}
+    texts: list[str] = []
+    for _ in range(600):
+        for turn in generate_transcript(rng).turns:
+            texts.append(turn.text)
+            for span in turn.spans:
+                values.setdefault(span.type, []).append(span.value)
+    phones, emails = values["PHONE"], values["EMAIL"]
+    assert sum(p[0] in "0(" and "+" not in p for p in phones) >= 20  # national formats, trunk prefix
+    assert any("@[" in e for e in emails) and any(e.startswith('"') for e in emails)
+    assert any(c.count(".") >= 3 for c in values["CREDIT_CARD"])
+    assert any(s.count(".") == 2 for s in values["US_SSN"])
+    assert any("numéro de commande" in t or "order number is" in t for t in texts)  # context negatives

@@ -33,6 +33,8 @@ POSITIVE: dict[str, list[str]] = {
         "3056 930902 5904",  # Diners 4-6-4
         "36227206271667",
         "6200000000000005",  # UnionPay
+        "4111.1111.1111.1111",  # dot-grouped, as some forms print it
+        "3782.822463.10005",
     ],
     "US_SSN": [
         "123-45-6789",
@@ -41,6 +43,7 @@ POSITIVE: dict[str, list[str]] = {
         "899-99-9999",
         "665-12-3456",
         "078-05-1120",
+        "123.45.6789",  # dotted 3-2-4: dates are 2-2-4 or 4-2-2, so this shape is only an SSN
     ],
     "EMAIL": [
         "john.doe@example.com",
@@ -188,7 +191,8 @@ NEGATIVE: list[str] = [
     "XX89 3704 0044 0532 0130 00",  # no such country
     "GB82 WEST 1234 5698 7654",  # too short for GB
     "version 4.1.1.1111",
-    "4111.1111.1111.1111",  # dots are not a card separator
+    "4111.1111.1111.1112",  # dotted groups: Luhn still decides
+    "4111.1111 1111.1111",  # inconsistent separators
     "4111 1111-1111 1111",  # inconsistent separators
     "123-45 6789",
     "user at example dot com",
