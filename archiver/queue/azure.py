@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import random
 import time
 from collections.abc import Iterable
 from datetime import datetime
@@ -42,7 +40,17 @@ from archiver.queue.azure_transitions import (
     to_revived,
     with_stage,
 )
-from archiver.queue.base import MAX_ERROR_CHARS, STATES, Lease, QueueItem, Stage, StageName, State
+from archiver.queue.base import (
+    STATES,
+    Lease,
+    QueueItem,
+    Stage,
+    StageName,
+    State,
+    backoff_s,
+    clean_error,
+    retry_delay,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,11 +63,6 @@ class _Held:
     def __init__(self, message_id: str, pop_receipt: str) -> None:
         self.message_id, self.pop_receipt = message_id, pop_receipt
         self.lock = asyncio.Lock()
-
-
-def _clean_error(text: str) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= MAX_ERROR_CHARS else flat[: MAX_ERROR_CHARS - 1] + "…"
 
 
 def check_id(conversation_id: str) -> None:
@@ -262,9 +265,7 @@ class AzureQueue:
 
     def backoff_s(self, attempts: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random, capped at backoff_max_s."""
-        s = self.settings
-        exp = min(s.backoff_max_s, s.backoff_base_s * math.pow(2.0, max(0, attempts - 1)))
-        return exp / 2 + random.uniform(0, exp / 2)
+        return backoff_s(attempts, self.settings.backoff_base_s, self.settings.backoff_max_s)
 
     async def retry(
         self,
@@ -277,12 +278,13 @@ class AzureQueue:
     ) -> State:
         """Schedule another attempt (backoff with jitter unless `delay_s`); dead after max attempts."""
         if count_attempt and lease.attempts >= self.max_attempts:
-            msg = _clean_error(f"{error} (gave up after {lease.attempts} attempts)")
+            msg = clean_error(f"{error} (gave up after {lease.attempts} attempts)")
             return await self._dead(lease, msg, cause)
         _q, st = await self._ready()
-        delay = self.backoff_s(lease.attempts) if delay_s is None else delay_s * random.uniform(1.0, 1.1)
+        s = self.settings
+        delay = retry_delay(lease.attempts, delay_s, s.backoff_base_s, s.backoff_max_s)
         undo = 0 if count_attempt else 1
-        change = to_retry(lease.token, delay=delay, undo=undo, error=_clean_error(error), cause=cause)
+        change = to_retry(lease.token, delay=delay, undo=undo, error=clean_error(error), cause=cause)
         doc, changed = await st.update(lease.conversation_id, change)
         if not changed:
             return await self._lost(lease, doc, "retry")
@@ -291,7 +293,7 @@ class AzureQueue:
 
     async def dead(self, lease: Lease, *, error: str, cause: str = "permanent") -> None:
         """Give up on the item, keeping the error."""
-        await self._dead(lease, _clean_error(error), cause)
+        await self._dead(lease, clean_error(error), cause)
 
     async def _dead(self, lease: Lease, msg: str, cause: str) -> State:
         _q, st = await self._ready()

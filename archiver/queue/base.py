@@ -7,6 +7,8 @@ its attempt still counts, so a conversation that kills every worker ends up dead
 
 from __future__ import annotations
 
+import math
+import random
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, Protocol
@@ -23,6 +25,23 @@ StageName = Literal["uploaded", "done"]
 # Error text stored per item is capped; errors are our own messages, but a cap keeps a hostile upstream
 # error body from bloating the file.
 MAX_ERROR_CHARS = 500
+
+
+def clean_error(text: str) -> str:
+    """One line, bounded: our own messages, but one must never grow the store or break a log line."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= MAX_ERROR_CHARS else flat[: MAX_ERROR_CHARS - 1] + "…"
+
+
+def backoff_s(attempts: int, base_s: float, max_s: float) -> float:
+    """Exponential backoff with equal jitter: half fixed, half random, capped at `max_s`."""
+    exp = min(max_s, base_s * math.pow(2.0, max(0, attempts - 1)))
+    return exp / 2 + random.uniform(0, exp / 2)
+
+
+def retry_delay(attempts: int, delay_s: float | None, base_s: float, max_s: float) -> float:
+    """The backoff, or a given delay (e.g. Retry-After) plus up to 10 % so a burst does not return at once."""
+    return backoff_s(attempts, base_s, max_s) if delay_s is None else delay_s * random.uniform(1.0, 1.1)
 
 
 class Lease(msgspec.Struct, frozen=True):

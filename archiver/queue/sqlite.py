@@ -16,9 +16,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-import math
 import os
-import random
 import secrets
 import sqlite3
 import time
@@ -28,7 +26,17 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archiver.errors import QueueError
-from archiver.queue.base import MAX_ERROR_CHARS, STATES, Lease, QueueItem, Stage, StageName, State
+from archiver.queue.base import (
+    STATES,
+    Lease,
+    QueueItem,
+    Stage,
+    StageName,
+    State,
+    backoff_s,
+    clean_error,
+    retry_delay,
+)
 from archiver.queue.schema import open_db
 
 log = logging.getLogger(__name__)
@@ -43,12 +51,6 @@ _ROW_COLUMNS = (
     "conversation_id, state, source, attempts, next_at, enqueued_at, updated_at, "
     "last_error, last_cause, stage, uri, sha256"
 )
-
-
-def _clean_error(text: str) -> str:
-    """One line, bounded: errors are our own messages, but never let one grow the file or break a log line."""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= MAX_ERROR_CHARS else flat[: MAX_ERROR_CHARS - 1] + "…"
 
 
 class SqliteQueue:
@@ -252,8 +254,7 @@ class SqliteQueue:
 
     def backoff_s(self, attempts: int) -> float:
         """Exponential backoff with equal jitter: half fixed, half random, capped at backoff_max_s."""
-        exp = min(self.backoff_max_s, self.backoff_base_s * math.pow(2.0, max(0, attempts - 1)))
-        return exp / 2 + random.uniform(0, exp / 2)
+        return backoff_s(attempts, self.backoff_base_s, self.backoff_max_s)
 
     async def retry(
         self,
@@ -271,11 +272,11 @@ class SqliteQueue:
         transcript 202): waiting is not failing.
         """
         if count_attempt and lease.attempts >= self.max_attempts:
-            msg = _clean_error(f"{error} (gave up after {lease.attempts} attempts)")
+            msg = clean_error(f"{error} (gave up after {lease.attempts} attempts)")
             return await self._call(self._tx, lambda c: self._dead_tx(c, lease, msg, cause))
-        delay = self.backoff_s(lease.attempts) if delay_s is None else delay_s * random.uniform(1.0, 1.1)
+        delay = retry_delay(lease.attempts, delay_s, self.backoff_base_s, self.backoff_max_s)
         undo = 0 if count_attempt else 1
-        msg = _clean_error(error)
+        msg = clean_error(error)
 
         def run(conn: sqlite3.Connection) -> State:
             now = time.time()
@@ -291,7 +292,7 @@ class SqliteQueue:
 
     async def dead(self, lease: Lease, *, error: str, cause: str = "permanent") -> None:
         """Give up on the item, keeping the error."""
-        msg = _clean_error(error)
+        msg = clean_error(error)
         await self._call(self._tx, lambda c: self._dead_tx(c, lease, msg, cause))
 
     def _dead_tx(self, conn: sqlite3.Connection, lease: Lease, msg: str, cause: str) -> State:
