@@ -16,15 +16,20 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from archiver.config import Config
-from archiver.errors import ConfigError
+from archiver.config import (
+    Config,
+    azure_sink_settings,
+    genesys_settings,
+    local_sink_settings,
+    redact_config,
+)
 from archiver.genesys import GenesysClient, GenesysSettings, ListenerStats
 from archiver.metrics import Metrics, MetricsServer, PulledValues
 from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue
 from archiver.queue.azure import AzureQueue
 from archiver.queue.azure_settings import settings_from_config as azure_queue_settings
-from archiver.sinks import AzureSink, AzureSinkSettings, LocalSink, LocalSinkSettings, PutResult, Sink
+from archiver.sinks import AzureSink, LocalSink, PutResult, Sink
 
 log = logging.getLogger(__name__)
 
@@ -41,26 +46,8 @@ def sink_kind(config: Config) -> str:
 def build_sink(config: Config, *, local_dir: str | None = None) -> Sink:
     """The configured archive store (not yet started)."""
     if sink_kind(config) == "azure":
-        az = config.sink.azure
-        if not az.container:
-            raise ConfigError(
-                "sink.azure.container", "is required for the Azure sink", "set AZURE_CONTAINER_NAME"
-            )
-        return AzureSink(
-            AzureSinkSettings(
-                container=az.container,
-                account_url=az.url or "",
-                connection_string=az.connection_string.reveal() if az.connection_string else "",
-                sas_token=az.sas_token.reveal() if az.sas_token else "",
-                retention_days=az.retention_days,
-                policy_mode=az.policy_mode,
-                legal_hold=az.legal_hold,
-                compliance=az.compliance and not az.allow_mutable,
-                allow_mutable=az.allow_mutable,
-            )
-        )
-    local = config.sink.local
-    return LocalSink(LocalSinkSettings(root=local_dir or local.dir, retention_days=local.retention_days))
+        return AzureSink(azure_sink_settings(config))
+    return LocalSink(local_sink_settings(config, local_dir))
 
 
 def build_queue(config: Config) -> SqliteQueue | AzureQueue:
@@ -72,35 +59,6 @@ def build_queue(config: Config) -> SqliteQueue | AzureQueue:
         max_attempts=config.queue.max_attempts,
         backoff_base_s=config.queue.backoff_base_s,
         backoff_max_s=config.queue.backoff_max_s,
-    )
-
-
-def genesys_settings(
-    config: Config, *, base_url: str | None = None, creds: tuple[str, str] | None = None
-) -> GenesysSettings:
-    """Client settings from config (or pointing at the embedded simulator)."""
-    g = config.genesys
-    if creds is not None:
-        client_id, client_secret = creds
-    else:
-        if g.client_id is None or g.client_secret is None:
-            raise ConfigError(
-                "genesys.client_id",
-                "client id and secret are required",
-                "set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET",
-            )
-        client_id, client_secret = g.client_id, g.client_secret.reveal()
-    return GenesysSettings(
-        client_id=client_id,
-        client_secret=client_secret,
-        region=None if base_url else g.region,
-        base_url=base_url or g.base_url,
-        rate_limit_per_min=g.rate_limit_per_min,
-        request_timeout_s=g.request_timeout_s,
-        max_retries=g.max_retries,
-        heartbeat_timeout_s=g.heartbeat_timeout_s,
-        queue_refresh_s=g.queue_refresh_s,
-        queue_ids=tuple(g.queue_ids),
     )
 
 
@@ -242,13 +200,7 @@ def _client_values(stats: Any) -> PulledValues:
 
 
 def _make_pool(cls: Any, config: Config) -> Any:
-    from archiver.redact import RedactConfig
-
-    r = config.redaction
-    kwargs: dict[str, Any] = {"token_format": r.token_format, "mask_cards_last4": r.mask_cards_last4}
-    if r.enabled_types is not None:
-        kwargs["enabled_types"] = tuple(r.enabled_types)
-    return cls(config.worker.pool_processes, RedactConfig(**kwargs))
+    return cls(config.worker.pool_processes, redact_config(config))
 
 
 def _bind_build(build_archive: Callable[..., Any], config: Config) -> Callable[..., Any]:

@@ -314,26 +314,34 @@ def _dec_secret(typ: type, value: Any) -> Any:
 # ---- settings of the components built from this config ---------------------------------------------------
 
 
-def genesys_settings(cfg: Config) -> GenesysSettings:
-    """Settings for the Genesys client and listener (real org only; embedded mode builds them for the sim)."""
+def genesys_settings(
+    cfg: Config, *, base_url: str | None = None, creds: tuple[str, str] | None = None
+) -> GenesysSettings:
+    """Genesys client and listener settings; `base_url`/`creds` point them at the embedded simulator."""
     from archiver.genesys.settings import GenesysSettings  # lazy: config stays importable on its own
 
     g = cfg.genesys
-    if g.client_id is None or g.client_secret is None:
-        raise ConfigError(
-            "genesys.client_id", "no Genesys credentials (embedded mode)", "set GENESYS_CLIENT_ID"
-        )
+    if creds is not None:
+        client_id, client_secret = creds
+    else:
+        if g.client_id is None or g.client_secret is None:
+            raise ConfigError(
+                "genesys.client_id",
+                "client id and secret are required",
+                "set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET",
+            )
+        client_id, client_secret = g.client_id, g.client_secret.reveal()
     return GenesysSettings(
-        client_id=g.client_id,
-        client_secret=g.client_secret.reveal(),
-        region=g.region,
-        base_url=g.base_url,
+        client_id=client_id,
+        client_secret=client_secret,
+        region=None if base_url else g.region,
+        base_url=base_url or g.base_url,
         rate_limit_per_min=g.rate_limit_per_min,
         request_timeout_s=g.request_timeout_s,
         max_retries=g.max_retries,
-        queue_ids=g.queue_ids,
-        queue_refresh_s=g.queue_refresh_s,
         heartbeat_timeout_s=g.heartbeat_timeout_s,
+        queue_refresh_s=g.queue_refresh_s,
+        queue_ids=tuple(g.queue_ids),
     )
 
 
@@ -349,11 +357,11 @@ def redact_config(cfg: Config) -> RedactConfig:
     )
 
 
-def local_sink_settings(cfg: Config) -> LocalSinkSettings:
-    """Settings of the local directory sink."""
+def local_sink_settings(cfg: Config, root: str | None = None) -> LocalSinkSettings:
+    """Settings of the local directory sink (`root` overrides `sink.local.dir`, e.g. for `archiver demo`)."""
     from archiver.sinks.local import LocalSinkSettings
 
-    return LocalSinkSettings(root=cfg.sink.local.dir, retention_days=cfg.sink.local.retention_days)
+    return LocalSinkSettings(root=root or cfg.sink.local.dir, retention_days=cfg.sink.local.retention_days)
 
 
 def azure_sink_settings(cfg: Config) -> AzureSinkSettings:
