@@ -18,12 +18,8 @@ sim_config = fast_sim_config
 @pytest.fixture
 async def sim() -> collections.abc.AsyncIterator[Simulator]:
     """A started simulator (fresh org per test)."""
-    s = Simulator(sim_config())
-    await s.start(host="127.0.0.1", port=0)
-    try:
+    async with Simulator(sim_config()) as s:
         yield s
-    finally:
-        await s.stop()
 
 
 def make_config(sim: Simulator, tmp_path: Path, **env: str) -> Config:

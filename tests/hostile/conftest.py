@@ -36,12 +36,8 @@ def sim_config(**overrides: Any) -> SimConfig:
 @pytest.fixture
 async def sim() -> AsyncIterator[Simulator]:
     """A started simulator (fresh org per test)."""
-    s = Simulator(sim_config())
-    await s.start(host="127.0.0.1", port=0)
-    try:
+    async with Simulator(sim_config()) as s:
         yield s
-    finally:
-        await s.stop()
 
 
 def settings_for(sim: Simulator, **overrides: Any) -> GenesysSettings:
@@ -97,12 +93,10 @@ def clean_env(**extra: str) -> dict[str, str]:
 @pytest.fixture
 async def client_for_jobs() -> AsyncIterator[tuple[Simulator, GenesysClient]]:
     """A simulator whose analytics data is available at once (details jobs see conversations immediately)."""
-    s = Simulator(sim_config(data_availability_lag_s=0.0, analytics_lag_s=0.0))
-    await s.start(host="127.0.0.1", port=0)
-    c = GenesysClient(settings_for(s))
-    await c.start()
-    try:
-        yield s, c
-    finally:
-        await c.close()
-        await s.stop()
+    async with Simulator(sim_config(data_availability_lag_s=0.0, analytics_lag_s=0.0)) as s:
+        c = GenesysClient(settings_for(s))
+        await c.start()
+        try:
+            yield s, c
+        finally:
+            await c.close()

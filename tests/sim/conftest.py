@@ -41,12 +41,8 @@ def sim_config() -> SimConfig:
 
 @pytest.fixture
 async def sim(sim_config: SimConfig) -> AsyncIterator[Simulator]:
-    s = Simulator(sim_config)
-    await s.start(host="127.0.0.1", port=0)
-    try:
+    async with Simulator(sim_config) as s:
         yield s
-    finally:
-        await s.stop()
 
 
 @pytest.fixture
