@@ -1,14 +1,20 @@
-"""Test helpers shared by several suites: a fast simulator config, a listener recorder, polling."""
+"""Test helpers shared by several suites: a fast simulator config and worker env, a listener recorder,
+polling, and the real worker run in-process until a condition."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
+import aiohttp
+
+from archiver.commands.run import reconcile_settings, serve
+from archiver.config import Config
 from archiver.genesys import ConversationEnded, Gap, GenesysClient, GenesysSettings, NotificationListener
 from archiver.sim import SimConfig, Simulator
 
@@ -89,3 +95,57 @@ async def eventually(predicate: Callable[[], bool], within: float = 10.0, what: 
         if loop.time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.01)
+
+
+FAST_RECONCILE = {"interval_s": 1.0, "settle_s": 0.5, "overlap_s": 300.0, "initial_lookback_s": 600.0}
+
+
+async def run_worker(
+    config: Config,
+    pool: Any,
+    *,
+    until: Callable[[dict[str, int]], bool],
+    timeout_s: float,
+    on_ready: Callable[[Any, Any], Coroutine[Any, Any, None]] | None = None,
+    reconcile: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Serve `archiver run` in-process until `until(queue counts)` holds (or the timeout).
+
+    Returns the final counts, the /metrics page and /healthz status scraped then, and the outcomes.
+    """
+    seen: dict[str, Any] = {"components": None, "worker": None, "healthz": None}
+    deadline = time.monotonic() + timeout_s
+
+    async def ready(c: Any, worker: Any) -> None:
+        seen["components"], seen["worker"] = c, worker
+        if on_ready is not None:
+            asyncio.get_running_loop().create_task(on_ready(c, worker))
+
+    async def finished() -> bool:
+        c = seen["components"]
+        if c is None:
+            return False
+        counts = await c.queue.counts()
+        if until(counts) or time.monotonic() > deadline:
+            seen["counts"] = counts
+            server = seen["worker"]._metrics_server
+            if server is not None:
+                base = f"http://127.0.0.1:{server.port}"
+                async with aiohttp.ClientSession() as http:
+                    async with http.get(f"{base}/metrics") as r:
+                        seen["metrics"] = await r.text()
+                    async with http.get(f"{base}/healthz") as r:
+                        seen["healthz"] = r.status
+            return True
+        return False
+
+    await serve(
+        config,
+        reconcile=reconcile_settings(config, **(reconcile or FAST_RECONCILE)),
+        stop_when=finished,
+        on_ready=ready,
+        pool=pool,
+        progress_every_s=60.0,
+    )
+    seen["outcomes"] = dict(seen["worker"].outcomes) if seen["worker"] else {}
+    return seen

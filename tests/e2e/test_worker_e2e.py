@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 
 from archiver.audit import audit, list_azure_names
@@ -17,53 +16,7 @@ from archiver.sim import Simulator
 from archiver.sinks import AzureSink, AzureSinkSettings
 from archiver.testing.wormproxy import WormProxy
 from tests.e2e.conftest import make_config
-
-FAST_RECONCILE = {"interval_s": 1.0, "settle_s": 0.5, "overlap_s": 300.0, "initial_lookback_s": 600.0}
-
-
-async def run_worker_until(
-    config: Any,
-    sim: Simulator,
-    pool: Any,
-    generate: Any,
-    *,
-    done_at: int,
-    timeout_s: float,
-    reconcile: dict[str, float] | None = None,
-) -> dict[str, Any]:
-    """Run `serve` until `done_at` conversations are done; returns metrics/health scraped at the end."""
-    seen: dict[str, Any] = {"components": None, "worker": None}
-    deadline = time.monotonic() + timeout_s
-
-    async def on_ready(c: Any, worker: Any) -> None:
-        seen["components"], seen["worker"] = c, worker
-        asyncio.get_running_loop().create_task(generate())
-
-    async def finished() -> bool:
-        c = seen["components"]
-        if c is None:
-            return False
-        counts = await c.queue.counts()
-        if counts["done"] >= done_at or time.monotonic() > deadline:
-            seen["counts"] = counts
-            port = seen["worker"]._metrics_server.port
-            async with aiohttp.ClientSession() as http:
-                async with http.get(f"http://127.0.0.1:{port}/metrics") as r:
-                    seen["metrics"] = await r.text()
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as r:
-                    seen["healthz"] = r.status
-            return True
-        return False
-
-    await serve(
-        config,
-        reconcile=reconcile_settings(config, **(reconcile or FAST_RECONCILE)),
-        stop_when=finished,
-        on_ready=on_ready,
-        pool=pool,
-        progress_every_s=5.0,
-    )
-    return seen
+from tests.support import FAST_RECONCILE, run_worker
 
 
 def metric(text: str, name: str) -> float:
@@ -101,13 +54,12 @@ async def test_500_conversations_archived_exactly_once_to_worm(
             await asyncio.sleep(0.05)
 
     # Sweeps every 3 s: the listener is the main intake; bot-only conversations need the reconciler.
-    seen = await run_worker_until(
+    seen = await run_worker(
         config,
-        sim,
         cpu_pool,
-        generate,
-        done_at=500,
+        until=lambda counts: counts["done"] >= 500,
         timeout_s=200,
+        on_ready=lambda _c, _w: generate(),
         reconcile={**FAST_RECONCILE, "interval_s": 3.0},
     )
     assert len(expected) == 500
