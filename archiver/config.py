@@ -8,8 +8,11 @@ e.g. `ARCHIVER_QUEUE__MAX_ATTEMPTS=5` or `ARCHIVER_SINK__AZURE__RETENTION_DAYS=3
 as `ARCHIVER_LOG_LEVEL` exist too, see ENV_KEYS). Every problem is a
 `ConfigError` naming the key (`sink.azure.retension_days`) or the variable, the problem and the fix.
 
-Embedded mode: with no Genesys credentials at all, the worker runs the built-in simulator and archives to the
-local directory. Partial credentials (an id without a secret) are an error, not embedded mode.
+Embedded mode: only when NOTHING production-like is configured — no config file, no Genesys setting, no Azure
+setting — does `archiver run` start the built-in simulator and archive to the local directory. As soon as any
+of those is present, missing Genesys credentials are a config error (`require_genesys`), never a silent switch
+to the simulator: a production VM whose secrets file is missing at boot must stop, not archive synthetic
+conversations into its WORM store (docs/operations.md, "Embedded mode").
 """
 
 from __future__ import annotations
@@ -185,7 +188,7 @@ class SimulatorConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """The whole configuration. `embedded` is derived: no Genesys credentials configured."""
+    """The whole configuration. `embedded` is derived: nothing production-like configured."""
 
     genesys: GenesysConfig = msgspec.field(default_factory=GenesysConfig)
     sink: SinkConfig = msgspec.field(default_factory=SinkConfig)
@@ -197,16 +200,70 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     metrics: MetricsConfig = msgspec.field(default_factory=MetricsConfig)
     logging: LoggingConfig = msgspec.field(default_factory=LoggingConfig)
     simulator: SimulatorConfig = msgspec.field(default_factory=SimulatorConfig)
+    # Set by load_config, never by the user: the file this config was read from. A config file alone marks a
+    # production deployment (see `production_settings`).
+    source_file: str | None = None
 
     @property
     def embedded(self) -> bool:
-        """True when no Genesys credentials are configured: run the simulator and the local sink."""
-        return self.genesys.client_id is None and self.genesys.client_secret is None
+        """True when nothing production-like is configured: run the simulator and the local sink."""
+        return not production_settings(self)
 
     def safe_dict(self) -> dict[str, Any]:
         """The configuration as builtins with secrets masked, for a startup banner or `config show`."""
         out: dict[str, Any] = msgspec.to_builtins(self, enc_hook=_mask)
         return out
+
+
+def _changed(section: msgspec.Struct, prefix: str) -> list[str]:
+    """The dotted keys of `section` whose value differs from the default (a user set them)."""
+    default = type(section)()
+    return [
+        f"{prefix}.{name}"
+        for name in section.__struct_fields__
+        if not isinstance(getattr(section, name), msgspec.Struct)
+        and getattr(section, name) != getattr(default, name)
+    ]
+
+
+def production_settings(cfg: Config) -> list[str]:
+    """What makes `cfg` a production deployment: a config file, any Genesys setting, any Azure setting.
+
+    Empty means embedded mode. Only these count: logging, worker tuning or a local archive directory alone
+    do not make a deployment (and embedded mode never uses the configured queue file, see commands/run.py).
+    """
+    found = [f"config file {cfg.source_file}"] if cfg.source_file else []
+    found += _changed(cfg.genesys, "genesys")
+    found += _changed(cfg.sink.azure, "sink.azure") + _changed(cfg.queue.azure, "queue.azure")
+    if cfg.sink.kind == "azure":
+        found.append("sink.kind")
+    if cfg.queue.kind == "azure":
+        found.append("queue.kind")
+    return found
+
+
+def require_genesys(cfg: Config, command: str) -> None:
+    """Stop a command that talks to a real org when its Genesys client credentials are missing.
+
+    Embedded mode (nothing configured) passes: the command runs against the built-in simulator.
+    """
+    if cfg.embedded or (cfg.genesys.client_id is not None and cfg.genesys.client_secret is not None):
+        return
+    missing = [
+        var
+        for var, value in (
+            ("GENESYS_CLIENT_ID", cfg.genesys.client_id),
+            ("GENESYS_CLIENT_SECRET", cfg.genesys.client_secret),
+        )
+        if value is None
+    ]
+    raise ConfigError(
+        "genesys.client_secret" if cfg.genesys.client_id is not None else "genesys.client_id",
+        f"{command} needs Genesys client credentials: {' and '.join(missing)} not set, but this is a "
+        f"production configuration ({', '.join(production_settings(cfg)[:4])})",
+        f"export {' and '.join(missing)} (e.g. in the service's EnvironmentFile); embedded mode "
+        "(the built-in simulator) runs only with no config file and no Genesys or Azure settings at all",
+    )
 
 
 def _mask(obj: Any) -> Any:
@@ -280,7 +337,13 @@ def load_config(path: str | os.PathLike[str] | None = None, env: Mapping[str, st
         value = get_in(tree, key)
         if isinstance(value, str):
             set_in(tree, key, norm(value))
+    if "source_file" in tree:
+        raise ConfigError(
+            "source_file", "is set by the loader, not a setting", "remove it (the file is given by --config)"
+        )
     config: Config = convert(tree, Config, SCHEMA, origin, dec_hook=_dec_secret)
+    if file_arg:
+        config = msgspec.structs.replace(config, source_file=file_arg)
     return check_config(config)
 
 

@@ -29,21 +29,22 @@ def check_config(cfg: Config) -> Config:
         raise ConfigError(
             "genesys.client_secret",
             "a client id is set but no client secret",
-            "export GENESYS_CLIENT_SECRET (secrets come from the environment only), "
-            "or unset GENESYS_CLIENT_ID to run the embedded simulator",
+            "export GENESYS_CLIENT_SECRET (secrets come from the environment only, e.g. the service's "
+            "EnvironmentFile)",
         )
     if g.client_secret is not None and g.client_id is None:
         raise ConfigError(
             "genesys.client_id", "a client secret is set but no client id", "set GENESYS_CLIENT_ID"
         )
-    if cfg.embedded and (g.region or g.base_url):
+    has_credentials = g.client_id is not None  # both or neither, checked above
+    if not has_credentials and (g.region or g.base_url):
         raise ConfigError(
             "genesys.client_id",
             "a Genesys org is configured (region/base_url) but no client credentials",
             "set GENESYS_CLIENT_ID and GENESYS_CLIENT_SECRET, or unset GENESYS_REGION/GENESYS_BASE_URL "
             "to run the embedded simulator",
         )
-    if not cfg.embedded:
+    if has_credentials:
         if g.base_url:
             check_url(
                 "genesys.base_url", g.base_url, "use https://api.<region domain>, or set genesys.region"
@@ -51,7 +52,7 @@ def check_config(cfg: Config) -> Config:
         from archiver.genesys.regions import resolve_hosts  # lazy: config stays importable on its own
 
         resolve_hosts(g.region, g.base_url)  # raises ConfigError naming genesys.region / genesys.base_url
-    kind = _sink_kind(cfg)
+    kind = _sink_kind(cfg, has_credentials)
     if kind == "azure":
         _check_azure(cfg.sink.azure)
     elif not cfg.sink.local.dir.strip():
@@ -71,7 +72,7 @@ def check_config(cfg: Config) -> Config:
     return msgspec.structs.replace(cfg, sink=msgspec.structs.replace(cfg.sink, kind=kind))
 
 
-def _sink_kind(cfg: Config) -> Literal["local", "azure"]:
+def _sink_kind(cfg: Config, has_credentials: bool) -> Literal["local", "azure"]:
     a = cfg.sink.azure
     if cfg.sink.kind != "auto":
         return cfg.sink.kind
@@ -85,7 +86,9 @@ def _sink_kind(cfg: Config) -> Literal["local", "azure"]:
             "set AZURE_STORAGE_URL (https://<account>.blob.core.windows.net) or "
             "AZURE_STORAGE_CONNECTION_STRING, or unset AZURE_CONTAINER_NAME",
         )
-    if cfg.embedded:
+    if not has_credentials:
+        # Embedded mode, or a command that needs no Genesys org (`get`, `queue`, `redact`); `run` and
+        # `backfill` stop on the missing credentials first (config.require_genesys).
         return "local"
     raise ConfigError(
         "sink.kind",
@@ -142,10 +145,7 @@ def _check_azure_queue(cfg: Config) -> None:
     if qa.url:
         check_url("queue.azure.url", qa.url, "use https://<account>.queue.core.windows.net")
     elif a.connection_string:
-        fields = {
-            k.strip().lower()
-            for k, _, _ in (p.partition("=") for p in a.connection_string.reveal().split(";"))
-        }
+        fields = connection_string_fields(a.connection_string.reveal())
         if "blobendpoint" in fields and "queueendpoint" not in fields:
             raise ConfigError(
                 "queue.kind",
@@ -202,9 +202,7 @@ def check_url(key: str, url: str, fix: str) -> None:
 def check_connection_string(value: str) -> None:
     """Check the endpoint of an Azure connection string without ever echoing the string (it holds a key)."""
     key = "sink.azure.connection_string"
-    fields = {
-        k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in value.split(";")) if k.strip()
-    }
+    fields = connection_string_fields(value)
     if fields.get("usedevelopmentstorage", "").lower() == "true":
         return
     endpoint = fields.get("blobendpoint")
@@ -221,3 +219,10 @@ def check_connection_string(value: str) -> None:
         raise ConfigError(
             key, "AZURE_STORAGE_CONNECTION_STRING uses plain http", "set DefaultEndpointsProtocol=https"
         )
+
+
+def connection_string_fields(value: str) -> dict[str, str]:
+    """`Key=Value;…` of an Azure connection string, keys lowercased (it holds a key: never echo it)."""
+    return {
+        k.strip().lower(): v.strip() for k, _, v in (p.partition("=") for p in value.split(";")) if k.strip()
+    }

@@ -169,7 +169,8 @@ def test_azurite_and_loopback_http_are_allowed() -> None:
             **{"AZURE_CONTAINER_NAME": "x1y"},
         }
     )
-    assert cfg.embedded and cfg.sink.kind == "azure"  # embedded Genesys, Azure (Azurite) store
+    # An Azure setting is production-like: no longer embedded (`run` then needs Genesys credentials).
+    assert not cfg.embedded and cfg.sink.kind == "azure"
 
 
 def test_explicit_local_sink_for_a_real_org() -> None:

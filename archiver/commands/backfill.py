@@ -16,7 +16,7 @@ from typing import Any
 from archiver import logs
 from archiver.assemble import Components
 from archiver.backfill import BackfillSettings, ProgressBar, enqueue_range
-from archiver.config import Config, load_config
+from archiver.config import Config, load_config, require_genesys
 from archiver.errors import EXIT_FAILURE, ConfigError
 from archiver.loop import run as run_loop
 from archiver.worker import Worker
@@ -58,6 +58,7 @@ def main(argv: list[str]) -> int:
             "backfill needs a Genesys org (no credentials are configured)",
             "set GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET and GENESYS_REGION or GENESYS_BASE_URL",
         )
+    require_genesys(config, "archiver backfill")
     logs.setup("WARNING" if config.logging.level == "INFO" else config.logging.level, config.logging.format)
     settings = BackfillSettings(chunk_s=args.chunk_hours * 3600, poll_s=args.poll)
     return run_loop(backfill(config, args.since, until, settings))

@@ -164,7 +164,14 @@ def _demo_config(config: Config, state: Path, args: argparse.Namespace) -> Confi
         worker = s(worker, processors=args.processors)
     return s(
         config,
-        queue=s(config.queue, path=str(state / "queue.sqlite3"), backoff_base_s=0.5, backoff_max_s=5.0),
+        # A queue and a store of its own: a demo never touches the configured (production) ones.
+        queue=s(
+            config.queue,
+            kind="sqlite",
+            path=str(state / "queue.sqlite3"),
+            backoff_base_s=0.5,
+            backoff_max_s=5.0,
+        ),
         genesys=s(config.genesys, rate_limit_per_min=args.rate),
         sink=s(config.sink, kind="local"),
         worker=worker,

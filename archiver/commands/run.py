@@ -1,7 +1,8 @@
 """`archiver run`: the worker — listener, reconciler, processors and metrics in one process.
 
-With no Genesys credentials configured it starts the built-in simulator with live traffic and archives to
-the local directory (./archive/), and says so loudly.
+With nothing configured at all (no config file, no Genesys or Azure setting) it starts the built-in simulator
+with live traffic and archives to the local directory (./archive/), and says so loudly; with anything
+configured, missing Genesys credentials stop it with a config error (archiver/embedded.py).
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import functools
 import logging
 import sys
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import msgspec
 
 from archiver import logs
 from archiver.assemble import Components, embedded_seed
-from archiver.config import Config, load_config
+from archiver.config import Config, load_config, require_genesys
+from archiver.embedded import check_store as embedded_store_check
+from archiver.embedded import private_queue
 from archiver.genesys import ConversationEnded, NotificationListener
 from archiver.leader import leader_for
 from archiver.loop import run as run_loop
@@ -27,8 +29,6 @@ from archiver.reconcile import Reconciler, ReconcileSettings
 from archiver.worker import Worker
 
 log = logging.getLogger("archiver.run")
-
-EMBEDDED_QUEUE = "./state/embedded-sim.sqlite3"
 
 
 def parser(prog: str = "archiver run") -> argparse.ArgumentParser:
@@ -54,19 +54,6 @@ def reconcile_settings(config: Config, **overrides: Any) -> ReconcileSettings:
     return msgspec.structs.replace(base, **overrides) if overrides else base
 
 
-def embedded_config(config: Config) -> Config:
-    """Embedded mode keeps its queue apart: it describes a simulator that dies with the process."""
-    if config.queue.path == type(config.queue)().path:
-        config = msgspec.structs.replace(
-            config, queue=msgspec.structs.replace(config.queue, path=EMBEDDED_QUEUE)
-        )
-    path = Path(config.queue.path)
-    for suffix in ("", "-wal", "-shm"):
-        with contextlib.suppress(FileNotFoundError):
-            Path(str(path) + suffix).unlink()
-    return config
-
-
 def banner(lines: list[str]) -> None:
     """A loud multi-line notice on stderr."""
     width = max(len(s) for s in lines) + 4
@@ -77,10 +64,28 @@ def banner(lines: list[str]) -> None:
     sys.stderr.flush()
 
 
-async def serve(
+async def serve(config: Config, *, simulator: Any = None, local_dir: str | None = None, **kwargs: Any) -> int:
+    """Build, start and run the worker; returns the exit status after a graceful shutdown."""
+    embedded = simulator is not None or config.embedded
+    if not embedded:
+        require_genesys(config, "archiver run")
+        return await _serve(config, None, local_dir=local_dir, **kwargs)
+    embedded_store_check(config)
+    if simulator is not None:  # demo, bench, tests: they chose the queue and the simulator
+        return await _serve(config, simulator, local_dir=local_dir, **kwargs)
+    from archiver.sim import SimConfig, Simulator
+
+    simulator = Simulator(
+        SimConfig(seed=embedded_seed(), conversations_per_min=config.simulator.conversations_per_min)
+    )
+    with private_queue(config) as config:
+        return await _serve(config, simulator, local_dir=local_dir, **kwargs)
+
+
+async def _serve(
     config: Config,
+    simulator: Any,
     *,
-    simulator: Any = None,
     local_dir: str | None = None,
     reconcile: ReconcileSettings | None = None,
     on_archived: Callable[[str, Any], None] | None = None,
@@ -91,15 +96,7 @@ async def serve(
     pool: Any = None,
     announce: list[str] | None = None,
 ) -> int:
-    """Build, start and run the worker; returns the exit status after a graceful shutdown."""
-    embedded = simulator is not None or config.embedded
-    if embedded and simulator is None:
-        from archiver.sim import SimConfig, Simulator
-
-        config = embedded_config(config)
-        simulator = Simulator(
-            SimConfig(seed=embedded_seed(), conversations_per_min=config.simulator.conversations_per_min)
-        )
+    embedded = simulator is not None
     async with Components(config, simulator=simulator, local_dir=local_dir, pool=pool) as c:
         assert c.client is not None and c.settings is not None
         reconciler = Reconciler(c.client, c.queue, c.metrics, reconcile or reconcile_settings(config))
@@ -162,10 +159,11 @@ async def serve(
             sim = c.sim
             banner(
                 [
-                    "EMBEDDED MODE: no Genesys credentials configured.",
+                    "EMBEDDED MODE: nothing is configured (no config file, no Genesys or Azure setting).",
                     f"Running the built-in Genesys Cloud SIMULATOR at {sim.base_url}",
                     f"with synthetic traffic ({sim.config.conversations_per_min:g} conversations/min),",
                     f"archiving to the LOCAL directory {c.sink_root()}/ (not WORM).",
+                    f"Its work queue is temporary ({config.queue.path}): a restart starts afresh.",
                     "Set GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET / GENESYS_REGION to archive a real org.",
                 ]
             )
