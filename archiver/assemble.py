@@ -9,12 +9,13 @@ it with the simulator's own demo credentials.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING
 
 from archiver.config import (
     Config,
@@ -23,13 +24,17 @@ from archiver.config import (
     local_sink_settings,
     redact_config,
 )
-from archiver.genesys import GenesysClient, GenesysSettings, ListenerStats
+from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, ListenerStats
 from archiver.metrics import Metrics, MetricsServer, PulledValues
 from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue
 from archiver.queue.azure import AzureQueue
 from archiver.queue.azure_settings import settings_from_config as azure_queue_settings
 from archiver.sinks import AzureSink, LocalSink, PutResult, Sink
+
+if TYPE_CHECKING:
+    from archiver.pool import CpuPool
+    from archiver.sim import Simulator
 
 log = logging.getLogger(__name__)
 
@@ -83,10 +88,10 @@ class Components:
         self,
         config: Config,
         *,
-        simulator: Any = None,
+        simulator: Simulator | None = None,
         local_dir: str | None = None,
         metrics: Metrics | None = None,
-        pool: Any = None,
+        pool: CpuPool | None = None,
     ) -> None:
         self.config = config
         self.metrics = metrics or Metrics()
@@ -96,7 +101,7 @@ class Components:
         self.queue: SqliteQueue | AzureQueue = build_queue(config)
         self.client: GenesysClient | None = None
         self.settings: GenesysSettings | None = None
-        self.pool: Any = pool  # injected pools (tests, benches) are shared: not closed here
+        self.pool: CpuPool | None = pool  # injected pools (tests, benches) are shared: not closed here
         self._own_pool = pool is None
         self.sink: Sink = build_sink(config, local_dir=local_dir)
         self.listener_stats: list[ListenerStats] = []
@@ -122,7 +127,7 @@ class Components:
         await self.queue.start()
         self._stack.push_async_callback(self.queue.close)
         if self.sim is not None:
-            if not getattr(self.sim, "port", 0):  # not started yet: port 0 until bound
+            if not self.sim.port:  # not started yet: port 0 until bound
                 await self.sim.start(host="127.0.0.1", port=0)
                 self._stack.push_async_callback(self.sim.stop)
             cfg = self.sim.config
@@ -135,7 +140,7 @@ class Components:
         await self.client.start()
         self._stack.push_async_callback(self.client.close)
         if self._own_pool:
-            self.pool = _make_pool(CpuPool, self.config)
+            self.pool = CpuPool(self.config.worker.pool_processes, redact_config(self.config))
             self._stack.callback(self.pool.close)
         await self.sink.start()
         self._stack.push_async_callback(self.sink.close)
@@ -150,7 +155,7 @@ class Components:
         from archiver.archive.record import build_archive
 
         assert self.client is not None and self.pool is not None
-        build = _bind_build(build_archive, self.config)
+        build = functools.partial(build_archive, gzip_level=self.config.archive.gzip_level)
         return Pipeline(
             client=self.client,
             pool=self.pool,
@@ -191,22 +196,12 @@ class Components:
         return {"socket_reconnects": {"": reconnects}, "bad_events": {"": bad}}
 
 
-def _client_values(stats: Any) -> PulledValues:
+def _client_values(stats: ClientStats) -> PulledValues:
     return {
         "genesys_429": {"": stats.throttled},
         "genesys_requests": {"": stats.requests},
         "genesys_retries": {str(k): float(v) for k, v in stats.retries.items()},
     }
-
-
-def _make_pool(cls: Any, config: Config) -> Any:
-    return cls(config.worker.pool_processes, redact_config(config))
-
-
-def _bind_build(build_archive: Callable[..., Any], config: Config) -> Callable[..., Any]:
-    import functools
-
-    return functools.partial(build_archive, gzip_level=config.archive.gzip_level)
 
 
 def embedded_seed() -> int:

@@ -76,10 +76,6 @@ class Worker:
 
     # --- control -------------------------------------------------------------------------------------------
 
-    def attach_metrics_server(self, server: MetricsServer | None) -> None:
-        """Serve metrics as one of the worker's tasks (built after the worker, for its health check)."""
-        self._metrics_server = server
-
     def wake(self) -> None:
         """New work was enqueued: idle processors lease now instead of at their next poll."""
         self._wake.set()

@@ -28,10 +28,13 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from archiver.app import RunOptions, reconcile_settings, serve
+from archiver.assemble import Components
 from archiver.audit import list_local_names
-from archiver.commands.run import reconcile_settings, serve
 from archiver.config import Config, load_config
+from archiver.pool import CpuPool
 from archiver.sim import SimConfig, Simulator
+from archiver.worker import Worker
 
 PER_CONVERSATION = ("GET /api/v2/conversations/messages/{", "/messages/bulk", "/attributes")
 
@@ -54,12 +57,13 @@ def _config(sim: Simulator, root: Path, rate: int, processors: int, **env: str) 
 
 
 async def _run(
-    config: Config, sim: Simulator, pool: Any, n: int, *, until_done: int | None, seconds: float | None
+    config: Config, sim: Simulator, pool: CpuPool, n: int, *, until_done: int | None, seconds: float | None
 ) -> dict[str, Any]:
     """Generate n conversations, run the worker until `until_done` are done or `seconds` have passed."""
     out: dict[str, Any] = {}
 
-    async def on_ready(c: Any, worker: Any) -> None:
+    async def on_ready(c: Components, worker: Worker) -> None:
+        assert c.client is not None
         out["c"] = c
         await sim.generate(n)
         sim.reset_call_counts()
@@ -91,9 +95,8 @@ async def _run(
         return False
 
     fast = {"interval_s": 2.0, "settle_s": 0.5, "overlap_s": 300.0, "initial_lookback_s": 600.0}
-    await serve(
-        config, reconcile=reconcile_settings(config, **fast), stop_when=finished, on_ready=on_ready, pool=pool
-    )
+    options = RunOptions(reconcile=reconcile_settings(config, **fast), stop_when=finished, on_ready=on_ready)
+    await serve(config, options, pool=pool)
     return out
 
 

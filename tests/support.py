@@ -13,7 +13,7 @@ from typing import Any
 
 import aiohttp
 
-from archiver.commands.run import reconcile_settings, serve
+from archiver.app import RunOptions, reconcile_settings, serve
 from archiver.config import Config
 from archiver.genesys import ConversationEnded, Gap, GenesysClient, GenesysSettings, NotificationListener
 from archiver.sim import SimConfig, Simulator
@@ -139,13 +139,12 @@ async def run_worker(
             return True
         return False
 
-    await serve(
-        config,
+    options = RunOptions(
         reconcile=reconcile_settings(config, **(reconcile or FAST_RECONCILE)),
         stop_when=finished,
         on_ready=ready,
-        pool=pool,
         progress_every_s=60.0,
     )
+    await serve(config, options, pool=pool)
     seen["outcomes"] = dict(seen["worker"].outcomes) if seen["worker"] else {}
     return seen

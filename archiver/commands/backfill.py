@@ -11,15 +11,18 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from archiver import logs
+from archiver.app import make_worker
 from archiver.assemble import Components
 from archiver.backfill import BackfillSettings, ProgressBar, enqueue_range
 from archiver.config import Config, load_config, require_genesys
 from archiver.errors import EXIT_FAILURE, ConfigError
 from archiver.loop import run as run_loop
-from archiver.worker import Worker
+
+if TYPE_CHECKING:
+    from archiver.pool import CpuPool
 
 
 def _parse_date(text: str) -> datetime:
@@ -65,7 +68,12 @@ def main(argv: list[str]) -> int:
 
 
 async def backfill(
-    config: Config, since: datetime, until: datetime, settings: BackfillSettings, *, pool: Any = None
+    config: Config,
+    since: datetime,
+    until: datetime,
+    settings: BackfillSettings,
+    *,
+    pool: CpuPool | None = None,
 ) -> int:
     """Enqueue the range, then process until the queue has nothing left (`pool`: share an open CpuPool)."""
     bar = ProgressBar(sys.stderr)
@@ -104,13 +112,8 @@ async def backfill(
         def on_outcome(_cid: str, outcome: str) -> None:
             outcomes[outcome] = outcomes.get(outcome, 0) + 1
 
-        worker = Worker(
-            queue=c.queue,
-            pipeline=c.pipeline(),
-            metrics=c.metrics,
-            processors=config.worker.processors,
-            lease_s=config.queue.lease_s,
-            shutdown_timeout_s=config.worker.shutdown_timeout_s,
+        worker = make_worker(
+            c,
             stop_when=finished,
             progress=progress,
             progress_every_s=0.5,

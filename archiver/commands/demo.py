@@ -16,16 +16,17 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from archiver import logs
+from archiver.app import RunOptions, reconcile_settings, serve
 from archiver.assemble import Components, embedded_seed
 from archiver.audit import audit, list_local_names
 from archiver.config import Config, load_config
 from archiver.errors import EXIT_FAILURE
 from archiver.loop import run as run_loop
+from archiver.reconcile import ReconcileSettings
 from archiver.sinks import LocalSink, LocalSinkSettings
 from archiver.worker import Worker
 
@@ -108,23 +109,19 @@ async def demo(config: Config, args: argparse.Namespace) -> int:
     async def state_counts() -> dict[str, int]:
         return await components[0].queue.counts() if components else {}
 
-    from archiver.commands.run import serve
-
+    options = RunOptions(
+        reconcile=_reconcile(config),
+        stop_when=finished,
+        metrics_port=0,
+        on_ready=capture,
+        progress_every_s=2.0,
+        announce=[
+            f"DEMO: {n} conversations from the built-in Genesys Cloud SIMULATOR (not a real org)",
+            f"archived to the LOCAL directory {out}/ (not WORM)",
+        ],
+    )
     try:
-        await serve(
-            config,
-            simulator=sim,
-            local_dir=str(out),
-            reconcile=_reconcile(config),
-            stop_when=finished,
-            metrics_port=0,
-            on_ready=capture,
-            progress_every_s=2.0,
-            announce=[
-                f"DEMO: {n} conversations from the built-in Genesys Cloud SIMULATOR (not a real org)",
-                f"archived to the LOCAL directory {out}/ (not WORM)",
-            ],
-        )
+        await serve(config, options, simulator=sim, local_dir=str(out))
         wall = time.monotonic() - t0
         sink = LocalSink(LocalSinkSettings(root=str(out)))
         await sink.start()
@@ -178,8 +175,6 @@ def _demo_config(config: Config, state: Path, args: argparse.Namespace) -> Confi
     )
 
 
-def _reconcile(config: Config) -> Any:
-    from archiver.commands.run import reconcile_settings
-
+def _reconcile(config: Config) -> ReconcileSettings:
     # Minutes-scale settling is for a real org's analytics; the simulator's data is visible at once.
     return reconcile_settings(config, interval_s=2.0, settle_s=0.5, overlap_s=300.0, initial_lookback_s=600.0)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from archiver.commands.run import serve
+from archiver.app import RunOptions, serve
 from archiver.config import load_config, production_settings, require_genesys
 from archiver.embedded import check_store
 from archiver.errors import EXIT_CONFIG, ConfigError
@@ -164,11 +164,13 @@ async def test_embedded_run_leaves_the_configured_queue_file_alone(
     status = await asyncio.wait_for(
         serve(
             config,
+            RunOptions(
+                on_ready=ready,
+                on_archived=lambda cid, result: archived.append(cid),
+                stop_when=enough,
+                progress_every_s=60.0,
+            ),
             pool=cpu_pool,
-            on_ready=ready,
-            on_archived=lambda cid, result: archived.append(cid),
-            stop_when=enough,
-            progress_every_s=60.0,
         ),
         timeout=90,
     )

@@ -77,8 +77,10 @@ async def test_busy_metrics_port_stops_worker_with_config_error(tmp_path: object
         busy.listen()
         port = busy.getsockname()[1]
         queue = SqliteQueue(f"{tmp_path}/q.sqlite3")
-        worker = Worker(queue=queue, pipeline=None, metrics=Metrics(), processors=1, lease_s=5)  # type: ignore[arg-type]
-        worker.attach_metrics_server(MetricsServer(Metrics(), port=port))
+        server = MetricsServer(Metrics(), port=port)
+        worker = Worker(
+            queue=queue, pipeline=None, metrics=Metrics(), processors=1, lease_s=5, metrics_server=server
+        )  # type: ignore[arg-type]
         with pytest.raises(ConfigError) as info:
             await worker.run()
         await queue.close()

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from archiver.app import RunOptions, reconcile_settings, serve
 from archiver.audit import audit, list_azure_names
-from archiver.commands.run import reconcile_settings, serve
 from archiver.sim import Simulator
 from archiver.sinks import AzureSink, AzureSinkSettings
 from archiver.testing.wormproxy import WormProxy
@@ -121,8 +121,7 @@ async def test_missing_permission_stops_worker_naming_the_error(
         await asyncio.wait_for(
             serve(
                 config,
-                reconcile=reconcile_settings(config, **FAST_RECONCILE),
-                on_ready=on_ready,
+                RunOptions(reconcile=reconcile_settings(config, **FAST_RECONCILE), on_ready=on_ready),
                 pool=cpu_pool,
             ),
             30,
@@ -162,8 +161,7 @@ async def test_graceful_stop_finishes_in_flight_conversations(
     t0 = time.monotonic()
     await serve(
         config,
-        reconcile=reconcile_settings(config, **FAST_RECONCILE),
-        on_ready=on_ready,
+        RunOptions(reconcile=reconcile_settings(config, **FAST_RECONCILE), on_ready=on_ready),
         pool=cpu_pool,
     )
     assert time.monotonic() - t0 < 15
@@ -196,7 +194,9 @@ async def test_second_signal_forces_and_releases_leases(
         asyncio.get_running_loop().create_task(stop_twice())
 
     await serve(
-        config, reconcile=reconcile_settings(config, **FAST_RECONCILE), on_ready=on_ready, pool=cpu_pool
+        config,
+        RunOptions(reconcile=reconcile_settings(config, **FAST_RECONCILE), on_ready=on_ready),
+        pool=cpu_pool,
     )
     assert time.monotonic() - seen["forced_at"] < 1.5  # did not wait for the 2 s calls in flight
     sim.faults.clear()
@@ -234,9 +234,7 @@ async def test_listener_gap_triggers_sweep_that_finds_missed_conversations(
     slow = {**FAST_RECONCILE, "interval_s": 60.0, "settle_s": 0.2}
     await serve(
         config,
-        reconcile=reconcile_settings(config, **slow),
-        stop_when=finished,
-        on_ready=on_ready,
+        RunOptions(reconcile=reconcile_settings(config, **slow), stop_when=finished, on_ready=on_ready),
         pool=cpu_pool,
     )
     assert time.monotonic() < deadline

@@ -13,8 +13,8 @@ import pytest
 from azure.storage.blob.aio import BlobServiceClient
 from azure.storage.queue.aio import QueueClient
 
+from archiver.app import RunOptions, reconcile_settings, serve
 from archiver.assemble import build_queue
-from archiver.commands.run import reconcile_settings, serve
 from archiver.config import load_config
 from archiver.errors import ConfigError, QueueError
 from archiver.queue import SqliteQueue
@@ -290,10 +290,12 @@ async def test_two_workers_share_one_azure_queue(azurite_q: Azurite, tmp_path: P
             *(
                 serve(
                     config,
-                    stop_when=finished,
-                    on_ready=on_ready,
+                    RunOptions(
+                        stop_when=finished,
+                        on_ready=on_ready,
+                        reconcile=reconcile_settings(config, interval_s=1.0, settle_s=0.5),
+                    ),
                     pool=cpu_pool,
-                    reconcile=reconcile_settings(config, interval_s=1.0, settle_s=0.5),
                 )
                 for _ in range(2)
             )
