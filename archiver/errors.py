@@ -6,7 +6,6 @@ dead-letter the item or stop the worker. Every error carries a distinct process 
 
 from __future__ import annotations
 
-EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_CONFIG = 3
@@ -38,14 +37,6 @@ class ConfigError(PermanentError):
     def __init__(self, key: str, problem: str, fix: str) -> None:
         self.key, self.problem, self.fix = key, problem, fix
         super().__init__(f"config key {key}: {problem}; fix: {fix}")
-
-
-class RedactionError(PermanentError):
-    """The redactor was misconfigured or given input it cannot process."""
-
-
-class BadEvent(ArchiverError):
-    """A notification frame or payload that failed validation; logged and counted, never fatal."""
 
 
 class GenesysError(ArchiverError):

@@ -213,7 +213,6 @@ class Pipeline:
                     self._build,
                     transcript.conversation_raw,
                     transcript.message_pages_raw,
-                    conversation_meta_raw=None,
                     archived_at=archived_at,
                 )
             )

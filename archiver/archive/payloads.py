@@ -67,29 +67,6 @@ class MessageConversation(_In, frozen=True):
     participants: list[MessageParticipant] | None = None
 
 
-# ---- Conversation (GET /api/v2/conversations/{id}), optional ---------------------------------------------
-
-
-class ConversationParticipant(_In, frozen=True):
-    """Participant of the generic Conversation: flat userId/queueId."""
-
-    id: str | None = None
-    purpose: str | None = None
-    user_id: str | None = None
-    queue_id: str | None = None
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-
-
-class Conversation(_In, frozen=True):
-    """Start/end times and participant purposes."""
-
-    id: str | None = None
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    participants: list[ConversationParticipant] | None = None
-
-
 # ---- TextMessageListing (POST …/messages/bulk) -----------------------------------------------------------
 
 

@@ -170,17 +170,12 @@ def build_record(
     conversation_raw: bytes,
     message_pages_raw: Sequence[bytes],
     *,
-    conversation_meta_raw: bytes | None,
     archived_at: str | datetime,
     redactor: RedactorLike,
     redactor_version: str,
 ) -> tuple[ArchiveRecord, str | None]:
     """Decode, redact and assemble the record; returns it and the customer participant's id."""
     conv, repairs = p.decode(conversation_raw, p.MessageConversation, "message conversation")
-    meta: p.Conversation | None = None
-    if conversation_meta_raw is not None:
-        meta, n = p.decode(conversation_meta_raw, p.Conversation, "conversation")
-        repairs += n
     pages: list[p.TextMessageListing] = []
     for i, raw in enumerate(message_pages_raw):
         page, n = p.decode(raw, p.TextMessageListing, f"message page {i}")
@@ -189,8 +184,7 @@ def build_record(
     archived = _parse_time(archived_at)
     collect = _Collect()
 
-    meta_parts = {mp.id: mp for mp in (meta.participants or ()) if mp.id} if meta else {}
-    participants = [_participant(mp, meta_parts.get(mp.id or "")) for mp in conv.participants or ()]
+    participants = [_participant(mp) for mp in conv.participants or ()]
     customer = next((mp for mp in conv.participants or () if mp.purpose == "customer" and mp.id), None)
     by_user = {mp.user.id: mp for mp in conv.participants or () if mp.user and mp.user.id}
     owner: dict[str, p.MessageParticipant] = {}
@@ -226,7 +220,7 @@ def build_record(
     messages = [m for _, _, m in entries]
     unavailable = sorted({mid for mid in listed if mid not in seen})
 
-    start, end, ended = _times(conv, meta, messages)
+    start, end, ended = _times(conv, messages)
     record = ArchiveRecord(
         schema=SCHEMA,
         conversation_id=conv.id,
@@ -265,14 +259,14 @@ def _parse_time(value: str | datetime) -> datetime:
     return result
 
 
-def _participant(mp: p.MessageParticipant, cp: p.ConversationParticipant | None) -> RecordParticipant:
+def _participant(mp: p.MessageParticipant) -> RecordParticipant:
     return RecordParticipant(
         id=mp.id,
-        purpose=mp.purpose or (cp.purpose if cp else None),
-        user_id=(mp.user.id if mp.user else None) or (cp.user_id if cp else None),
-        queue_id=(mp.queue.id if mp.queue else None) or (cp.queue_id if cp else None),
-        start_time=_utc(mp.start_time or mp.connected_time or (cp.start_time if cp else None)),
-        end_time=_utc(mp.end_time or (cp.end_time if cp else None)),
+        purpose=mp.purpose,
+        user_id=mp.user.id if mp.user else None,
+        queue_id=mp.queue.id if mp.queue else None,
+        start_time=_utc(mp.start_time or mp.connected_time),
+        end_time=_utc(mp.end_time),
         disconnect_type=mp.disconnect_type,
         state=mp.state,
         type=mp.type,
@@ -313,18 +307,14 @@ def _message(
 
 
 def _times(
-    conv: p.MessageConversation, meta: p.Conversation | None, messages: list[RecordMessage]
+    conv: p.MessageConversation, messages: list[RecordMessage]
 ) -> tuple[datetime | None, datetime | None, bool]:
     parts = conv.participants or []
     starts = [t for t in (_utc(mp.start_time or mp.connected_time) for mp in parts) if t]
     stamps = [m.timestamp for m in messages if m.timestamp]
-    start = _utc(meta.start_time) if meta and meta.start_time else min(starts or stamps, default=None)
+    start = min(starts or stamps, default=None)
     ends = [t for t in (_utc(mp.end_time) for mp in parts) if t]
-    if meta is not None and meta.end_time is not None:
-        return start, _utc(meta.end_time), True
     ended = bool(parts) and all(mp.end_time is not None or mp.state in ENDED_STATES for mp in parts)
-    if meta is not None:
-        ended = False  # the conversation API says it is still active
     end = max(ends + stamps, default=None)
     return start, end, ended
 
@@ -348,7 +338,6 @@ def build_archive(
     conversation_raw: bytes,
     message_pages_raw: list[bytes],
     *,
-    conversation_meta_raw: bytes | None = None,
     archived_at: str | datetime,
     gzip_level: int | None = None,
     redactor: RedactorLike | None = None,
@@ -365,7 +354,6 @@ def build_archive(
     record, customer_id = build_record(
         conversation_raw,
         message_pages_raw,
-        conversation_meta_raw=conversation_meta_raw,
         archived_at=archived_at,
         redactor=redactor,
         redactor_version=REDACTOR_VERSION,

@@ -7,7 +7,6 @@ from archiver.genesys.events import ConversationEnded, Gap, ListenerStats
 from archiver.genesys.models import (
     AnalyticsConversation,
     AnalyticsPage,
-    Conversation,
     JobResults,
     JobStatus,
     MessageConversation,
@@ -24,7 +23,6 @@ __all__ = [
     "AnalyticsConversation",
     "AnalyticsPage",
     "ClientStats",
-    "Conversation",
     "ConversationEnded",
     "Gap",
     "GenesysClient",

@@ -23,12 +23,10 @@ from archiver.genesys.models import (
     ChannelListing,
     ChannelTopic,
     ChannelTopicListing,
-    Conversation,
     DataAvailability,
     JobResults,
     JobStatus,
     JobSubmitted,
-    MessageConversation,
     Queue,
     QueueListing,
     is_conversation_id,
@@ -159,11 +157,6 @@ class GenesysClient:
         )
         return resp.body
 
-    async def get_message_conversation(self, conversation_id: str) -> MessageConversation:
-        """The message conversation, decoded (participants, message ids, ended or not)."""
-        raw = await self.get_message_conversation_raw(conversation_id)
-        return _decode(MessageConversation, raw, "get message conversation")
-
     async def bulk_messages_raw(self, conversation_id: str, message_ids: Sequence[str]) -> list[bytes]:
         """`POST …/messages/bulk` in chunks of ≤1000 ids; one raw `TextMessageListing` body per chunk."""
         ids = list(dict.fromkeys(message_ids))
@@ -179,13 +172,6 @@ class GenesysClient:
             )
             bodies.append(resp.body)
         return bodies
-
-    async def get_conversation(self, conversation_id: str) -> Conversation:
-        """`GET /api/v2/conversations/{id}` (endTime is None while active)."""
-        resp = await self.transport.call(
-            "GET", f"/api/v2/conversations/{_seg(conversation_id)}", "get conversation"
-        )
-        return _decode(Conversation, resp.body, "get conversation")
 
     async def get_recordings_raw(self, conversation_id: str, max_wait_ms: int = 5000) -> bytes:
         """`GET /api/v2/conversations/{id}/recordings`; raises NotReady while Genesys answers 202."""
@@ -221,10 +207,6 @@ class GenesysClient:
             json={"externalTag": tag},
             ok=(200, 202, 204),
         )
-
-    async def put_tags(self, conversation_id: str, tags: Sequence[str] | str) -> None:
-        """External-tag write-back: Genesys keeps ONE tag string, so several tags are joined with spaces."""
-        await self.put_external_tag(conversation_id, tags if isinstance(tags, str) else " ".join(tags))
 
     # --- notifications ---
 

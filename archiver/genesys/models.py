@@ -142,14 +142,6 @@ class MetadataBody(_Model, frozen=True):
     message: str | None = None
 
 
-class SystemMessage(_Model, frozen=True):
-    """eventBody of `v2.system.*` frames."""
-
-    system_topic_type: str | None = None
-    reason: str | None = None
-    channel_id: str | None = None
-
-
 # --- conversations ---
 
 
@@ -204,25 +196,6 @@ class MessageConversation(_Model, frozen=True):
     @property
     def is_webmessaging(self) -> bool:
         return any(p.type == "webmessaging" for p in self.participants)
-
-
-class ConversationParticipant(_Model, frozen=True):
-    id: str
-    purpose: str | None = None
-    queue_id: str | None = None
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    attributes: dict[str, str] | None = None
-
-
-class Conversation(_Model, frozen=True):
-    """`GET /api/v2/conversations/{id}`: endTime is null while the conversation is active."""
-
-    id: str
-    start_time: datetime | None = None
-    end_time: datetime | None = None
-    external_tag: str | None = None
-    participants: list[ConversationParticipant] = []
 
 
 # --- analytics ---

@@ -50,13 +50,6 @@ class ClientStats:
     statuses: Counter[int] = field(default_factory=Counter)
     retries: Counter[str] = field(default_factory=Counter)
 
-    def snapshot(self) -> dict[str, int]:
-        """Flat name → count view."""
-        out = {"requests": self.requests, "throttled": self.throttled}
-        out.update({f"status_{k}": v for k, v in sorted(self.statuses.items())})
-        out.update({f"retries_{k}": v for k, v in sorted(self.retries.items())})
-        return out
-
 
 @dataclass(frozen=True)
 class Response:

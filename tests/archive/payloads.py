@@ -270,33 +270,6 @@ def rich_contents() -> list[dict[str, Any]]:
     ]
 
 
-def meta(*, end: float | None = 600) -> bytes:
-    """GET /api/v2/conversations/{id} → Conversation (generic), with flat userId/queueId."""
-    return json.dumps(
-        {
-            "id": CID,
-            "name": CUSTOMER_NAME,
-            "startTime": at(-5),
-            "endTime": at(end) if end is not None else None,
-            "participants": [
-                {
-                    "id": AGENT,
-                    "purpose": "agent",
-                    "userId": USER,
-                    "queueId": QUEUE,
-                    "name": AGENT_NAME,
-                    "address": "x",
-                    "startTime": at(2),
-                    "endTime": at(590),
-                }
-            ],
-            "state": "disconnected",
-            "recordingState": "NONE",
-            "selfUri": f"/api/v2/conversations/{CID}",
-        }
-    ).encode()
-
-
 def standard() -> tuple[bytes, list[bytes]]:
     """A realistic chat: customer, bot (workflow), acd, agent; text, PII, an attachment, rich content."""
     parts = [

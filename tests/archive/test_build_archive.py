@@ -50,9 +50,7 @@ async def test_runs_in_the_spawned_process_pool() -> None:
     conv, pages = P.standard()
     pool = CpuPool(1)
     try:
-        job = functools.partial(
-            build_archive, conv, pages, conversation_meta_raw=None, archived_at=ARCHIVED_AT
-        )
+        job = functools.partial(build_archive, conv, pages, archived_at=ARCHIVED_AT)
         built = await pool.run(job)
     finally:
         pool.close()

@@ -25,12 +25,11 @@ ARCHIVED_AT = "2026-05-14T11:00:00.000Z"
 
 
 def build(
-    conv: bytes, pages: list[bytes], meta: bytes | None = None, archived_at: str = ARCHIVED_AT
+    conv: bytes, pages: list[bytes], archived_at: str = ARCHIVED_AT
 ) -> tuple[ArchiveRecord, bytes, str | None]:
     record, customer = build_record(
         conv,
         pages,
-        conversation_meta_raw=meta,
         archived_at=archived_at,
         redactor=REDACTOR,
         redactor_version=REDACTOR_VERSION,
@@ -146,17 +145,6 @@ def test_schema_validation_is_strict() -> None:
         with pytest.raises(msgspec.ValidationError, match=fragment):
             decode_record(json.dumps(bad).encode())
     assert doc["schema"] == SCHEMA and "properties" in json.dumps(json_schema())
-
-
-def test_conversation_meta_gives_times_and_fills_participants() -> None:
-    conv, pages = P.standard()
-    record, _, _ = build(conv, pages, meta=P.meta(end=700))
-    assert record.start_time == P.T0 - timedelta(seconds=5) and record.end_time == P.T0 + timedelta(
-        seconds=700
-    )
-    assert record.ended
-    record, _, _ = build(conv, pages, meta=P.meta(end=None))
-    assert not record.ended  # the conversation API still reports it active
 
 
 def test_not_ended_when_a_participant_is_still_connected() -> None:
@@ -338,7 +326,6 @@ def test_archived_at_accepts_datetime_and_is_utc() -> None:
     record, _ = build_record(
         conv,
         pages,
-        conversation_meta_raw=None,
         archived_at=datetime(2026, 5, 14, 13, 0, tzinfo=UTC).astimezone(),
         redactor=REDACTOR,
         redactor_version=REDACTOR_VERSION,

@@ -16,9 +16,23 @@ from archiver.errors import (
     NotReady,
 )
 from archiver.genesys import GenesysClient, format_interval
+from archiver.genesys.models import MessageConversation
 from archiver.sim import Simulator
+from archiver.transcript import decode_conversation
 
 from .conftest import ClientFactory, SimFactory
+
+
+async def message_conversation(client: GenesysClient, cid: str) -> MessageConversation:
+    """The message conversation as the pipeline reads it."""
+    return decode_conversation(await client.get_message_conversation_raw(cid))
+
+
+async def conversation(client: GenesysClient, cid: str) -> dict[str, object]:
+    """`GET /api/v2/conversations/{id}` (the generic view, where endTime is null while active)."""
+    resp = await client.transport.call("GET", f"/api/v2/conversations/{cid}", "get conversation")
+    body: dict[str, object] = msgspec.json.decode(resp.body)
+    return body
 
 
 async def test_list_queues_reads_every_page(make_sim: SimFactory, make_client: ClientFactory) -> None:
@@ -31,7 +45,7 @@ async def test_list_queues_reads_every_page(make_sim: SimFactory, make_client: C
 
 async def test_message_conversation_and_bulk_messages(sim: Simulator, client: GenesysClient) -> None:
     (cid,) = await sim.generate(1, kind="webmessaging", end=True)
-    conv = await client.get_message_conversation(cid)
+    conv = await message_conversation(client, cid)
     assert conv.id == cid and conv.ended and conv.is_webmessaging
     assert conv.customer_participant_id is not None
     assert conv.end_time is not None
@@ -46,7 +60,7 @@ async def test_message_conversation_and_bulk_messages(sim: Simulator, client: Ge
 
 async def test_bulk_pages_past_1000_messages(sim: Simulator, client: GenesysClient) -> None:
     (cid,) = await sim.generate(1, kind="webmessaging", end=True, messages=2345)
-    conv = await client.get_message_conversation(cid)
+    conv = await message_conversation(client, cid)
     assert len(conv.message_ids) == 2345
     bodies = await client.bulk_messages_raw(cid, conv.message_ids)
     assert len(bodies) == 3
@@ -57,21 +71,21 @@ async def test_bulk_pages_past_1000_messages(sim: Simulator, client: GenesysClie
 
 async def test_live_conversation_is_not_ended(sim: Simulator, client: GenesysClient) -> None:
     cid = await sim.create_live("webmessaging")
-    assert not (await client.get_message_conversation(cid)).ended
-    assert (await client.get_conversation(cid)).end_time is None
+    assert not (await message_conversation(client, cid)).ended
+    assert (await conversation(client, cid)).get("endTime") is None
     await sim.end_conversation(cid)
-    assert (await client.get_message_conversation(cid)).ended
-    assert (await client.get_conversation(cid)).end_time is not None
+    assert (await message_conversation(client, cid)).ended
+    assert (await conversation(client, cid)).get("endTime") is not None
 
 
 async def test_unknown_conversation_is_not_found(sim: Simulator, client: GenesysClient) -> None:
     with pytest.raises(GenesysNotFound) as info:
-        await client.get_message_conversation("00000000-0000-4000-8000-000000000000")
+        await message_conversation(client, "00000000-0000-4000-8000-000000000000")
     assert info.value.status == 404 and info.value.code == "not.found" and info.value.context_id
     (cid,) = await sim.generate(1)
     sim.faults.delete_conversation(cid)
     with pytest.raises(GenesysNotFound):
-        await client.get_conversation(cid)
+        await conversation(client, cid)
 
 
 async def test_forbidden_is_a_permission_error_not_retried(sim: Simulator, client: GenesysClient) -> None:
@@ -80,7 +94,7 @@ async def test_forbidden_is_a_permission_error_not_retried(sim: Simulator, clien
     sim.reset_call_counts()
     sim.faults.fail_next(1, status=403)
     with pytest.raises(GenesysPermissionError) as info:
-        await client.get_message_conversation(cid)
+        await message_conversation(client, cid)
     assert info.value.exit_code == 5 and info.value.status == 403
     assert sum(sim.call_counts().values()) == 1
 
@@ -141,14 +155,14 @@ async def test_recordings_not_ready_then_ready(make_sim: SimFactory, make_client
 
 async def test_write_back_attributes_and_external_tag(sim: Simulator, client: GenesysClient) -> None:
     (cid,) = await sim.generate(1)
-    conv = await client.get_message_conversation(cid)
+    conv = await message_conversation(client, cid)
     pid = conv.customer_participant_id
     assert pid is not None
     attrs = {"archiveUri": "https://x.blob.core.windows.net/c/a.json.gz", "archiveSha256": "ab" * 32}
     await client.patch_participant_attributes(cid, pid, attrs)
     await client.patch_participant_attributes(cid, pid, attrs)  # idempotent
     assert sim.attributes(cid)[pid] == attrs
-    await client.put_tags(cid, ["archived:2026-05-14"])
+    await client.put_external_tag(cid, "archived:2026-05-14")
     assert sim.tags(cid) == "archived:2026-05-14"
     sim.faults.refuse_writeback(True)
     with pytest.raises(GenesysAPIError) as info:
