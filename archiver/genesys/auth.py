@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import aiohttp
 import msgspec
 
+from archiver.backoff import backoff_s
 from archiver.errors import GenesysAuthError, GenesysTransientError
 from archiver.genesys.models import OAuthError, OAuthToken
 from archiver.genesys.settings import GenesysSettings
@@ -84,7 +85,6 @@ class TokenManager:
             await asyncio.gather(task, return_exceptions=True)
 
     async def _fetch(self) -> _Token:
-        delay = self._settings.backoff_base_s
         for attempt in range(1, _TOKEN_ATTEMPTS + 1):
             try:
                 tok = await self._request()
@@ -93,8 +93,8 @@ class TokenManager:
                 if attempt == _TOKEN_ATTEMPTS:
                     raise
                 log.warning("genesys_token_retry attempt=%d cause=%s", attempt, exc)
-                await asyncio.sleep(self._rng.uniform(0, delay))
-                delay = min(delay * 2, self._settings.backoff_cap_s)
+                s = self._settings
+                await asyncio.sleep(backoff_s(attempt, s.backoff_base_s, s.backoff_cap_s, self._rng))
                 continue
             except GenesysAuthError:
                 self.stats.failures += 1

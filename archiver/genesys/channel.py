@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import aiohttp
 import msgspec
 
+from archiver.backoff import backoff_s
 from archiver.errors import GenesysNotFound, GenesysPermissionError, GenesysTransientError, PermanentError
 from archiver.genesys.client import GenesysClient
 from archiver.genesys.events import (
@@ -391,10 +392,8 @@ class ChannelSocket:
             await _close_quietly(ws)
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(
-            self._sh.settings.reconnect_backoff_max_s, self._sh.settings.backoff_base_s * 2 ** (attempt - 1)
-        )
-        return self._rng.uniform(0, ceiling)
+        s = self._sh.settings
+        return backoff_s(attempt, s.backoff_base_s, s.reconnect_backoff_max_s, self._rng)
 
 
 async def _close_quietly(ws: aiohttp.ClientWebSocketResponse) -> None:

@@ -12,6 +12,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 
+from archiver.backoff import backoff_s
 from archiver.errors import GenesysTransientError
 from archiver.genesys.channel import ChannelSocket, Shared
 from archiver.genesys.client import GenesysClient
@@ -66,10 +67,8 @@ class NotificationListener:
                 except GenesysTransientError as exc:
                     failures += 1
                     s = self.settings
-                    ceiling = min(
-                        s.reconnect_backoff_max_s, s.queue_refresh_s, s.backoff_base_s * 2.0**failures
-                    )
-                    wait = self._rng.uniform(ceiling / 2, ceiling)
+                    cap = min(s.reconnect_backoff_max_s, s.queue_refresh_s)
+                    wait = backoff_s(failures + 1, s.backoff_base_s, cap, self._rng)
                     log.warning(
                         "queue_discovery_failed attempt=%d cause=%s retry_s=%.1f", failures, exc, wait
                     )

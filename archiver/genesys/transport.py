@@ -1,8 +1,9 @@
 """REST transport: bearer auth, the shared rate budget, retries, and Genesys ErrorBody → archiver errors.
 
 Retry policy (genesys-api.md §7): 401 drops the token and retries once; 429 waits `Retry-After` (capped, plus
-jitter) behind the shared budget gate; 5xx, 408, timeouts and connection errors back off exponentially with
-full jitter; every other 4xx is permanent and raised with Genesys's `code` and `contextId`.
+jitter) behind the shared budget gate; 5xx, 408, timeouts and connection errors back off exponentially
+with equal jitter (archiver.backoff); every other 4xx is permanent and raised with Genesys's `code` and
+`contextId`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import aiohttp
 import msgspec
 from multidict import CIMultiDictProxy
 
+from archiver.backoff import backoff_s
 from archiver.errors import (
     GenesysAPIError,
     GenesysAuthError,
@@ -174,9 +176,7 @@ class Transport:
             ) from exc
 
     def _backoff(self, attempt: int) -> float:
-        # Full jitter: spreads a fleet's retries instead of synchronising them.
-        ceiling = min(self._s.backoff_cap_s, self._s.backoff_base_s * (2 ** (attempt - 1)))
-        return self._rng.uniform(ceiling / 2, ceiling)
+        return backoff_s(attempt, self._s.backoff_base_s, self._s.backoff_cap_s, self._rng)
 
     def _retry_after(self, headers: Mapping[str, str], attempt: int) -> float:
         raw = headers.get("Retry-After")

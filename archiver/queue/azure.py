@@ -47,7 +47,6 @@ from archiver.queue.base import (
     Stage,
     StageName,
     State,
-    backoff_s,
     clean_error,
     retry_delay,
 )
@@ -262,10 +261,6 @@ class AzureQueue:
         _q, st = await self._ready()
         await st.update(lease.conversation_id, to_done(uri, sha256))
         await self._finish(lease, delete=True)
-
-    def backoff_s(self, attempts: int) -> float:
-        """Exponential backoff with equal jitter: half fixed, half random, capped at backoff_max_s."""
-        return backoff_s(attempts, self.settings.backoff_base_s, self.settings.backoff_max_s)
 
     async def retry(
         self,

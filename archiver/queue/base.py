@@ -7,13 +7,14 @@ its attempt still counts, so a conversation that kills every worker ends up dead
 
 from __future__ import annotations
 
-import math
 import random
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, Protocol
 
 import msgspec
+
+from archiver.backoff import backoff_s
 
 State = Literal["pending", "leased", "retry", "done", "dead"]
 STATES: tuple[State, ...] = ("pending", "leased", "retry", "done", "dead")
@@ -31,12 +32,6 @@ def clean_error(text: str) -> str:
     """One line, bounded: our own messages, but one must never grow the store or break a log line."""
     flat = " ".join(text.split())
     return flat if len(flat) <= MAX_ERROR_CHARS else flat[: MAX_ERROR_CHARS - 1] + "…"
-
-
-def backoff_s(attempts: int, base_s: float, max_s: float) -> float:
-    """Exponential backoff with equal jitter: half fixed, half random, capped at `max_s`."""
-    exp = min(max_s, base_s * math.pow(2.0, max(0, attempts - 1)))
-    return exp / 2 + random.uniform(0, exp / 2)
 
 
 def retry_delay(attempts: int, delay_s: float | None, base_s: float, max_s: float) -> float:

@@ -33,7 +33,6 @@ from archiver.queue.base import (
     Stage,
     StageName,
     State,
-    backoff_s,
     clean_error,
     retry_delay,
 )
@@ -251,10 +250,6 @@ class SqliteQueue:
             )
 
         await self._call(self._tx, run)
-
-    def backoff_s(self, attempts: int) -> float:
-        """Exponential backoff with equal jitter: half fixed, half random, capped at backoff_max_s."""
-        return backoff_s(attempts, self.backoff_base_s, self.backoff_max_s)
 
     async def retry(
         self,
