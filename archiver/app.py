@@ -28,8 +28,8 @@ from archiver.config import Config, require_genesys
 from archiver.embedded import check_store as embedded_store_check
 from archiver.embedded import private_queue
 from archiver.genesys import ConversationEnded, NotificationListener
-from archiver.leader import leader_for
 from archiver.metrics import MetricsServer
+from archiver.queue.azure.leader import leader_for
 from archiver.reconcile import Reconciler, ReconcileSettings
 from archiver.sinks import PutResult
 from archiver.worker import IntakeTask, Worker

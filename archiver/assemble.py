@@ -28,8 +28,8 @@ from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, Listen
 from archiver.metrics import Metrics, MetricsServer, PulledValues
 from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue
-from archiver.queue.azure import AzureQueue
-from archiver.queue.azure_settings import settings_from_config as azure_queue_settings
+from archiver.queue.azure.queue import AzureQueue
+from archiver.queue.azure.settings import settings_from_config as azure_queue_settings
 from archiver.sinks import AzureSink, LocalSink, PutResult, Sink
 
 if TYPE_CHECKING:

@@ -13,8 +13,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from archiver.endpoints import is_loopback_host
 from archiver.errors import ConfigError
-from archiver.transport import is_loopback_host
 
 if TYPE_CHECKING:
     from archiver.config import AzureSinkConfig, Config, RedactionConfig

@@ -22,8 +22,8 @@ import msgspec
 
 from archiver.config import Config
 from archiver.config_check import connection_string_fields
+from archiver.endpoints import is_loopback_host
 from archiver.errors import ConfigError
-from archiver.transport import is_loopback_host
 
 
 def store_hosts(cfg: Config) -> list[tuple[str, str | None]]:

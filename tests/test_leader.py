@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from azure.storage.blob.aio import BlobLeaseClient, BlobServiceClient, ContainerClient
 
-from archiver.leader import LEADER_BLOB, Leader
+from archiver.queue.azure.leader import LEADER_BLOB, Leader
 from archiver.testing.azurite import Azurite
 from archiver.testing.wormproxy import WormProxy
 

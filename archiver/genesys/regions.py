@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
+from archiver.endpoints import is_loopback_host
 from archiver.errors import ConfigError
-from archiver.transport import is_loopback_host
 
 # SDK region key -> environment domain (PY purecloud_region_hosts.py, JS PureCloudRegionHosts.js).
 REGIONS: dict[str, str] = {

@@ -31,13 +31,13 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 
+from archiver.endpoints import is_loopback_host
 from archiver.errors import IntegrityError, SinkError, SinkPermanentError, SinkTransientError
 from archiver.logs import scrub
 from archiver.sinks.azure_codec import TAG_CONVERSATION, from_metadata, retention_from, to_metadata, to_tags
 from archiver.sinks.base import CONTENT_TYPE, ArchiveMeta, ArchiveNotFound, PutResult, StoredArchive
 from archiver.sinks.local import check_sha256
 from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of, validate_conversation_id
-from archiver.transport import is_loopback_host
 
 log = logging.getLogger(__name__)
 

@@ -18,9 +18,9 @@ from archiver.assemble import build_queue
 from archiver.config import load_config
 from archiver.errors import ConfigError, QueueError
 from archiver.queue import SqliteQueue
-from archiver.queue.azure import AzureQueue
-from archiver.queue.azure_settings import AzureQueueSettings, queue_url_from_blob_url, settings_from_config
-from archiver.queue.azure_state import item_name
+from archiver.queue.azure.queue import AzureQueue
+from archiver.queue.azure.settings import AzureQueueSettings, queue_url_from_blob_url, settings_from_config
+from archiver.queue.azure.state import item_name
 from archiver.sim import Simulator
 from archiver.testing.azurite import Azurite
 from tests.queue.test_contract import azure_settings, lease_one

@@ -19,8 +19,8 @@ import pytest
 
 from archiver.errors import QueueError
 from archiver.queue import STATES, Lease, QueueItem, SqliteQueue, State, WorkQueue
-from archiver.queue.azure import AzureQueue
-from archiver.queue.azure_settings import AzureQueueSettings
+from archiver.queue.azure.queue import AzureQueue
+from archiver.queue.azure.settings import AzureQueueSettings
 from archiver.testing.azurite import Azurite
 
 MAX_ATTEMPTS = 3

@@ -19,7 +19,7 @@ from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
 from archiver.errors import QueueError
-from archiver.queue.azure_state import FAILURES, queue_error
+from archiver.queue.azure.state import FAILURES, queue_error
 
 log = logging.getLogger(__name__)
 

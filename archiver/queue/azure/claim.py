@@ -19,8 +19,8 @@ import time
 import msgspec
 from azure.storage.queue import QueueMessage
 
-from archiver.queue.azure_messages import Messages, decode
-from archiver.queue.azure_state import ItemDoc, StateStore
+from archiver.queue.azure.messages import Messages, decode
+from archiver.queue.azure.state import ItemDoc, StateStore
 from archiver.queue.base import Lease
 
 log = logging.getLogger("archiver.queue.azure")

@@ -16,9 +16,9 @@ import msgspec
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 from azure.storage.queue.aio import QueueClient
 
+from archiver.endpoints import is_loopback_host
 from archiver.errors import QueueError
 from archiver.logs import scrub
-from archiver.transport import is_loopback_host
 
 if TYPE_CHECKING:
     from archiver.config import Config

@@ -26,7 +26,7 @@ from types import TracebackType
 from azure.core.exceptions import HttpResponseError, ResourceExistsError
 from azure.storage.blob.aio import BlobLeaseClient, ContainerClient
 
-from archiver.queue.azure_state import FAILURES, queue_error
+from archiver.queue.azure.state import FAILURES, queue_error
 
 log = logging.getLogger(__name__)
 
@@ -205,7 +205,7 @@ class Leader:
 
 def leader_for(queue: object) -> Leader | None:
     """A Leader on the shared queue's state container, or None when the queue is local (SQLite: one VM)."""
-    from archiver.queue.azure import AzureQueue  # lazy: leader.py stays importable without a queue
+    from archiver.queue.azure.queue import AzureQueue  # lazy: leader.py stays importable without a queue
 
     if not isinstance(queue, AzureQueue):
         return None

@@ -5,9 +5,9 @@ Leasing receives it with `visibility_timeout = lease_s`; a crashed worker's mess
 again. Retry hides it for the backoff (`update_message`), release makes it visible at once, done/dead delete
 it. Queue messages can be duplicated (at-least-once, or two enqueuers racing), so they only *deliver*.
 
-Truth: `items/{id}.json` in a non-WORM state container (`azure_state.py`), written with ETag conditions,
+Truth: `items/{id}.json` in a non-WORM state container (`state.py`), written with ETag conditions,
 records the state, attempts, stage and the id of the canonical message. Every decision is a compare-and-swap
-on that blob, so two VMs never both lease, finish or dead-letter an item (receive rules: `azure_claim.py`).
+on that blob, so two VMs never both lease, finish or dead-letter an item (receive rules: `claim.py`).
 
 Enqueue = HEAD the state blob (known ids cost one request), send the message, create the blob if absent; the
 loser of a race deletes its own message. Attempts live in the state blob, not in the message's
@@ -28,11 +28,11 @@ from datetime import datetime
 from azure.storage.queue import QueueMessage
 
 from archiver.errors import QueueError
-from archiver.queue.azure_claim import claim, valid_id
-from archiver.queue.azure_messages import Messages
-from archiver.queue.azure_settings import AzureQueueSettings, Clients, open_clients
-from archiver.queue.azure_state import ItemDoc, StateStore
-from archiver.queue.azure_transitions import (
+from archiver.queue.azure.claim import claim, valid_id
+from archiver.queue.azure.messages import Messages
+from archiver.queue.azure.settings import AzureQueueSettings, Clients, open_clients
+from archiver.queue.azure.state import ItemDoc, StateStore
+from archiver.queue.azure.transitions import (
     to_dead,
     to_done,
     to_released,

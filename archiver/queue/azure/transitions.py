@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import msgspec
 
-from archiver.queue.azure_state import ItemDoc
+from archiver.queue.azure.state import ItemDoc
 from archiver.queue.base import StageName
 
 Change = Callable[[ItemDoc], ItemDoc | None]
