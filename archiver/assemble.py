@@ -69,15 +69,12 @@ def build_queue(config: Config) -> SqliteQueue | AzureQueue:
 
 def pipeline_settings(config: Config) -> PipelineSettings:
     """Pipeline settings from config."""
-    from archiver.redact import REDACTOR_VERSION
-
     return PipelineSettings(
         writeback=config.writeback.mode,
         writeback_fallback_after_s=config.writeback.fallback_to_external_tag_after_s,
         max_attempts=config.queue.max_attempts,
         transcript_source="messages-then-recordings" if config.genesys.recordings_fallback else "messages",
         lease_s=config.queue.lease_s,
-        redactor_version=REDACTOR_VERSION,
     )
 
 

@@ -118,11 +118,11 @@ def strings_of(node: Any) -> Iterator[str]:
 
 def validate_record(raw: bytes) -> Any:
     """Decode the record JSON strictly against the schema Struct; returns it as builtins."""
-    from archiver.archive.record import ArchiveRecord
+    from archiver.archive.record import SCHEMA, ArchiveRecord
 
     msgspec.json.decode(raw, type=ArchiveRecord, strict=True)
     doc = json.loads(raw)
-    if doc.get("schema") != "archiver.conversation/v1":
+    if doc.get("schema") != SCHEMA:
         raise ValueError("unexpected schema")
     return doc
 

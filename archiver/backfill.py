@@ -18,7 +18,8 @@ from typing import Any, Protocol, TextIO
 import msgspec
 
 from archiver.genesys.client import format_interval
-from archiver.genesys.models import JobResults, JobStatus, is_conversation_id
+from archiver.genesys.models import JobResults, JobStatus
+from archiver.ids import is_conversation_id
 from archiver.metrics import Metrics
 from archiver.queue import WorkQueue
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from archiver.endpoints import is_loopback_host
+from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -191,10 +191,7 @@ def check_url(key: str, url: str, fix: str) -> None:
             f"{shown} carries credentials (user info or a query such as a SAS token)",
             "keep only scheme://host in the URL; put a SAS token in AZURE_STORAGE_SAS_TOKEN",
         )
-    scheme = parts.scheme.lower()
-    if scheme == "https" and parts.hostname:
-        return
-    if scheme == "http" and is_loopback_host(parts.hostname):
+    if parts.scheme.lower() in {"https", "http"} and is_allowed_endpoint(url):
         return
     raise ConfigError(key, f"{shown!r} is not an https URL (plain http only for loopback hosts)", fix)
 

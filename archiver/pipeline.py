@@ -38,6 +38,7 @@ from archiver.errors import (
 )
 from archiver.metrics import Metrics
 from archiver.queue import Lease, WorkQueue
+from archiver.redact import REDACTOR_VERSION
 from archiver.sinks import ArchiveMeta, PutResult, StoredArchive
 from archiver.sinks.naming import validate_conversation_id
 from archiver.transcript import (
@@ -101,7 +102,6 @@ class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     not_ready_delay_s: float = 30.0  # a conversation that has not ended / a transcript still transcoding
     not_ready_max_s: float = 3 * 86400.0  # after this long, "not ready" counts as a failed attempt
     lease_s: float = 300.0
-    redactor_version: str = "archiver-redact/1"
     archiver_version: str = __version__
 
 
@@ -221,7 +221,7 @@ class Pipeline:
             end_time=built.end_time,
             sha256=built.sha256,
             schema=SCHEMA,
-            redactor_version=self._settings.redactor_version,
+            redactor_version=REDACTOR_VERSION,
             archiver_version=self._settings.archiver_version,
             message_count=built.message_count,
             redaction_counts=dict(built.counts),

@@ -29,11 +29,11 @@ from archiver.genesys.models import (
     JobSubmitted,
     Queue,
     QueueListing,
-    is_conversation_id,
 )
 from archiver.genesys.ratelimit import RateBudget
 from archiver.genesys.settings import GenesysSettings
 from archiver.genesys.transport import ClientStats, Transport
+from archiver.ids import is_conversation_id
 
 log = logging.getLogger(__name__)
 

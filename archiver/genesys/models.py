@@ -6,24 +6,18 @@ to the wire's camelCase. Decoders are built once at import.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Annotated
 
 import msgspec
 
+from archiver.ids import CONVERSATION_ID_PATTERN
+
 ENDED_STATES = frozenset({"disconnected", "terminated"})
 
-# A conversation id from an event becomes a queue key and then a file/blob name: accept only what the sinks
-# accept (archiver.sinks.naming), so a hostile frame is a BadEvent here instead of a failure downstream.
-_CONVERSATION_ID = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z"
-ConversationId = Annotated[str, msgspec.Meta(pattern=_CONVERSATION_ID, max_length=128)]
-_conversation_id_re = re.compile(_CONVERSATION_ID)
-
-
-def is_conversation_id(value: str) -> bool:
-    """True if `value` can be a conversation id (and therefore a queue key and an archive name)."""
-    return bool(_conversation_id_re.match(value))
+# A conversation id from an event becomes a queue key and then a file/blob name: accept only the one rule
+# (archiver.ids), so a hostile frame is a bad event here instead of a failure downstream.
+ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN, max_length=128)]
 
 
 class _Model(msgspec.Struct, rename="camel", frozen=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 
-from archiver.endpoints import is_loopback_host
+from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import ConfigError
 
 # SDK region key -> environment domain (PY purecloud_region_hosts.py, JS PureCloudRegionHosts.js).
@@ -41,11 +41,7 @@ class Hosts(NamedTuple):
 
 def check_transport(url: str, key: str) -> str:
     """Return `url` if it uses https/wss, or http/ws to a loopback host; raise ConfigError otherwise."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    if scheme in {"https", "wss"} and parts.hostname:
-        return url
-    if scheme in {"http", "ws"} and is_loopback_host(parts.hostname):
+    if is_allowed_endpoint(url):
         return url
     raise ConfigError(
         key,

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from archiver.errors import QueueError
+from archiver.ids import check_conversation_id
 from archiver.queue.base import (
     STATES,
     Lease,
@@ -130,7 +131,7 @@ class SqliteQueue:
 
     async def enqueue(self, conversation_id: str, *, source: str, not_before: float | None = None) -> bool:
         """Add an id; False if it is already known in any state (a done conversation is never re-enqueued)."""
-        _check_id(conversation_id)
+        check_conversation_id(conversation_id)
         now = time.time()
         due = now if not_before is None else not_before
 
@@ -148,7 +149,7 @@ class SqliteQueue:
         now = time.time()
         rows = []
         for cid in ids:
-            _check_id(cid)
+            check_conversation_id(cid)
             rows.append((cid, source, now, now, now))
 
         def run(conn: sqlite3.Connection) -> int:
@@ -331,7 +332,7 @@ class SqliteQueue:
         """
         ids = None if conversation_ids is None else list(conversation_ids)
         for cid in ids or ():
-            _check_id(cid)
+            check_conversation_id(cid)
 
         def run(conn: sqlite3.Connection) -> int:
             now = time.time()
@@ -472,8 +473,3 @@ class SqliteQueue:
             executor.shutdown(wait=False)
         self._executor = None
         self._closed = True
-
-
-def _check_id(conversation_id: str) -> None:
-    if not conversation_id or len(conversation_id) > 200 or not conversation_id.isprintable():
-        raise ValueError(f"cannot enqueue id {conversation_id[:40]!r}: empty, too long or not printable")

@@ -2,7 +2,6 @@
 
 from archiver.sinks.azure import AzureSink, AzureSinkSettings
 from archiver.sinks.base import (
-    SCHEMA,
     ArchiveMeta,
     ArchiveNotFound,
     PutResult,
@@ -14,7 +13,6 @@ from archiver.sinks.local import LocalSink, LocalSinkSettings
 from archiver.sinks.naming import blob_name, validate_conversation_id
 
 __all__ = [
-    "SCHEMA",
     "ArchiveMeta",
     "ArchiveNotFound",
     "AzureSink",

@@ -31,7 +31,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 
-from archiver.endpoints import is_loopback_host
+from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import IntegrityError, SinkError, SinkPermanentError, SinkTransientError
 from archiver.logs import scrub
 from archiver.sinks.azure_codec import TAG_CONVERSATION, from_metadata, retention_from, to_metadata, to_tags
@@ -120,11 +120,9 @@ def map_error(verb: str, what: str, exc: BaseException) -> SinkError:
 
 
 def _check_transport(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        return
-    host = (parts.hostname or "").lower()
-    if parts.scheme != "http" or not is_loopback_host(host):
+    if not is_allowed_endpoint(url):
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
         raise SinkPermanentError(
             f"cannot start Azure sink: endpoint {parts.scheme}://{host} is not https "
             "(plain http is allowed only for a loopback emulator such as Azurite)"

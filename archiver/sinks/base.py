@@ -13,17 +13,12 @@ from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 import msgspec
-from isal import igzip
 
+from archiver.archive.compress import gunzip_bytes
+from archiver.archive.record import SCHEMA
 from archiver.errors import IntegrityError, SinkPermanentError
 
-SCHEMA = "archiver.conversation/v1"
 CONTENT_TYPE = "application/gzip"
-
-
-def gunzip(data: bytes) -> bytes:
-    """Decompress a gzip member stream (ISA-L); raises OSError/EOFError/zlib.error on bad input."""
-    return bytes(igzip.decompress(data))  # type: ignore[no-untyped-call]
 
 
 class ArchiveMeta(msgspec.Struct, frozen=True, kw_only=True):
@@ -84,7 +79,7 @@ class StoredArchive(msgspec.Struct, frozen=True, kw_only=True):
     def record(self) -> bytes:
         """Decompress, verify against `meta.sha256`, return the record JSON bytes (else IntegrityError)."""
         try:
-            raw = gunzip(self.data)
+            raw = gunzip_bytes(self.data)
         except (OSError, EOFError, zlib.error) as exc:
             raise IntegrityError(f"cannot verify archive {self.name}: not valid gzip ({exc})") from exc
         digest = hashlib.sha256(raw).hexdigest()

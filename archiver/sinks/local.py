@@ -25,6 +25,7 @@ from pathlib import Path
 
 import msgspec
 
+from archiver.archive.compress import gunzip_bytes
 from archiver.errors import IntegrityError, SinkPermanentError, SinkTransientError
 from archiver.sinks.base import (
     CONTENT_TYPE,
@@ -33,7 +34,6 @@ from archiver.sinks.base import (
     PutResult,
     Retention,
     StoredArchive,
-    gunzip,
 )
 from archiver.sinks.naming import SIDECAR_SUFFIX, SUFFIX, blob_name, validate_conversation_id
 
@@ -78,7 +78,7 @@ def check_sha256(meta: ArchiveMeta) -> None:
 
 def _record_digest(data: bytes, name: str) -> str:
     try:
-        return hashlib.sha256(gunzip(data)).hexdigest()
+        return hashlib.sha256(gunzip_bytes(data)).hexdigest()
     except (OSError, EOFError, zlib.error) as exc:
         raise IntegrityError(f"cannot verify archive {name}: stored file is not valid gzip") from exc
 

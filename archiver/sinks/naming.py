@@ -7,26 +7,24 @@ component in both sinks: anything that could escape the day directory (`..`, `/`
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 
 from archiver.errors import SinkPermanentError
+from archiver.ids import CONVERSATION_ID_RULE, is_conversation_id
 
 PREFIX = "conversations/"
 SUFFIX = ".json.gz"
 SIDECAR_SUFFIX = ".meta.json"
 
-# Genesys ids are UUIDs; allow the general token alphabet (also a valid Azure blob index tag value) but no
-# separators, no leading dot (hidden files, `..`), and a length far below Azure's 1024-char name limit.
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
-
 
 def validate_conversation_id(conversation_id: str) -> str:
     """Return the id unchanged if it is safe as a file/blob name component, else raise SinkPermanentError."""
-    if not _ID.fullmatch(conversation_id) or ".." in conversation_id:
+    # The rule (archiver.ids) has no separators and no leading dot (hidden files, `..`), and is a valid
+    # Azure blob index tag value far below Azure's 1024-char name limit.
+    if not is_conversation_id(conversation_id):
         raise SinkPermanentError(
             f"cannot name archive: invalid conversation id {conversation_id[:80]!r} "
-            "(expected 1-128 chars of A-Z a-z 0-9 . _ -, starting with a letter or digit, no '..')"
+            f"(expected {CONVERSATION_ID_RULE})"
         )
     return conversation_id
 
@@ -50,4 +48,4 @@ def conversation_id_of(name: str) -> str | None:
     if len(parts) != 5 or f"{parts[0]}/" != PREFIX or not name.endswith(SUFFIX):
         return None
     cid = parts[4][: -len(SUFFIX)]
-    return cid if _ID.fullmatch(cid) and ".." not in cid else None
+    return cid if is_conversation_id(cid) else None

@@ -19,6 +19,7 @@ import time
 import msgspec
 from azure.storage.queue import QueueMessage
 
+from archiver.ids import is_conversation_id
 from archiver.queue.azure.messages import Messages, decode
 from archiver.queue.azure.state import ItemDoc, StateStore
 from archiver.queue.base import Lease
@@ -26,11 +27,6 @@ from archiver.queue.base import Lease
 log = logging.getLogger("archiver.queue.azure")
 
 _CAS_TRIES = 8  # contention on one item is between a handful of VMs at most
-
-
-def valid_id(conversation_id: str) -> bool:
-    """Same rule as the SQLite queue: non-empty, ≤ 200 printable characters."""
-    return bool(conversation_id) and len(conversation_id) <= 200 and conversation_id.isprintable()
 
 
 async def claim(
@@ -45,7 +41,7 @@ async def claim(
 ) -> tuple[Lease, str] | None:
     """Turn one received message into a lease (plus the message's pop receipt), or settle the message."""
     body = decode(m)
-    if body is None or not valid_id(body.id):
+    if body is None or not is_conversation_id(body.id):
         log.warning("queue_bad_message message_id=%s (deleted)", m.id)
         await mq.delete("?", m.id, m.pop_receipt)
         return None

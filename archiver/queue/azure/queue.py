@@ -28,7 +28,8 @@ from datetime import datetime
 from azure.storage.queue import QueueMessage
 
 from archiver.errors import QueueError
-from archiver.queue.azure.claim import claim, valid_id
+from archiver.ids import check_conversation_id
+from archiver.queue.azure.claim import claim
 from archiver.queue.azure.messages import Messages
 from archiver.queue.azure.settings import AzureQueueSettings, Clients, open_clients
 from archiver.queue.azure.state import ItemDoc, StateStore
@@ -62,12 +63,6 @@ class _Held:
     def __init__(self, message_id: str, pop_receipt: str) -> None:
         self.message_id, self.pop_receipt = message_id, pop_receipt
         self.lock = asyncio.Lock()
-
-
-def check_id(conversation_id: str) -> None:
-    """Same rule as the SQLite queue: non-empty, ≤ 200 printable characters."""
-    if not valid_id(conversation_id):
-        raise ValueError(f"cannot enqueue id {conversation_id[:40]!r}: empty, too long or not printable")
 
 
 class AzureQueue:
@@ -146,7 +141,7 @@ class AzureQueue:
 
     async def enqueue(self, conversation_id: str, *, source: str, not_before: float | None = None) -> bool:
         """Add an id; False if it is already known in any state (a done conversation is never re-enqueued)."""
-        check_id(conversation_id)
+        check_conversation_id(conversation_id)
         mq, st = await self._ready()
         if await st.exists(conversation_id):
             return False
@@ -171,7 +166,7 @@ class AzureQueue:
         """Add many ids (concurrently, not atomically); returns how many were new."""
         unique = list(dict.fromkeys(ids))
         for cid in unique:
-            check_id(cid)
+            check_conversation_id(cid)
         gate = asyncio.Semaphore(self.settings.enqueue_concurrency)
 
         async def one(cid: str) -> bool:
@@ -318,7 +313,7 @@ class AzureQueue:
         else:
             ids = list(conversation_ids)
             for cid in ids:
-                check_id(cid)
+                check_conversation_id(cid)
         n = 0
         for cid in ids:
             current = await st.read(cid)

@@ -16,7 +16,7 @@ import msgspec
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 from azure.storage.queue.aio import QueueClient
 
-from archiver.endpoints import is_loopback_host
+from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import QueueError
 from archiver.logs import scrub
 
@@ -99,9 +99,9 @@ def settings_from_config(cfg: Config) -> AzureQueueSettings:
 
 
 def _check_transport(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme == "https" or (parts.scheme == "http" and is_loopback_host(parts.hostname)):
+    if is_allowed_endpoint(url):
         return
+    parts = urlsplit(url)
     raise QueueError(
         f"cannot open Azure work queue: endpoint {parts.scheme}://{parts.hostname} is not https "
         "(plain http only for a loopback emulator such as Azurite)"
