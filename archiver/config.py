@@ -27,6 +27,7 @@ import msgspec
 from archiver.config_check import check_config
 from archiver.config_load import Key, Schema, convert, get_in, mark_origin, read_toml, set_in
 from archiver.errors import ConfigError
+from archiver.secret import Secret
 
 if TYPE_CHECKING:
     from archiver.genesys.settings import GenesysSettings
@@ -36,30 +37,6 @@ if TYPE_CHECKING:
 
 PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
 PositiveInt = Annotated[int, msgspec.Meta(ge=1)]
-
-
-class Secret:
-    """A credential: `reveal()` gives the value; repr/str never do."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        """The secret value, for the one call that needs it."""
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
 
 
 class GenesysConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

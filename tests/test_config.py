@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from archiver.config import Config, Secret, genesys_settings, load_config
+from archiver.config import Config, genesys_settings, load_config
 from archiver.errors import EXIT_CONFIG, ConfigError
+from archiver.secret import Secret
 
 SECRET = "sup3r-s3cr3t-value"
 ACCOUNT_KEY = "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo="

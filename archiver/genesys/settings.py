@@ -8,6 +8,7 @@ import msgspec
 
 from archiver.errors import ConfigError
 from archiver.genesys.regions import Hosts, resolve_hosts
+from archiver.secret import masked_repr
 
 MAX_TOPICS_PER_CHANNEL = 1000  # genesys-api.md §2.5: more than 1,000 topics on one channel → 400
 
@@ -55,10 +56,7 @@ class GenesysSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
         return self.ping_idle_s if self.ping_idle_s is not None else self.heartbeat_timeout_s / 2
 
     def __repr__(self) -> str:
-        return (
-            f"GenesysSettings(client_id={self.client_id!r}, client_secret='***', region={self.region!r}, "
-            f"base_url={self.base_url!r}, rate_limit_per_min={self.rate_limit_per_min})"
-        )
+        return masked_repr(self, ("client_secret",))
 
     __str__ = __repr__
 

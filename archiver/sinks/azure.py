@@ -31,9 +31,11 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 
+from archiver.azure_storage import error_code
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import IntegrityError, SinkError, SinkPermanentError, SinkTransientError
 from archiver.logs import scrub
+from archiver.secret import masked_repr
 from archiver.sinks.azure_codec import TAG_CONVERSATION, from_metadata, retention_from, to_metadata, to_tags
 from archiver.sinks.base import CONTENT_TYPE, ArchiveMeta, ArchiveNotFound, PutResult, StoredArchive
 from archiver.sinks.local import check_sha256
@@ -76,25 +78,9 @@ class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     read_timeout_s: float = 60.0
 
     def __repr__(self) -> str:
-        return (
-            f"AzureSinkSettings(container={self.container!r}, account_url={self.account_url!r}, "
-            f"connection_string={'***' if self.connection_string else ''!r}, "
-            f"sas_token={'***' if self.sas_token else ''!r}, retention_days={self.retention_days}, "
-            f"policy_mode={self.policy_mode!r}, legal_hold={self.legal_hold}, compliance={self.compliance}, "
-            f"allow_mutable={self.allow_mutable})"
-        )
+        return masked_repr(self, ("connection_string", "sas_token"))
 
     __str__ = __repr__
-
-
-def error_code(exc: HttpResponseError) -> str | None:
-    """The storage error code; the policy APIs leave `error_code` empty, so fall back to the header."""
-    code: object = None
-    if exc.response is not None:
-        code = getattr(exc.response, "headers", {}).get("x-ms-error-code")
-    code = code or getattr(exc, "error_code", None)
-    code = getattr(code, "value", code)  # the SDK's StorageErrorCode enum → its wire string
-    return str(code) if code else None
 
 
 def map_error(verb: str, what: str, exc: BaseException) -> SinkError:

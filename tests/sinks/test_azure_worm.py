@@ -15,9 +15,9 @@ from azure.core.exceptions import HttpResponseError
 from azure.storage.blob import BlobImmutabilityPolicyMode, BlobProperties, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobClient, BlobServiceClient, ContainerClient
 
+from archiver.azure_storage import error_code
 from archiver.errors import SinkPermanentError
 from archiver.sinks import AzureSink, blob_name
-from archiver.sinks.azure import error_code
 from archiver.testing.azurite import Azurite
 from archiver.testing.wormproxy import WormProxy
 from tests.sinks.conftest import azure_settings, new_container, record

@@ -19,6 +19,7 @@ from azure.storage.queue.aio import QueueClient
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import QueueError
 from archiver.logs import scrub
+from archiver.secret import masked_repr
 
 if TYPE_CHECKING:
     from archiver.config import Config
@@ -50,12 +51,7 @@ class AzureQueueSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     read_timeout_s: float = 30.0
 
     def __repr__(self) -> str:
-        return (
-            f"AzureQueueSettings(queue_name={self.queue_name!r}, state_container={self.state_container!r}, "
-            f"blob_url={self.blob_url!r}, queue_url={self.queue_url!r}, "
-            f"connection_string={'***' if self.connection_string else ''!r}, "
-            f"sas_token={'***' if self.sas_token else ''!r}, max_attempts={self.max_attempts})"
-        )
+        return masked_repr(self, ("connection_string", "sas_token"))
 
     __str__ = __repr__
 

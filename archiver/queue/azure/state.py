@@ -28,6 +28,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings
 from azure.storage.blob.aio import ContainerClient
 
+from archiver.azure_storage import error_code
 from archiver.errors import QueueError
 from archiver.queue.base import QueueItem, StageName, State
 
@@ -100,9 +101,7 @@ def id_of(name: str) -> str:
 def queue_error(verb: str, what: str, exc: BaseException) -> QueueError:
     """A QueueError naming the operation and the HTTP status/code or network failure, never a credential."""
     if isinstance(exc, HttpResponseError) and exc.status_code is not None:
-        headers = getattr(exc.response, "headers", None) or {}
-        code = headers.get("x-ms-error-code") or getattr(exc, "error_code", None)
-        code = getattr(code, "value", code)  # the SDK's StorageErrorCode enum → its wire string
+        code = error_code(exc)
         return QueueError(f"cannot {verb} {what}: HTTP {exc.status_code} {code or ''}".rstrip())
     return QueueError(f"cannot {verb} {what}: {type(exc).__name__}")
 

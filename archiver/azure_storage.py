@@ -1,0 +1,15 @@
+"""What the Azure Blob sink and the Azure work queue share about Azure Storage's error answers."""
+
+from __future__ import annotations
+
+from azure.core.exceptions import HttpResponseError
+
+
+def error_code(exc: HttpResponseError) -> str | None:
+    """The storage error code; some APIs (policy, queue) leave `error_code` empty, so read the header too."""
+    code: object = None
+    if exc.response is not None:
+        code = getattr(exc.response, "headers", {}).get("x-ms-error-code")
+    code = code or getattr(exc, "error_code", None)
+    code = getattr(code, "value", code)  # the SDK's StorageErrorCode enum → its wire string
+    return str(code) if code else None
