@@ -43,8 +43,20 @@ class Simulator:
         self.notifications = Notifications(self.config, self._queue_ids.__contains__)
         self.rest = Rest(self.config, self.store, self.org, self.created)
         self.analytics = Analytics(self.config, self.store)
-        self.faults = Faults(self)
-        self.traffic = Traffic(self, self.config.conversations_per_min, self.config.seed)
+        self.faults = Faults(
+            self.config.seed,
+            tokens=self.tokens,
+            rest=self.rest,
+            store=self.store,
+            notifications=self.notifications,
+        )
+        self.traffic = Traffic(
+            self.config,
+            self.create_live,
+            self.end_conversation,
+            self.config.conversations_per_min,
+            self.config.seed,
+        )
         self._pending: dict[str, Pending] = {}
         self._calls: Counter[str] = Counter()
         self._tasks: set[asyncio.Task[None]] = set()

@@ -6,10 +6,12 @@ import asyncio
 import random
 from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from archiver.sim.app import Simulator
+from archiver.sim.auth import Tokens
+from archiver.sim.model import Store
+from archiver.sim.notify import Notifications
+from archiver.sim.rest import Rest
 
 
 @dataclass
@@ -44,11 +46,14 @@ class _Answer:
 class Faults:
     """Switches read by the request middleware and the notification hub. Socket faults return a Task."""
 
-    def __init__(self, sim: Simulator) -> None:
-        self._sim = sim
+    def __init__(
+        self, seed: int, *, tokens: Tokens, rest: Rest, store: Store, notifications: Notifications
+    ) -> None:
+        # Only the parts a fault switches, not the whole simulator.
+        self._tokens, self._rest, self._store, self._notifications = tokens, rest, store, notifications
         self._failures: list[_Failure] = []
         self._fractions: list[_Fraction] = []
-        self._rng = random.Random(sim.config.seed ^ 0xFA17)  # seeded: a soak replays the same failures
+        self._rng = random.Random(seed ^ 0xFA17)  # seeded: a soak replays the same failures
         self._answers: list[_Answer] = []
         self.denied: dict[str, str] = {}  # path prefix -> permission the OAuth client lacks
         self.latency_s = 0.0
@@ -60,27 +65,27 @@ class Faults:
 
     def drop_sockets(self, code: int = 1006) -> asyncio.Task[int]:
         """Close every open WebSocket: 1006 = TCP dropped without a close frame; else a close frame."""
-        return self._task(self._sim.notifications.drop_sockets(code))
+        return self._task(self._notifications.drop_sockets(code))
 
     def socket_closing(self, grace_s: float | None = None) -> asyncio.Task[int]:
         """Send `v2.system.socket_closing` to every socket, then close them after the grace period."""
-        return self._task(self._sim.notifications.socket_closing(grace_s))
+        return self._task(self._notifications.socket_closing(grace_s))
 
     def silence_heartbeats(self, on: bool = True) -> None:
         """Stop (or resume) `channel.metadata` heartbeats; pongs are still answered."""
-        self._sim.notifications.heartbeats_silenced = on
+        self._notifications.heartbeats_silenced = on
 
     def set_heartbeat(self, seconds: float) -> None:
         """Change the heartbeat interval (takes effect after the current sleep)."""
-        self._sim.notifications.heartbeat_s = seconds
+        self._notifications.heartbeat_s = seconds
 
     def send_raw(self, frame: str) -> asyncio.Task[int]:
         """Push an arbitrary text frame (malformed JSON, unknown topic, …) to every open socket."""
-        return self._task(self._sim.notifications.send_raw(frame))
+        return self._task(self._notifications.send_raw(frame))
 
     def expire_channels(self) -> asyncio.Task[int]:
         """Expire every channel now: sockets close and the channel ids become unknown (404)."""
-        return self._task(self._sim.notifications.expire_channels())
+        return self._task(self._notifications.expire_channels())
 
     # ---- HTTP ------------------------------------------------------------------------------------
 
@@ -175,27 +180,27 @@ class Faults:
 
     def revoke_tokens(self) -> None:
         """Invalidate every issued token: the next call with one gets 401."""
-        self._sim.tokens.revoke_all()
+        self._tokens.revoke_all()
 
     def expire_tokens(self) -> None:
         """Make every issued token expired now."""
-        self._sim.tokens.expire_all()
+        self._tokens.expire_all()
 
     def set_rate_limit(self, per_min: int) -> None:
         """Change the per-token request budget per 60 s window."""
-        self._sim.tokens.rate_limit_per_min = max(0, per_min)
+        self._tokens.rate_limit_per_min = max(0, per_min)
 
     def refuse_writeback(self, on: bool = True) -> None:
         """Make participant-attribute PATCHes fail with 400, as if Genesys refused post-end writes."""
-        self._sim.rest.refuse_writeback = on
+        self._rest.refuse_writeback = on
 
     def delete_conversation(self, cid: str) -> None:
         """Delete a conversation: later GETs and bulk calls answer 404."""
-        conv = self._sim.store.by_id.get(cid)
+        conv = self._store.by_id.get(cid)
         if conv is None:
             raise KeyError(cid)
         conv.deleted = True
-        self._sim.store.touch()
+        self._store.touch()
 
     def clear(self) -> None:
         """Remove every HTTP fault (failures, latency, writeback refusal) and resume heartbeats."""
@@ -204,5 +209,5 @@ class Faults:
         self._answers.clear()
         self.denied.clear()
         self.latency_s = 0.0
-        self._sim.rest.refuse_writeback = False
-        self._sim.notifications.heartbeats_silenced = False
+        self._rest.refuse_writeback = False
+        self._notifications.heartbeats_silenced = False

@@ -6,10 +6,9 @@ import asyncio
 import contextlib
 import logging
 import random
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
 
-if TYPE_CHECKING:
-    from archiver.sim.app import Simulator
+from archiver.sim.config import SimConfig
 
 log = logging.getLogger(__name__)
 
@@ -17,8 +16,16 @@ log = logging.getLogger(__name__)
 class Traffic:
     """start() / pause() / resume() / stop(); `rate_per_min` may be changed while running."""
 
-    def __init__(self, sim: Simulator, rate_per_min: float, seed: int) -> None:
-        self._sim = sim
+    def __init__(
+        self,
+        config: SimConfig,
+        create_live: Callable[[str], Awaitable[str]],
+        end_conversation: Callable[[str], object],
+        rate_per_min: float,
+        seed: int,
+    ) -> None:
+        # The two simulator operations traffic needs, not the whole simulator.
+        self._config, self._create_live, self._end_conversation = config, create_live, end_conversation
         self.rate_per_min = rate_per_min
         self._rng = random.Random(seed ^ 0x7AFF1C)
         self._task: asyncio.Task[None] | None = None
@@ -59,10 +66,10 @@ class Traffic:
         self._ends = {
             h for h in self._ends if not h.cancelled() and h.when() > asyncio.get_running_loop().time()
         }
-        self._sim.end_conversation(cid)
+        self._end_conversation(cid)
 
     def _kind(self) -> str:
-        kinds, weights = zip(*self._sim.config.traffic_mix, strict=True)
+        kinds, weights = zip(*self._config.traffic_mix, strict=True)
         return str(self._rng.choices(kinds, weights=weights)[0])
 
     async def _loop(self) -> None:
@@ -75,11 +82,11 @@ class Traffic:
             if not self._running.is_set():
                 continue
             try:
-                cid = await self._sim.create_live(self._kind())
+                cid = await self._create_live(self._kind())
             except Exception:
                 log.exception("sim traffic: cannot create conversation")
                 continue
             self.created += 1
-            lo, hi = self._sim.config.traffic_hold_s
+            lo, hi = self._config.traffic_hold_s
             handle = asyncio.get_running_loop().call_later(self._rng.uniform(lo, hi), self._end, cid)
             self._ends.add(handle)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from archiver.synth.chat import Span, Transcript, Turn, generate_transcript
 from archiver.synth.negatives import hard_negative
-from archiver.synth.values import PII_TYPES, luhn_valid, obfuscate, pii_value
+from archiver.synth.values import PII_TYPES, luhn_valid, obfuscate
+from archiver.synth.variants import pii_value
 
 __all__ = [
     "PII_TYPES",

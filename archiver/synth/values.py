@@ -12,7 +12,7 @@ import string
 
 from archiver.redact.validators import PII_TYPES
 
-__all__ = ["PII_TYPES", "obfuscate", "pii_value"]
+__all__ = ["PII_TYPES", "common_value", "obfuscate"]
 
 # --- credit cards -------------------------------------------------------------------------------------
 
@@ -328,23 +328,8 @@ def iban_value(rng: random.Random) -> str:
 # --- dispatch ----------------------------------------------------------------------------------------
 
 
-def pii_value(rng: random.Random, type: str) -> str:
-    """One valid value of `type` in a random supported format that needs no context word.
-
-    (A bare nine-digit SSN is only PII next to a word like "SSN"; `generate_transcript` writes those
-    with their context, so this function never returns one.)
-    """
-    value = common_value(rng, type)
-    # Now and then a rarer format (other scripts, `00` dialling, dashed IBANs …), drawn from a side RNG
-    # seeded by the value, so `rng` advances exactly as it always did and seeded callers (the simulator)
-    # keep their timelines. Imported here: variants builds on this module.
-    from archiver.synth.variants import maybe_variant
-
-    return maybe_variant(value, type)
-
-
 def common_value(rng: random.Random, type: str) -> str:
-    """`pii_value` without the rarer formats of `variants` (the generator's original draw)."""
+    """One valid value of `type` in a common format (`variants.pii_value` adds the rarer ones)."""
     if type == "CREDIT_CARD":
         return format_card(rng, card_digits(rng))
     if type == "US_SSN":

@@ -1,6 +1,6 @@
 """Less common but legitimate PII formats: the ones an independent audit of the redactor probed.
 
-`values.pii_value` draws from here now and then, so the accuracy test keeps measuring them: cards of the
+`pii_value` draws from here now and then, so the accuracy test keeps measuring them: cards of the
 rarer brands and lengths, addresses in any script (an e-mail is PII whatever its alphabet: `用户@例子.广告`,
 `иван@пример.рф`, punycode), phone numbers dialled with `00`/`011` instead of `+` or with `+1-`/`+1.`,
 IBANs grouped with dashes or with a mixed-case country code, and the separators customers paste from
@@ -139,6 +139,19 @@ def _iban(rng: random.Random) -> str:
     if style == 1:  # `De89 3704 …`: autocorrect capitalises only the first letter
         value = value[0] + value[1].lower() + value[2:]
     return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+def pii_value(rng: random.Random, type: str) -> str:
+    """One valid value of `type` in a random supported format that needs no context word.
+
+    (A bare nine-digit SSN is only PII next to a word like "SSN"; `generate_transcript` writes those
+    with their context, so this function never returns one.)
+    """
+    value = v.common_value(rng, type)
+    # Now and then a rarer format (other scripts, `00` dialling, dashed IBANs …), drawn from a side RNG
+    # seeded by the value, so `rng` advances exactly as it always did and seeded callers (the simulator)
+    # keep their timelines.
+    return maybe_variant(value, type)
 
 
 def maybe_variant(value: str, type: str) -> str:
