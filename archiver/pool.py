@@ -24,12 +24,11 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
-from archiver.archive.textproc import redact_and_compress
 from archiver.errors import TransientError
 from archiver.redact import RedactConfig, Redactor
 from archiver.redact.normalize import warm_tables
 
-__all__ = ["CpuPool", "redact_and_compress", "worker_redactor"]
+__all__ = ["CpuPool", "worker_redactor"]
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

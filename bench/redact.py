@@ -126,7 +126,8 @@ def _rows(texts: list[str], runs: int, presidio: tuple[Any, str] | None) -> list
 
 
 def _pool_rows(data_chunks: list[bytes], size: int, runs: int) -> list[list[object]]:
-    from archiver.pool import CpuPool, redact_and_compress
+    from archiver.pool import CpuPool
+    from bench.textproc import redact_and_compress
 
     rows: list[list[object]] = []
     base = 0.0

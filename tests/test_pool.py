@@ -12,9 +12,10 @@ import pytest
 
 from archiver.archive.compress import gunzip_bytes
 from archiver.errors import ConfigError, TransientError
-from archiver.pool import CpuPool, redact_and_compress, worker_redactor
+from archiver.pool import CpuPool, worker_redactor
 from archiver.redact import RedactConfig, Redactor
 from archiver.synth import generate_transcript
+from bench.textproc import redact_and_compress
 
 
 def _pid() -> int:
