@@ -27,7 +27,7 @@ from archiver.config import (
 from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, ListenerStats
 from archiver.metrics import Metrics, MetricsServer, PulledValues
 from archiver.pipeline import Pipeline, PipelineSettings
-from archiver.queue import SqliteQueue
+from archiver.queue import SqliteQueue, WorkQueue
 from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import settings_from_config as azure_queue_settings
 from archiver.sinks import AzureSink, LocalSink, PutResult, Sink
@@ -55,7 +55,7 @@ def build_sink(config: Config, *, local_dir: str | None = None) -> Sink:
     return LocalSink(local_sink_settings(config, local_dir))
 
 
-def build_queue(config: Config) -> SqliteQueue | AzureQueue:
+def build_queue(config: Config) -> WorkQueue:
     """The configured work queue (not started): SQLite on one VM, or Azure Queue Storage shared by many."""
     if config.queue.kind == "azure":
         return AzureQueue(azure_queue_settings(config))
@@ -95,7 +95,7 @@ class Components:
         self.sim = simulator  # an embedded archiver.sim.Simulator (started by the caller or by us)
         self._local_dir = local_dir
         self._stack = contextlib.AsyncExitStack()
-        self.queue: SqliteQueue | AzureQueue = build_queue(config)
+        self.queue: WorkQueue = build_queue(config)
         self.client: GenesysClient | None = None
         self.settings: GenesysSettings | None = None
         self.pool: CpuPool | None = pool  # injected pools (tests, benches) are shared: not closed here

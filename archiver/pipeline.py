@@ -23,8 +23,8 @@ import msgspec
 
 from archiver import __version__
 from archiver.archive.earlier import earlier_archive_of
+from archiver.archive.record import SCHEMA
 from archiver.errors import (
-    GenesysAPIError,
     GenesysAuthError,
     GenesysNotFound,
     GenesysPermissionError,
@@ -45,26 +45,18 @@ from archiver.transcript import (
     NotWebMessaging,
     TranscriptClient,
     TranscriptSource,
-    decode_conversation,
     fetch_transcript,
 )
+from archiver.writeback import WriteBack, WritebackClient, WritebackFailed, WritebackMode
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-WritebackMode = Literal["participant-attributes", "external-tag", "none"]
 Outcome = Literal["archived", "already_archived", "written_back", "not_ready", "retry", "dead"]
-SCHEMA = "archiver.conversation/v1"
 
 
-class PipelineClient(TranscriptClient, Protocol):
+class PipelineClient(TranscriptClient, WritebackClient, Protocol):
     """Transcript calls plus the write-back calls."""
-
-    async def patch_participant_attributes(
-        self, conversation_id: str, participant_id: str, attributes: dict[str, str]
-    ) -> None: ...
-
-    async def put_external_tag(self, conversation_id: str, tag: str) -> None: ...
 
 
 class Pool(Protocol):
@@ -109,10 +101,6 @@ class InvalidConversationId(PermanentError):
     """An id that cannot name an archive (path tricks, wrong alphabet): dead-lettered."""
 
 
-class WritebackFailed(TransientError):
-    """Genesys refused the write-back; retried on its own (the archive is already stored)."""
-
-
 def iso_utc(ts: float) -> str:
     """Epoch seconds as RFC 3339 UTC, exactly as the record encodes its `archivedAt` (msgspec's form)."""
     return msgspec.json.encode(datetime.fromtimestamp(ts, UTC)).decode()[1:-1]
@@ -136,6 +124,13 @@ class Pipeline:
         self._client, self._pool, self._sink, self._queue = client, pool, sink, queue
         self._metrics, self._build, self._settings = metrics, build, settings
         self._on_archived = on_archived
+        self._writeback = WriteBack(
+            client,
+            metrics,
+            mode=settings.writeback,
+            fallback_after_s=settings.writeback_fallback_after_s,
+            max_attempts=settings.max_attempts,
+        )
 
     async def process(self, lease: Lease) -> Outcome:
         """Take one lease to a final or retry state (see module docstring)."""
@@ -199,8 +194,8 @@ class Pipeline:
         stage = await self._queue.stage(cid)
         if stage is not None and stage.stage in ("uploaded", "done"):
             # The blob is already in the store: only the write-back is left to do.
-            customer = await self._customer_participant(cid)
-            await self._write_back(lease, customer, stage.uri, stage.sha256, archived_at)
+            customer = await self._writeback.customer_participant(cid)
+            await self._writeback.write(lease, customer, stage.uri, stage.sha256, archived_at)
             await self._queue.done(lease, uri=stage.uri, sha256=stage.sha256)
             log.info("written_back id=%s", cid)
             return "written_back"
@@ -241,7 +236,7 @@ class Pipeline:
             if maybe is not None:
                 await maybe
         customer = built.customer_participant_id or transcript.conversation.customer_participant_id
-        await self._write_back(lease, customer, result.uri, digest, archived_at)
+        await self._writeback.write(lease, customer, result.uri, digest, archived_at)
         await self._queue.done(lease, uri=result.uri, sha256=digest)
         log.info(
             "archived id=%s created=%s messages=%d bytes=%d via=%s",
@@ -274,86 +269,13 @@ class Pipeline:
         )
         return PutResult(stored.uri, created=False), stored.meta.sha256, earlier
 
-    async def _customer_participant(self, cid: str) -> str | None:
-        if self._settings.writeback != "participant-attributes":
-            return None
-        raw = await self._client.get_message_conversation_raw(cid)
-        return decode_conversation(raw).customer_participant_id
-
-    async def _write_back(
-        self, lease: Lease, customer: str | None, uri: str, sha256: str, archived_at: str
-    ) -> None:
-        if self._settings.writeback == "none":
-            return
-        with self._timed("writeback"):
-            try:
-                mode = await self._write_back_as(lease, customer, uri, sha256, archived_at)
-            except (GenesysNotFound, GenesysPermissionError):
-                raise
-            except GenesysAPIError as exc:
-                # Refused (e.g. not accepted right now): the archive is stored; retry only this step.
-                raise WritebackFailed(f"cannot write back archive of {lease.conversation_id}: {exc}") from exc
-        if mode is not None:
-            self._metrics.writebacks.labels(mode).inc()
-
-    async def _write_back_as(
-        self, lease: Lease, customer: str | None, uri: str, sha256: str, archived_at: str
-    ) -> WritebackMode | None:
-        """Write back in the configured mode, or as the external tag when attributes cannot take it."""
-        cid = lease.conversation_id
-        fallback = self._settings.writeback_fallback_after_s > 0
-        if self._settings.writeback == "participant-attributes":
-            if customer is None:
-                if not fallback:
-                    log.warning("writeback_skipped id=%s reason=no_customer_participant", cid)
-                    return None
-                log.warning("writeback_fallback id=%s reason=no_customer_participant", cid)
-            else:
-                attrs = {"archiveUri": uri, "archiveSha256": sha256, "archivedAt": archived_at}
-                try:
-                    await self._client.patch_participant_attributes(cid, customer, attrs)
-                    return "participant-attributes"
-                except GenesysAPIError as exc:
-                    refused = not isinstance(exc, GenesysNotFound | GenesysPermissionError)
-                    if not (refused and self._fall_back(lease)):
-                        raise
-                    # Refused for long (e.g. not accepted after the end): the external tag still carries
-                    # the archive's address onto the conversation.
-                    log.warning(
-                        "writeback_fallback id=%s reason=attributes_refused attempts=%d status=%d",
-                        cid,
-                        lease.attempts,
-                        exc.status,
-                    )
-        try:
-            await self._client.put_external_tag(cid, external_tag(uri))
-        except GenesysPermissionError as exc:
-            if self._settings.writeback == "external-tag":
-                raise  # the configured mode cannot work: stop and say so
-            # Only the fallback needs this permission: keep the worker running, leave this item to retry.
-            raise WritebackFailed(
-                f"cannot write back archive of {cid} as the external tag: {exc}; grant"
-                " conversation:externalTag:edit or set writeback.fallback_to_external_tag_after_s = 0"
-            ) from exc
-        return "external-tag"
-
-    def _fall_back(self, lease: Lease) -> bool:
-        # A refusal for a minute (an outage) is retried; one that lasts, or reaches the last attempt, is not.
-        after = self._settings.writeback_fallback_after_s
-        if after <= 0:
-            return False
-        return lease.attempts >= self._settings.max_attempts or time.time() - lease.first_leased_at >= after
-
     async def _keep_lease(self, lease: Lease) -> None:
         # Long conversations under a tight rate budget can outlive a lease; keep it while we work.
-        extend = getattr(self._queue, "extend", None)
-        if extend is None:
-            return
         interval = max(1.0, self._settings.lease_s / 3)
         while True:
             await asyncio.sleep(interval)
             with contextlib.suppress(Exception):
-                await extend(lease, self._settings.lease_s)
+                await self._queue.extend(lease, self._settings.lease_s)
 
     async def _retry(self, lease: Lease, exc: Exception, cause: str) -> Outcome:
         delay = getattr(exc, "retry_after_s", None)
@@ -387,11 +309,6 @@ class Pipeline:
             yield
         finally:
             self._metrics.stage_seconds.labels(stage).observe(time.monotonic() - t0)
-
-
-def external_tag(uri: str) -> str:
-    """The external-tag write-back value (one string per conversation, so it names the archive)."""
-    return f"archived:{uri}"
 
 
 def _cause(exc: Exception) -> str:

@@ -114,6 +114,15 @@ class WorkQueue(Protocol):
     async def release(self, lease: Lease) -> None:
         """Return a lease unprocessed (shutdown) without counting the attempt."""
 
+    async def extend(self, lease: Lease, lease_s: float) -> bool:
+        """Push a held lease's expiry to now + lease_s; False if the lease was lost (expired, re-leased)."""
+
+    async def revive(self, conversation_ids: Iterable[str] | None = None) -> int:
+        """Make dead items leasable again with a fresh attempt count (all, or those listed); how many."""
+
+    async def prune_done(self, before: float) -> int:
+        """Forget done items last updated before `before` (epoch seconds); returns how many."""
+
     async def set_stage(self, lease: Lease, stage: StageName, *, uri: str, sha256: str) -> None:
         """Remember progress (e.g. "uploaded") with the archive's address and digest."""
 
@@ -122,6 +131,12 @@ class WorkQueue(Protocol):
 
     async def counts(self) -> dict[str, int]:
         """Items per state (every state present, zero if empty)."""
+
+    async def get(self, conversation_id: str) -> QueueItem | None:
+        """One item, or None if the id was never enqueued (or its done item was pruned)."""
+
+    async def items(self, state: State, limit: int = 100) -> list[QueueItem]:
+        """Up to `limit` items in one state (e.g. the dead letters, for an operator)."""
 
     async def get_watermark(self, name: str) -> datetime | None:
         """A persisted timestamp (UTC, aware), e.g. the reconciler's."""

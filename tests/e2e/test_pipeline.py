@@ -7,6 +7,7 @@ import collections.abc
 import contextlib
 import hashlib
 import json
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -314,5 +315,14 @@ async def test_invalid_conversation_id_is_dead_lettered(
     sim: Simulator, tmp_path: Path, cpu_pool: Any
 ) -> None:
     async with stack(sim, tmp_path, cpu_pool) as (c, pipeline):
-        await c.queue.enqueue("..", source="test")
+        with pytest.raises(ValueError):  # the queue refuses an id that could never name an archive …
+            await c.queue.enqueue("..", source="test")
+        # … and one already in a queue file (written before the queues shared that rule) is dead-lettered.
+        db = sqlite3.connect(c.config.queue.path)
+        with db:
+            db.execute(
+                "INSERT INTO items (conversation_id, state, source, next_at, enqueued_at, updated_at)"
+                " VALUES ('..', 'pending', 'test', 0, 0, 0)"
+            )
+        db.close()
         assert await drain(c, pipeline) == ["dead"]
