@@ -136,9 +136,8 @@ async def serve(
         return await Application(config, opts, simulator=simulator, local_dir=local_dir, pool=pool).run()
     from archiver.sim import SimConfig, Simulator
 
-    sim = Simulator(
-        SimConfig(seed=embedded_seed(), conversations_per_min=config.simulator.conversations_per_min)
-    )
+    seed = config.simulator.seed if config.simulator.seed is not None else embedded_seed()
+    sim = Simulator(SimConfig(seed=seed, conversations_per_min=config.simulator.conversations_per_min))
     with private_queue(config) as private:
         return await Application(private, opts, simulator=sim, local_dir=local_dir, pool=pool).run()
 

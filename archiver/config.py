@@ -161,7 +161,7 @@ class SimulatorConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     """The embedded simulator's live traffic (embedded mode only)."""
 
     conversations_per_min: Annotated[float, msgspec.Meta(ge=0)] = 30.0
-    seed: int = 1
+    seed: int | None = None  # None: a fresh seed per run, so ids never collide with earlier runs' archives
 
 
 class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -207,7 +207,7 @@ def production_settings(cfg: Config) -> list[str]:
     """What makes `cfg` a production deployment: a config file, any Genesys setting, any Azure setting.
 
     Empty means embedded mode. Only these count: logging, worker tuning or a local archive directory alone
-    do not make a deployment (and embedded mode never uses the configured queue file, see commands/run.py).
+    do not make a deployment (and embedded mode never uses the configured queue file, see archiver/embedded.py).
     """
     found = [f"config file {cfg.source_file}"] if cfg.source_file else []
     found += _changed(cfg.genesys, "genesys")

@@ -1,0 +1,149 @@
+"""Every config key reaches its component: changing the key changes what the component is built with.
+
+A key that is parsed and validated but never handed to anything is a silent lie to the operator (this is
+how `sink.azure.create_container` was once ignored). For each settable key the test sets a value other
+than the default and compares what the worker's builders produce against the defaults.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import msgspec.inspect as mi
+import pytest
+
+from archiver.app import reconcile_settings
+from archiver.assemble import Components, build_queue, pipeline_settings, sink_kind
+from archiver.config import (
+    SCHEMA,
+    Config,
+    azure_sink_settings,
+    genesys_settings,
+    local_sink_settings,
+    redact_config,
+)
+from archiver.errors import ConfigError
+from archiver.queue.azure.settings import settings_from_config
+from archiver.secret import Secret
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Keys read straight from Config where they are used, not through a settings builder: the reader named
+# here must contain `<section>.<key>`.
+READ_DIRECTLY = {
+    ("worker", "processors"): "archiver/app.py",
+    ("worker", "shutdown_timeout_s"): "archiver/app.py",
+    ("queue", "lease_s"): "archiver/app.py",
+    ("worker", "pool_processes"): "archiver/assemble.py",
+    ("archive", "gzip_level"): "archiver/assemble.py",
+    ("logging", "level"): "archiver/commands/run.py",
+    ("logging", "format"): "archiver/commands/run.py",
+    ("simulator", "conversations_per_min"): "archiver/app.py",
+    ("simulator", "seed"): "archiver/app.py",
+    ("queue", "kind"): "archiver/assemble.py",
+}
+
+
+def leaf_keys(prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    keys: list[tuple[str, ...]] = []
+    for name in SCHEMA.field_names(prefix):
+        key = (*prefix, name)
+        keys.extend([key] if SCHEMA.is_leaf(key) else leaf_keys(key))
+    return keys
+
+
+def other_values(info: mi.Type, current: Any) -> list[Any]:
+    """Values of the key's type that differ from `current` (validity is not the point here)."""
+    if isinstance(info, mi.UnionType):
+        options = [t for t in info.types if not isinstance(t, mi.NoneType)]
+        return other_values(options[0], None) if current is None else [None]
+    if isinstance(info, mi.LiteralType):
+        return [v for v in info.values if v != current]
+    if isinstance(info, mi.BoolType):
+        return [not current]
+    if isinstance(info, mi.IntType):
+        return [3 if current is None else current + 1]
+    if isinstance(info, mi.FloatType):
+        return [7.5 if current is None else current + 1.5]
+    if isinstance(info, mi.StrType):
+        return ["http://127.0.0.1:9" if current is None else f"{current}x"]
+    if isinstance(info, mi.VarTupleType | mi.ListType):
+        return [("EMAIL",)]
+    if isinstance(info, mi.CustomType) and info.cls is Secret:
+        return [Secret("UseDevelopmentStorage=true")]
+    raise AssertionError(f"no alternative value for {info!r}")
+
+
+def field_info(key: tuple[str, ...]) -> mi.Type:
+    info: mi.Type = mi.type_info(Config)
+    for part in key:
+        while isinstance(info, mi.UnionType):
+            info = next(t for t in info.types if not isinstance(t, mi.NoneType))
+        assert isinstance(info, mi.StructType)
+        info = next(f.type for f in info.fields if f.name == part)
+    return info
+
+
+def replace(cfg: msgspec.Struct, key: tuple[str, ...], value: Any) -> Any:
+    head, *rest = key
+    inner = replace(getattr(cfg, head), tuple(rest), value) if rest else value
+    return msgspec.structs.replace(cfg, **{head: inner})
+
+
+BASE = Config(
+    genesys=msgspec.structs.replace(
+        Config().genesys, client_id="id", client_secret=Secret("s"), base_url="http://127.0.0.1:1"
+    ),
+    sink=msgspec.structs.replace(
+        Config().sink,
+        azure=msgspec.structs.replace(Config().sink.azure, container="archive", url="http://127.0.0.1:2"),
+    ),
+)
+
+
+def built(cfg: Config) -> dict[str, Any]:
+    """What the components receive, built by the worker's own builders."""
+    queue = build_queue(cfg)
+    server = Components(cfg).metrics_server()
+    return {
+        "genesys": genesys_settings(cfg),
+        "azure_sink": azure_sink_settings(cfg),
+        "local_sink": local_sink_settings(cfg),
+        "azure_queue": settings_from_config(cfg),
+        "queue": repr(queue) + repr(getattr(queue, "__dict__", {})),
+        "pipeline": pipeline_settings(cfg),
+        "reconcile": reconcile_settings(cfg),
+        "redact": redact_config(cfg),
+        "sink_kind": sink_kind(cfg),
+        "metrics": None if server is None else (server.host, server.requested_port),
+        "embedded": cfg.embedded,
+    }
+
+
+KEYS = [k for k in leaf_keys() if k != ("source_file",)]
+
+
+def test_every_key_is_checked() -> None:
+    assert len(KEYS) > 40 and ("sink", "azure", "create_container") in KEYS
+
+
+@pytest.mark.parametrize("key", KEYS, ids=".".join)
+def test_key_reaches_its_component(key: tuple[str, ...]) -> None:
+    if key in READ_DIRECTLY:
+        source = (REPO / READ_DIRECTLY[key]).read_text(encoding="utf-8")
+        assert ".".join(key[-2:]) in source, f"{'.'.join(key)} is not read in {READ_DIRECTLY[key]}"
+        return
+    current = BASE
+    for part in key:
+        current = getattr(current, part)
+    dotted = ".".join(key)
+    before = built(BASE)
+    for value in other_values(field_info(key), current):
+        try:
+            if built(replace(BASE, key, value)) != before:
+                return
+        except ConfigError:  # only this key differs from BASE, which builds: a builder read it
+            return
+    raise AssertionError(f"{dotted} changes nothing any component is built with")
