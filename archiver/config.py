@@ -207,7 +207,7 @@ def production_settings(cfg: Config) -> list[str]:
     """What makes `cfg` a production deployment: a config file, any Genesys setting, any Azure setting.
 
     Empty means embedded mode. Only these count: logging, worker tuning or a local archive directory alone
-    do not make a deployment (and embedded mode never uses the configured queue file, see archiver/embedded.py).
+    do not make a deployment (and embedded mode never uses the configured queue file: archiver/embedded.py).
     """
     found = [f"config file {cfg.source_file}"] if cfg.source_file else []
     found += _changed(cfg.genesys, "genesys")

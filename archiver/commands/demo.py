@@ -16,6 +16,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -29,6 +30,9 @@ from archiver.loop import run as run_loop
 from archiver.reconcile import ReconcileSettings
 from archiver.sinks import LocalSink, LocalSinkSettings
 from archiver.worker import Worker
+
+if TYPE_CHECKING:
+    from archiver.sim import Simulator
 
 
 def main(argv: list[str]) -> int:
@@ -69,51 +73,14 @@ async def demo(config: Config, args: argparse.Namespace) -> int:
     sim = Simulator(
         SimConfig(seed=args.seed if args.seed is not None else embedded_seed(), rate_limit_per_min=args.rate)
     )
-    expected: list[str] = []
-    excluded: list[str] = []
-    t0 = time.monotonic()
-    deadline = [t0 + timeout]
-    stopped_early = [False]
-
-    async def generate(c: Components, worker: Worker) -> None:
-        async def feed() -> None:
-            await asyncio.sleep(0.3)  # let the listener subscribe first; the reconciler catches stragglers
-            deadline[0] = time.monotonic() + timeout
-            excluded.extend(await sim.generate(decoys, kind="open"))
-            excluded.extend(await sim.generate(decoys, kind="sms"))
-            expected.extend(await sim.generate(bots, kind="bot"))
-            left = n - bots
-            while left > 0:
-                batch = min(25, left)
-                expected.extend(await sim.generate(batch, kind="webmessaging"))
-                left -= batch
-                await asyncio.sleep(0.02)
-
-        asyncio.get_running_loop().create_task(feed())
-
-    async def finished() -> bool:
-        counts = await state_counts()
-        if counts.get("done", 0) >= n and len(expected) >= n:
-            return True
-        if time.monotonic() > deadline[0]:
-            stopped_early[0] = True
-            return True
-        return False
-
-    components: list[Components] = []
-
-    async def capture(c: Components, worker: Worker) -> None:
-        components.append(c)
-        await generate(c, worker)
-
-    async def state_counts() -> dict[str, int]:
-        return await components[0].queue.counts() if components else {}
+    run = _DemoRun(sim, n=n, bots=bots, decoys=decoys, timeout_s=timeout)
+    expected, excluded, t0 = run.expected, run.excluded, run.t0
 
     options = RunOptions(
         reconcile=_reconcile(config),
-        stop_when=finished,
+        stop_when=run.finished,
         metrics_port=0,
-        on_ready=capture,
+        on_ready=run.on_ready,
         progress_every_s=2.0,
         announce=[
             f"DEMO: {n} conversations from the built-in Genesys Cloud SIMULATOR (not a real org)",
@@ -139,19 +106,60 @@ async def demo(config: Config, args: argparse.Namespace) -> int:
             await sink.close()
     finally:
         shutil.rmtree(state, ignore_errors=True)
-    ok = report.ok and report.archived == n and not stopped_early[0]
+    ok = report.ok and report.archived == n and not run.stopped_early
     print(f"archiver demo summary ({'OK' if ok else 'FAILED'})")
     print(f"  {'conversations requested':<32} {n} ({bots} bot-only, +{2 * decoys} open/SMS decoys)")
     print(report.summary())
     print(f"  {'wall time':<32} {wall:.1f} s ({report.archived / wall if wall else 0:.1f} conversations/s)")
     print(f"  {'archive directory':<32} {out}")
-    if stopped_early[0]:
+    if run.stopped_early:
         print(f"  timed out after {timeout:.0f} s")
     for name in ("missing", "duplicates", "unexpected", "invalid", "writebacks_missing"):
         ids = getattr(report, name)
         if ids:
             print(f"  {name}: {', '.join(ids[:10])}{' …' if len(ids) > 10 else ''}")
     return 0 if ok else EXIT_FAILURE
+
+
+class _DemoRun:
+    """The demo's traffic and stop rule: N conversations (some bot-only) and decoys, until all are done."""
+
+    def __init__(self, sim: Simulator, *, n: int, bots: int, decoys: int, timeout_s: float) -> None:
+        self.sim, self.n, self.bots, self.decoys, self.timeout_s = sim, n, bots, decoys, timeout_s
+        self.expected: list[str] = []
+        self.excluded: list[str] = []
+        self.t0 = time.monotonic()
+        self.deadline = self.t0 + timeout_s
+        self.stopped_early = False
+        self._components: Components | None = None
+        self._feed: asyncio.Task[None] | None = None
+
+    def on_ready(self, c: Components, worker: Worker) -> None:
+        self._components = c
+        self._feed = asyncio.get_running_loop().create_task(self._generate())
+
+    async def _generate(self) -> None:
+        await asyncio.sleep(0.3)  # let the listener subscribe first; the reconciler catches stragglers
+        self.deadline = time.monotonic() + self.timeout_s
+        sim = self.sim
+        self.excluded.extend(await sim.generate(self.decoys, kind="open"))
+        self.excluded.extend(await sim.generate(self.decoys, kind="sms"))
+        self.expected.extend(await sim.generate(self.bots, kind="bot"))
+        left = self.n - self.bots
+        while left > 0:
+            batch = min(25, left)
+            self.expected.extend(await sim.generate(batch, kind="webmessaging"))
+            left -= batch
+            await asyncio.sleep(0.02)
+
+    async def finished(self) -> bool:
+        counts = await self._components.queue.counts() if self._components is not None else {}
+        if counts.get("done", 0) >= self.n and len(self.expected) >= self.n:
+            return True
+        if time.monotonic() > self.deadline:
+            self.stopped_early = True
+            return True
+        return False
 
 
 def _demo_config(config: Config, state: Path, args: argparse.Namespace) -> Config:

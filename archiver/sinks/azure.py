@@ -53,8 +53,6 @@ FIX_WORM = (
 )
 _MAX_BODY = 1 << 20
 _EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for If-None-Match: * (azure.md §2.6)
-# Only names that cannot leave the machine: `host.docker.internal` and `*.localhost` resolve through DNS to
-# whatever the resolver says (the Docker host is a real network peer), so they must use https.
 
 
 class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
