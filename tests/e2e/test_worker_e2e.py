@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from archiver.app import RunOptions, reconcile_settings, serve
+from archiver.assemble import Components
 from archiver.audit import audit, list_azure_names
 from archiver.sim import Simulator
 from archiver.sinks import AzureSink, AzureSinkSettings
@@ -44,8 +45,10 @@ async def test_500_conversations_archived_exactly_once_to_worm(
     expected: list[str] = []
     excluded: list[str] = []
 
-    async def generate() -> None:
-        await asyncio.sleep(0.3)
+    async def generate(c: Components) -> None:
+        # Traffic starts once the listener is subscribed: its share must not depend on the machine's load.
+        while not any(stats.connects for stats in c.listener_stats):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
         excluded.extend(await sim.generate(10, kind="open"))
         excluded.extend(await sim.generate(10, kind="sms"))
         expected.extend(await sim.generate(20, kind="bot"))  # no queue: only the reconciler finds them
@@ -59,7 +62,7 @@ async def test_500_conversations_archived_exactly_once_to_worm(
         cpu_pool,
         until=lambda counts: counts["done"] >= 500,
         timeout_s=200,
-        on_ready=lambda _c, _w: generate(),
+        on_ready=lambda c, _w: generate(c),
         reconcile={**FAST_RECONCILE, "interval_s": 3.0},
     )
     assert len(expected) == 500
