@@ -270,10 +270,14 @@ class AzureSink:
             )
             return None
         try:
-            probe, name = await probe_default_policy(self._container, datetime.now(UTC))
+            now = datetime.now(UTC)
+            probe, name, fresh = await probe_default_policy(self._container, now)
+            problems, mode = default_policy_problems(probe, s.retention_days)
+            if (problems or mode != "Locked") and not fresh:  # the policy may have changed since: look again
+                probe, name, _ = await probe_default_policy(self._container, now, per_minute=True)
+                problems, mode = default_policy_problems(probe, s.retention_days)
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
             raise map_error("check the default policy of", what, exc, rights.NEEDS_WRITE) from exc
-        problems, mode = default_policy_problems(probe, s.retention_days)
         if s.policy_mode == "Locked" and mode == "Unlocked":
             problems.append(
                 'the default policy is Unlocked but sink.azure.policy_mode = "Locked" requires Locked'

@@ -9,8 +9,11 @@ management-plane role and the resource id. So the check writes one tiny probe bl
 it inherited (Get Blob Properties shows it as the version's own policy): that proves the default exists,
 applies, covers `retention_days`, and whether it is Locked — with the rights the worker already has
 (blobs/write + blobs/read). The probe's name is per UTC hour (`_archiver/policy-check/YYYY/MM/DD/HH.txt`), so
-restarts add at most one ~80-byte blob an hour, outside the `conversations/` prefix; it holds no personal data
-and is kept by the default policy like any archive. See docs/azure.md "Container default policy".
+restarts add at most one ~90-byte blob an hour, outside the `conversations/` prefix; it holds no personal data
+and is kept by the default policy like any archive. An hour's probe written before an administrator fixed the
+policy would still show the old one, so a failing check on an existing probe is repeated once on a
+per-minute probe (`HH/MM.txt`): a fixed policy is seen on the next start, and even a restart loop against a
+broken one adds at most one blob a minute. See docs/azure.md "Container default policy".
 """
 
 from __future__ import annotations
@@ -48,14 +51,18 @@ FIX_DEFAULT = (
 )
 
 
-def probe_name(now: datetime) -> str:
-    """The probe blob's name for this hour."""
-    return f"{PROBE_PREFIX}{now.astimezone(UTC):%Y/%m/%d/%H}.txt"
+def probe_name(now: datetime, *, per_minute: bool = False) -> str:
+    """The probe blob's name for this hour (or minute)."""
+    return f"{PROBE_PREFIX}{now.astimezone(UTC):{'%Y/%m/%d/%H/%M' if per_minute else '%Y/%m/%d/%H'}}.txt"
 
 
-async def probe_default_policy(container: ContainerClient, now: datetime) -> tuple[Any, str]:
-    """Write (if absent) this hour's probe blob and return its properties and name."""
-    name = probe_name(now)
+async def probe_default_policy(
+    container: ContainerClient, now: datetime, *, per_minute: bool = False
+) -> tuple[Any, str, bool]:
+    """Write (if absent) this hour's (minute's) probe blob; return its properties, name, and whether this
+    call created it (else an earlier start did, possibly under an earlier policy)."""
+    name = probe_name(now, per_minute=per_minute)
+    fresh = True
     blob = container.get_blob_client(name)
     try:
         await blob.upload_blob(
@@ -66,8 +73,8 @@ async def probe_default_policy(container: ContainerClient, now: datetime) -> tup
     except (ResourceExistsError, ResourceModifiedError) as exc:
         if getattr(exc, "status_code", None) not in {409, 412}:
             raise
-        # Written by an earlier start this hour: it inherited the same default.
-    return await blob.get_blob_properties(), name
+        fresh = False  # written by an earlier start this hour
+    return await blob.get_blob_properties(), name, fresh
 
 
 def default_policy_problems(props: Any, retention_days: int) -> tuple[list[str], str | None]:
