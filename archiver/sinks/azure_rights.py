@@ -20,11 +20,14 @@ NEEDS_CONTAINER_READ = (
     f"{_DATA}/read (in Storage Blob Data Contributor; with a SAS: an account SAS with srt=co and sp=r, "
     "because a container SAS cannot read container properties)"
 )
-NEEDS_WRITE = f"{_DATA}/blobs/write (in Storage Blob Data Contributor; SAS letter c)"
-NEEDS_READ = f"{_DATA}/blobs/read (in Storage Blob Data Contributor; SAS letter r)"
+NEEDS_WRITE = f"{_DATA}/blobs/write (in Storage Blob Data Contributor; SAS letter w)"
+NEEDS_READ = (
+    f"{_DATA}/blobs/read (in Storage Blob Data Contributor; SAS letter r, and l to look an archive up by "
+    "conversation id alone)"
+)
 NEEDS_SUPER_USER = (
-    f"{_DATA}/blobs/immutableStorage/runAsSuperUser/action, needed to send a per-blob immutability policy or "
-    "legal hold (not in Storage Blob Data Contributor: grant it through a custom role or Storage Blob Data "
+    f"{_DATA}/blobs/write (SAS letter w) or {_DATA}/blobs/immutableStorage/runAsSuperUser/action, "
+    "needed to send a per-blob immutability policy or legal hold (not in Storage Blob Data Contributor: grant it through a custom role or Storage Blob Data "
     'Owner; SAS letter i), or use sink.azure.policy_source = "container" with a Locked container default '
     "policy, which needs no such right"
 )

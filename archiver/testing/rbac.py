@@ -75,6 +75,14 @@ def required(op: str, method: str, headers: dict[str, str]) -> list[str]:
     return needed
 
 
+def sas_lacks(query: dict[str, str], needed: list[str]) -> bool:
+    """A SAS without `i` may not send or change an immutability policy or legal hold. Azurite checks every
+    other letter itself but ignores policies, so the proxy checks this one."""
+    if "sig" not in query or SUPER_USER not in needed:
+        return False
+    return "i" not in query.get("sp", "")
+
+
 def refusal() -> Refusal:
     """The service's answer when the caller's role lacks a data action (it does not say which)."""
     return Refusal(

@@ -266,8 +266,8 @@ class WormProxy:
         if fault is not None:
             return _error(R.Refusal(fault.status, fault.code, f"Injected fault on {op}."))
         headers = {k.lower(): v for k, v in request.headers.items()}
-        granted = self._rights.get((account, container))
-        if granted is not None and any(a not in granted for a in rbac.required(op, request.method, headers)):
+        granted, needed = self._rights.get((account, container)), rbac.required(op, request.method, headers)
+        if (granted is not None and any(a not in granted for a in needed)) or rbac.sas_lacks(query, needed):
             self.calls[f"denied_{op}"] += 1
             return _error(rbac.refusal())
         key = (account, container, blob)

@@ -73,7 +73,9 @@ async def test_new_versions_inherit_the_default_an_explicit_policy_wins(worm_pro
         with pytest.raises(Exception, match="BlobImmutableDueToPolicy"):
             await plain.delete_blob()
         other = await new_container(worm_proxy)
-        assert (await svc.get_container_client(other).get_container_properties()).has_immutability_policy is False
+        assert (
+            await svc.get_container_client(other).get_container_properties()
+        ).has_immutability_policy is False
 
 
 async def test_locked_default_archives_with_contributor_rights_and_no_policy_headers(
@@ -92,7 +94,9 @@ async def test_locked_default_archives_with_contributor_rights_and_no_policy_hea
     assert got.retention.mode == "Locked" and got.retention.enforced
     assert got.retention.until is not None and got.retention.until > datetime.now(UTC) + timedelta(days=39)
     assert got.retention.problems(require_locked=True) == []
-    assert {op for op in worm_proxy.calls if op.startswith("denied_")} == {"denied_blob_tags"}  # tags: fallback
+    assert {op for op in worm_proxy.calls if op.startswith("denied_")} == {
+        "denied_blob_tags"
+    }  # tags: fallback
     assert sink.metric_values()["sink_worm_policy_unlocked"] == {"": 0.0}
     # The probe lives outside the archive prefix, so lookups by id never meet it.
     assert (await sink.get(meta.conversation_id)).name.startswith("conversations/")
