@@ -27,9 +27,9 @@ NEEDS_READ = (
 )
 NEEDS_SUPER_USER = (
     f"{_DATA}/blobs/write (SAS letter w) or {_DATA}/blobs/immutableStorage/runAsSuperUser/action, "
-    "needed to send a per-blob immutability policy or legal hold (not in Storage Blob Data Contributor: grant it through a custom role or Storage Blob Data "
-    'Owner; SAS letter i), or use sink.azure.policy_source = "container" with a Locked container default '
-    "policy, which needs no such right"
+    "needed to send a per-blob immutability policy or legal hold (not in Storage Blob Data Contributor: "
+    "grant it through a custom role or Storage Blob Data Owner; SAS letter i), or use "
+    'sink.azure.policy_source = "container" with a Locked container default policy, which needs no such right'
 )
 TAGS_READ = "tags/read"
 FILTER = "filter/action"
