@@ -197,7 +197,7 @@ async def sas_sink(proxy: WormProxy, opened: list[AzureSink], letters: str, sour
     return sink
 
 
-@pytest.mark.parametrize(("letters", "source"), [("rwl", "container"), ("rwlti", "blob"), ("rwltfi", "blob")])
+@pytest.mark.parametrize(("letters", "source"), [("rwl", "container"), ("rwli", "blob"), ("rwltfi", "blob")])
 async def test_sas_letters_the_code_needs(
     worm_proxy: WormProxy, azure_sinks: list[AzureSink], letters: str, source: str
 ) -> None:
