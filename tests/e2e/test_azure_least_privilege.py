@@ -1,4 +1,4 @@
-"""A worker with Storage Blob Data Contributor only (no tags/read, filter/action or runAsSuperUser) and a Locked
+"""A worker with Storage Blob Data Contributor only (no tags/read, filter/action, runAsSuperUser) and a Locked
 container default policy: the pipeline archives, recovers an archive left by a run that lost its queue state
 (that lookup used to stop the worker on the tags 403), and `archiver get` reports the inherited policy.
 
