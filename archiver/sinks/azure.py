@@ -72,6 +72,9 @@ class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     compliance: bool = True
     allow_mutable: bool = False
     create_container: bool = False  # dev convenience (Azurite); production containers come from ARM/IaC
+    # `archiver get`: start without the default-policy probe (it writes a blob), so an auditor with read
+    # rights only (Storage Blob Data Reader) can verify archives; each archive's own policy is checked.
+    reader: bool = False
     api_version: str | None = None  # only if a server rejects the SDK default
     sdk_retry_total: int = 3  # the work queue retries too, so keep the SDK's own retries short
     sdk_initial_backoff_s: int = 1
@@ -230,7 +233,7 @@ class AzureSink:
                 f"{what} does not have version-level immutability (immutable_storage_with_versioning_enabled "
                 f"is not true), so archives would not be WORM; fix: {FIX_WORM}"
             )
-        elif s.policy_source == "container":
+        elif s.policy_source == "container" and not s.reader:
             mode = await self._check_default_policy(props)
         self._unlocked = self._worm and mode == "Unlocked"
         if self._unlocked:

@@ -55,6 +55,8 @@ async def test_contributor_and_container_default_archive_recover_and_get(
         assert sim.attributes(cid)[sim.truth(cid).customer_participant_id] == first[cid]
     assert "denied_put_blob" not in worm_proxy.calls  # no policy header was ever sent
 
+    # An auditor needs read rights only (Storage Blob Data Reader): `get` writes nothing.
+    worm_proxy.set_rights(azure_container, rbac.READER)
     env = clean_env(**azure)
     ok = await asyncio.to_thread(archiver, "get", ids[0], "--require-locked", env=env, cwd=tmp_path)
     assert ok.returncode == 0, ok.stderr
