@@ -40,7 +40,7 @@ from archiver.errors import IntegrityError, SinkError, SinkPermanentError, SinkT
 from archiver.logs import scrub
 from archiver.sinks import azure_rights as rights
 from archiver.sinks.azure_codec import TAG_CONVERSATION, from_metadata, retention_from, to_metadata, to_tags
-from archiver.sinks.azure_policy import FIX_DEFAULT, FIX_WORM, default_policy_problems, probe_default_policy
+from archiver.sinks.azure_policy import FIX_DEFAULT, FIX_WORM, check_default_policy
 from archiver.sinks.base import CONTENT_TYPE, ArchiveMeta, ArchiveNotFound, PutResult, StoredArchive
 from archiver.sinks.local import check_sha256
 from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of, validate_conversation_id
@@ -233,7 +233,9 @@ class AzureSink:
                 f"{what} does not have version-level immutability (immutable_storage_with_versioning_enabled "
                 f"is not true), so archives would not be WORM; fix: {FIX_WORM}"
             )
-        elif s.policy_source == "container" and not s.reader:
+        elif s.reader:
+            mode = None  # `archiver get` creates nothing: each archive's own policy is what it reports
+        elif s.policy_source == "container":
             mode = await self._check_default_policy(props)
         self._unlocked = self._worm and mode == "Unlocked"
         if self._unlocked:
@@ -262,31 +264,21 @@ class AzureSink:
         )
 
     async def _check_default_policy(self, props: Any) -> str | None:
-        """policy_source = "container": the default policy exists, applies, covers retention_days;
-        returns its mode (None when the worker runs NOT WORM under allow_mutable)."""
+        """policy_source = "container": the default policy exists, applies, covers retention_days (and is
+        Locked if policy_mode says so); returns its mode (None: running NOT WORM under allow_mutable)."""
         s = self.settings
         assert self._container is not None
-        what = f"container {s.container}"
-        if getattr(props, "has_immutability_policy", None) is not True:
-            self._not_worm(
-                f"{what} has no default immutability policy (policy_source = container); {FIX_DEFAULT}"
-            )
-            return None
+        has_default = getattr(props, "has_immutability_policy", None) is True
         try:
-            now = datetime.now(UTC)
-            probe, name, fresh = await probe_default_policy(self._container, now)
-            problems, mode = default_policy_problems(probe, s.retention_days)
-            if (problems or mode != "Locked") and not fresh:  # the policy may have changed since: look again
-                probe, name, _ = await probe_default_policy(self._container, now, per_minute=True)
-                problems, mode = default_policy_problems(probe, s.retention_days)
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
-            raise map_error("check the default policy of", what, exc, rights.NEEDS_WRITE) from exc
-        if s.policy_mode == "Locked" and mode == "Unlocked":
-            problems.append(
-                'the default policy is Unlocked but sink.azure.policy_mode = "Locked" requires Locked'
+            problems, mode = await check_default_policy(
+                self._container, has_default, s.retention_days, require_locked=s.policy_mode == "Locked"
             )
+        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+            raise map_error(
+                "check the default policy of", f"container {s.container}", exc, rights.NEEDS_WRITE
+            ) from exc
         if problems:
-            self._not_worm(f"{what}: {'; '.join(problems)} (checked on probe blob {name}); {FIX_DEFAULT}")
+            self._not_worm(f"container {s.container}: {'; '.join(problems)}; {FIX_DEFAULT}")
             return None
         return mode
 

@@ -94,3 +94,22 @@ def default_policy_problems(props: Any, retention_days: int) -> tuple[list[str],
                 f"sink.azure.retention_days = {retention_days}"
             ], ret.mode
     return [], ret.mode
+
+
+async def check_default_policy(
+    container: ContainerClient, has_default: bool, retention_days: int, *, require_locked: bool
+) -> tuple[list[str], str | None]:
+    """(problems, mode) of the default policy as a new version inherits it; storage errors propagate."""
+    if not has_default:
+        return ["no default immutability policy (policy_source = container)"], None
+    now = datetime.now(UTC)
+    probe, name, fresh = await probe_default_policy(container, now)
+    problems, mode = default_policy_problems(probe, retention_days)
+    if (problems or mode != "Locked") and not fresh:  # the policy may have changed since: look again
+        probe, name, _ = await probe_default_policy(container, now, per_minute=True)
+        problems, mode = default_policy_problems(probe, retention_days)
+    if require_locked and mode == "Unlocked":
+        problems.append(
+            'the default policy is Unlocked but sink.azure.policy_mode = "Locked" requires Locked'
+        )
+    return [f"{p} (checked on probe blob {name})" for p in problems], mode
