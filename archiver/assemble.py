@@ -144,6 +144,8 @@ class Components:
         stats = self.client.stats
         self.metrics.add_source(lambda: _client_values(stats))
         self.metrics.add_source(self._listener_values)
+        if isinstance(self.sink, AzureSink):  # azure branch: permission fallbacks, Unlocked-policy gauge
+            self.metrics.add_source(self.sink.metric_values)
 
     def pipeline(
         self, on_archived: Callable[[str, PutResult], Awaitable[None] | None] | None = None

@@ -70,6 +70,9 @@ class AzureSinkConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     connection_string: Secret | None = None  # env AZURE_STORAGE_CONNECTION_STRING only (Azurite, key auth)
     sas_token: Secret | None = None  # env AZURE_STORAGE_SAS_TOKEN only
     retention_days: Annotated[int, msgspec.Meta(ge=1, le=146_000)] = 2557  # 7 years
+    # "blob": a policy with every upload (needs runAsSuperUser); "container": inherit the container's
+    # default policy set by an admin (least privilege) — see README "Azure Storage" permissions.
+    policy_source: Literal["blob", "container"] = "blob"
     policy_mode: Literal["Unlocked", "Locked"] = "Unlocked"
     legal_hold: bool = False
     compliance: bool = True  # refuse a container without version-level immutability
@@ -283,6 +286,7 @@ _CASE_INSENSITIVE: dict[Key, Callable[[str], str]] = {
     ("sink", "kind"): str.lower,
     ("queue", "kind"): str.lower,
     ("sink", "azure", "policy_mode"): str.capitalize,
+    ("sink", "azure", "policy_source"): str.lower,
     ("writeback", "mode"): str.lower,
 }
 
@@ -417,6 +421,7 @@ def azure_sink_settings(cfg: Config) -> AzureSinkSettings:
         connection_string=a.connection_string.reveal() if a.connection_string else "",
         sas_token=a.sas_token.reveal() if a.sas_token else "",
         retention_days=a.retention_days,
+        policy_source=a.policy_source,
         policy_mode=a.policy_mode,
         legal_hold=a.legal_hold,
         compliance=a.compliance,

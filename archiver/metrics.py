@@ -58,6 +58,20 @@ class _PulledCollector(Collector):
         bad = CounterMetricFamily("archiver_bad_events", "Malformed or unknown notification frames")
         bad.add_metric([], values.get("bad_events", {}).get("", 0.0))
         yield bad
+        fallbacks = CounterMetricFamily(
+            "archiver_sink_permission_fallbacks",
+            "Archive lookups that fell back (tags → metadata, tag search → listing) for a missing right",
+            labels=["right"],
+        )
+        for right, n in sorted(values.get("sink_permission_fallbacks", {}).items()):
+            fallbacks.add_metric([right], n)
+        yield fallbacks
+        unlocked = GaugeMetricFamily(
+            "archiver_sink_worm_policy_unlocked",
+            "1 when new archives get an Unlocked immutability policy (shortenable/deletable by a super-user)",
+        )
+        unlocked.add_metric([], values.get("sink_worm_policy_unlocked", {}).get("", 0.0))
+        yield unlocked
         depth = GaugeMetricFamily("archiver_queue_depth", "Work-queue items by state", labels=["state"])
         for state, n in sorted(self._metrics.queue_depth.items()):
             depth.add_metric([state], n)

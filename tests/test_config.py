@@ -201,6 +201,7 @@ TOML_ERRORS = [
     ("[writeback]\nmode = 'email'\n", "writeback.mode", "'participant-attributes'"),
     ("[sink]\nkind = 's3'\n", "sink.kind", "'azure'"),
     ("[sink.azure]\npolicy_mode = 'Forever'\n", "sink.azure.policy_mode", "'Locked'"),
+    ("[sink.azure]\npolicy_source = 'account'\n", "sink.azure.policy_source", "'container'"),
     ("[sink.azure]\nretention_days = 0\n", "sink.azure.retention_days", ">= 1"),
     ("[sink.azure]\nlegal_hold = 'maybe'\n", "sink.azure.legal_hold", "bool"),
     ("sink = 'azure'\n", "sink", "table"),
@@ -314,6 +315,9 @@ def test_file_problems(tmp_path: Path) -> None:
 def test_case_insensitive_enums() -> None:
     cfg = load_config(env={"ARCHIVER_SINK__AZURE__POLICY_MODE": "locked", "ARCHIVER_LOGGING__FORMAT": "JSON"})
     assert cfg.sink.azure.policy_mode == "Locked" and cfg.logging.format == "json"
+    assert cfg.sink.azure.policy_source == "blob"  # default: today's per-blob policy (README says why)
+    cfg = load_config(env={"ARCHIVER_SINK__AZURE__POLICY_SOURCE": "Container"})
+    assert cfg.sink.azure.policy_source == "container"
 
 
 def test_secrets_never_in_repr_str_or_safe_dict(tmp_path: Path) -> None:
@@ -357,11 +361,13 @@ def test_component_settings_are_built_from_config() -> None:
             **AZURE,
             "AZURE_STORAGE_CONNECTION_STRING": conn,
             "ARCHIVER_SINK__AZURE__POLICY_MODE": "Locked",
+            "ARCHIVER_SINK__AZURE__POLICY_SOURCE": "container",
             "ARCHIVER_SINK__AZURE__RETENTION_DAYS": "9",
         }
     )
     az = azure_sink_settings(cfg)
     assert az.container == "archive" and az.connection_string == conn and az.policy_mode == "Locked"
+    assert az.policy_source == "container" and "policy_source='container'" in repr(az)
     assert (
         az.retention_days == 9
         and az.account_url == AZURE["AZURE_STORAGE_URL"]

@@ -1,12 +1,17 @@
 """Azure Blob Storage sink: write-once block blobs under a version-level immutability policy (WORM).
 
-`put` uploads with `If-None-Match: *` (overwrite=False), transactional MD5, metadata + index tags, and
-`ImmutabilityPolicy(now + retention_days, mode)` (+ optional legal hold) in the same request, because a
-protected version accepts no later metadata writes. A 409 BlobAlreadyExists is resolved by comparing the
+`put` uploads with `If-None-Match: *` (overwrite=False), transactional MD5, metadata + index tags, and —
+with `policy_source = "blob"` — `ImmutabilityPolicy(now + retention_days, mode)` (+ optional legal hold) in
+the same request, because a protected version accepts no later metadata writes. With `policy_source =
+"container"` the version inherits the container's default policy and no policy header is sent
+(azure_policy.py). A 409 BlobAlreadyExists is resolved by comparing the
 stored sha256 metadata: equal means already archived, different is an IntegrityError (never an overwrite).
 
 `start` enforces compliance mode: the container must report `immutable_storage_with_versioning_enabled`,
-since a plain container (or Azurite) silently accepts the policy headers and stores a mutable blob.
+since a plain container (or Azurite) silently accepts the policy headers and stores a mutable blob; with
+`policy_source = "container"` the inherited default policy must also exist and cover `retention_days`.
+Lookups that only need index tags fall back to metadata / listing when the role lacks tag rights
+(azure_rights.py). Azure facts relied on: docs/azure.md.
 """
 
 from __future__ import annotations
@@ -36,21 +41,15 @@ from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import IntegrityError, SinkError, SinkPermanentError, SinkTransientError
 from archiver.logs import scrub
 from archiver.secret import masked_repr
+from archiver.sinks import azure_rights as rights
 from archiver.sinks.azure_codec import TAG_CONVERSATION, from_metadata, retention_from, to_metadata, to_tags
+from archiver.sinks.azure_policy import FIX_DEFAULT, FIX_WORM, check_default_policy
 from archiver.sinks.base import CONTENT_TYPE, ArchiveMeta, ArchiveNotFound, PutResult, StoredArchive
 from archiver.sinks.local import check_sha256
 from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of, validate_conversation_id
 
 log = logging.getLogger(__name__)
 
-FIX_WORM = (
-    "create the container with version-level immutability (blob versioning on), e.g. "
-    "`az storage account blob-service-properties update -g RG --account-name ACCOUNT "
-    "--enable-versioning true` then `az storage container-rm create -g RG --storage-account ACCOUNT "
-    "--name CONTAINER --enable-vlw true` (existing container: `az storage container-rm migrate-vlw -g RG "
-    "--storage-account ACCOUNT -n CONTAINER`); "
-    "for development only (e.g. Azurite) run with --allow-mutable (sink.azure.allow_mutable = true)"
-)
 _MAX_BODY = 1 << 20
 _EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for If-None-Match: * (azure.md §2.6)
 
@@ -64,11 +63,18 @@ class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     connection_string: str = ""
     sas_token: str = ""
     retention_days: int = 2557
+    # "blob": send ImmutabilityPolicy(now + retention_days, policy_mode) with every upload (needs the
+    # runAsSuperUser data action). "container": inherit the container's default policy (set by an admin;
+    # policy_mode = "Locked" then means "require a Locked default").
+    policy_source: Literal["blob", "container"] = "blob"
     policy_mode: Literal["Unlocked", "Locked"] = "Unlocked"
     legal_hold: bool = False
     compliance: bool = True
     allow_mutable: bool = False
     create_container: bool = False  # dev convenience (Azurite); production containers come from ARM/IaC
+    # `archiver get`: start without the default-policy probe (it writes a blob), so an auditor with read
+    # rights only (Storage Blob Data Reader) can verify archives; each archive's own policy is checked.
+    reader: bool = False
     api_version: str | None = None  # only if a server rejects the SDK default
     sdk_retry_total: int = 3  # the work queue retries too, so keep the SDK's own retries short
     sdk_initial_backoff_s: int = 1
@@ -81,8 +87,9 @@ class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     __str__ = __repr__
 
 
-def map_error(verb: str, what: str, exc: BaseException) -> SinkError:
-    """Classify an SDK/network failure: throttling, 5xx and network → transient; the rest → permanent."""
+def map_error(verb: str, what: str, exc: BaseException, needs: str | None = None) -> SinkError:
+    """Classify an SDK/network failure: throttling, 5xx and network → transient; the rest → permanent.
+    `needs` names the right the operation needs, for the message of a 403."""
     if isinstance(exc, ServiceRequestError | ServiceResponseError | aiohttp.ClientError | TimeoutError):
         return SinkTransientError(f"cannot {verb} {what}: network error ({type(exc).__name__})")
     if isinstance(exc, HttpResponseError) and exc.status_code is not None:
@@ -90,12 +97,10 @@ def map_error(verb: str, what: str, exc: BaseException) -> SinkError:
         cause = f"HTTP {status} {code or ''}".rstrip()
         if status in {408, 429} or status >= 500:
             return SinkTransientError(f"cannot {verb} {what}: {cause}")
-        if status in {401, 403}:
-            cause += (
-                " (check the identity has Storage Blob Data Contributor plus the immutableStorage/"
-                "runAsSuperUser data action; a SAS must be an account SAS for containers+objects with "
-                "r,a,c,w,l,t,f,i permissions, because the WORM check reads container properties)"
-            )
+        if status == 403 and needs and code != "AuthenticationFailed":
+            cause += f": the identity lacks {needs}"
+        elif status in {401, 403}:
+            cause += " (check the credentials and the rights in the README's Azure permission table)"
         return SinkPermanentError(f"cannot {verb} {what}: {cause}")
     if isinstance(exc, ClientAuthenticationError):  # credential chain failed before any request
         return SinkPermanentError(f"cannot {verb} {what}: authentication failed ({type(exc).__name__})")
@@ -122,11 +127,21 @@ class AzureSink:
         self._container: ContainerClient | None = None
         self._credential: Any = None
         self._worm = False
+        self._unlocked = False
+        self.fallbacks = rights.PermissionFallbacks()
 
     @property
     def worm(self) -> bool:
         """True when the container enforces version-level immutability (known after `start`)."""
         return self._worm
+
+    def metric_values(self) -> dict[str, dict[str, float]]:
+        """Pulled metrics: lookups that fell back for a missing right; whether new archives get an
+        Unlocked policy (one an identity with runAsSuperUser can shorten or delete)."""
+        return {
+            "sink_permission_fallbacks": {k: float(v) for k, v in self.fallbacks.counts.items()},
+            "sink_worm_policy_unlocked": {"": 1.0 if self._unlocked else 0.0},
+        }
 
     def _client(self) -> BlobServiceClient:
         s = self.settings
@@ -191,24 +206,62 @@ class AzureSink:
                 await self._container.create_container()
                 props = await self._container.get_container_properties()
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
-            raise map_error("start Azure sink on", what, exc) from exc
+            raise map_error("start Azure sink on", what, exc, rights.NEEDS_CONTAINER_READ) from exc
         self._worm = getattr(props, "immutable_storage_with_versioning_enabled", None) is True
+        mode: str | None = s.policy_mode
         if not self._worm:
-            if s.compliance and not s.allow_mutable:
-                raise SinkPermanentError(
-                    f"cannot start Azure sink: {what} does not have version-level immutability "
-                    "(immutable_storage_with_versioning_enabled is not true), so archives would not be "
-                    f"WORM; fix: {FIX_WORM}"
-                )
-            log.warning(
-                "sink NOT WORM: archives in container=%s are MUTABLE and can be overwritten or deleted "
-                "(allow_mutable is set; for development only, never production)",
-                s.container,
+            self._not_worm(
+                f"{what} does not have version-level immutability (immutable_storage_with_versioning_enabled "
+                f"is not true), so archives would not be WORM; fix: {FIX_WORM}"
             )
+        elif s.reader:
+            mode = None  # `archiver get` creates nothing: each archive's own policy is what it reports
+        elif s.policy_source == "container":
+            mode = await self._check_default_policy(props)
+        self._unlocked = self._worm and mode == "Unlocked"
+        if self._unlocked:
+            log.warning(
+                "sink WORM policy UNLOCKED: new archives in container=%s get an Unlocked policy (source=%s), "
+                "which an identity with the runAsSuperUser right can shorten or delete; for SEC 17a-4-style "
+                "retention lock the container default policy (policy_source=container) or use "
+                "policy_mode=Locked",
+                s.container, s.policy_source,
+            )  # fmt: skip
         log.info(
-            "sink started kind=azure container=%s worm=%s mode=%s retention_days=%d legal_hold=%s",
-            s.container, self._worm, s.policy_mode, s.retention_days, s.legal_hold,
+            "sink started kind=azure container=%s worm=%s policy_source=%s mode=%s retention_days=%d "
+            "legal_hold=%s",
+            s.container, self._worm, s.policy_source, mode, s.retention_days, s.legal_hold,
         )  # fmt: skip
+
+    def _not_worm(self, problem: str) -> None:
+        """Refuse in compliance mode; otherwise (allow_mutable, dev only) start with a loud warning."""
+        if self.settings.compliance and not self.settings.allow_mutable:
+            raise SinkPermanentError(f"cannot start Azure sink: {problem}")
+        self._worm = False
+        log.warning(
+            "sink NOT WORM: archives in container=%s are MUTABLE and can be overwritten or deleted "
+            "(allow_mutable is set; for development only, never production)",
+            self.settings.container,
+        )
+
+    async def _check_default_policy(self, props: Any) -> str | None:
+        """policy_source = "container": the default policy exists, applies, covers retention_days (and is
+        Locked if policy_mode says so); returns its mode (None: running NOT WORM under allow_mutable)."""
+        s = self.settings
+        assert self._container is not None
+        has_default = getattr(props, "has_immutability_policy", None) is True
+        try:
+            problems, mode = await check_default_policy(
+                self._container, has_default, s.retention_days, require_locked=s.policy_mode == "Locked"
+            )
+        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+            raise map_error(
+                "check the default policy of", f"container {s.container}", exc, rights.NEEDS_WRITE
+            ) from exc
+        if problems:
+            self._not_worm(f"container {s.container}: {'; '.join(problems)}; {FIX_DEFAULT}")
+            return None
+        return mode
 
     def _blob_uri(self, name: str) -> str:
         assert self._container is not None
@@ -223,13 +276,14 @@ class AzureSink:
         name = blob_name(meta.conversation_id, meta.end_time)
         blob = self._container.get_blob_client(name)
         kwargs: dict[str, Any] = {}
-        if self._worm:
+        if self._worm and self.settings.policy_source == "blob":
             expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.settings.retention_days)
             kwargs["immutability_policy"] = ImmutabilityPolicy(
                 expiry_time=expiry, policy_mode=self.settings.policy_mode
             )
-            if self.settings.legal_hold:
-                kwargs["legal_hold"] = True
+        if self._worm and self.settings.legal_hold:  # a default policy cannot carry a legal hold
+            kwargs["legal_hold"] = True
+        needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
         try:
             await blob.upload_blob(
                 data,
@@ -246,14 +300,14 @@ class AzureSink:
         except (ResourceExistsError, ResourceModifiedError) as exc:
             # The SDK raises ResourceExistsError for *every* 409 (policy refusals too): check the code.
             if error_code(exc) not in _EXISTS_CODES:
-                raise map_error("upload", f"archive {name}", exc) from exc
+                raise map_error("upload", f"archive {name}", exc, needs) from exc
             # Already there: a re-delivery, or our own retry after a lost response.
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
-            raise map_error("upload", f"archive {name}", exc) from exc
+            raise map_error("upload", f"archive {name}", exc, needs) from exc
         try:
             props = await blob.get_blob_properties()
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
-            raise map_error("read properties of", f"archive {name}", exc) from exc
+            raise map_error("read properties of", f"archive {name}", exc, rights.NEEDS_READ) from exc
         existing = {k.lower(): v for k, v in (props.metadata or {}).items()}.get("sha256")
         if existing != meta.sha256:
             raise IntegrityError(
@@ -274,8 +328,11 @@ class AzureSink:
         except HttpResponseError as exc:
             if exc.status_code not in {403, 400, 501}:  # no tag permission (`f`) / no tag index: list instead
                 raise
-            log.info("sink tag lookup refused status=%s, listing prefix", exc.status_code)
-        log.info("sink tag lookup missed, listing prefix conversation=%s", cid)
+            if exc.status_code == 403:
+                self.fallbacks.missing(rights.FILTER, "listing the archive prefix")
+            else:
+                log.info("sink tag lookup refused status=%s, listing prefix", exc.status_code)
+        log.info("sink listing prefix conversation=%s", cid)
         async for item in self._container.list_blobs(name_starts_with=PREFIX):
             if item.name.endswith(f"/{cid}{SUFFIX}") and conversation_id_of(item.name) == cid:
                 return str(item.name)
@@ -298,12 +355,12 @@ class AzureSink:
             downloader = await blob.download_blob(validate_content=True)
             data = await downloader.readall()
             props = downloader.properties
-            tags = await blob.get_blob_tags()
+            tags = await self._tags(blob)
         except ResourceNotFoundError as exc:
             missing = f"cannot get {what}: not found in container {self.settings.container}"
             raise ArchiveNotFound(missing) from exc
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
-            raise map_error("get", what, exc) from exc
+            raise map_error("get", what, exc, rights.NEEDS_READ) from exc
         settings = props.content_settings
         return StoredArchive(
             uri=self._blob_uri(name),
@@ -313,8 +370,19 @@ class AzureSink:
             retention=retention_from(props, container_worm=self._worm),
             content_type=settings.content_type,
             content_encoding=settings.content_encoding,
-            tags=dict(tags),
+            tags=tags,
         )
+
+    async def _tags(self, blob: Any) -> dict[str, str]:
+        """The blob's index tags; {} when the role may not read tags (Contributor): the archive's metadata
+        carries everything they do, so nothing is lost but the copy shown by `archiver get`."""
+        try:
+            return dict(await blob.get_blob_tags())
+        except HttpResponseError as exc:
+            if exc.status_code != 403 or error_code(exc) == "AuthenticationFailed":
+                raise
+            self.fallbacks.missing(rights.TAGS_READ, "blob metadata (tags not shown)")
+            return {}
 
     async def close(self) -> None:
         """Close the client and credential (idempotent)."""

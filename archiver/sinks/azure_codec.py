@@ -55,6 +55,9 @@ def to_metadata(meta: ArchiveMeta) -> dict[str, str]:
 
 def to_tags(meta: ArchiveMeta) -> dict[str, str]:
     """Blob index tags (≤10): lookup by conversation id / end date without listing."""
+    # Never personal data here: tags sit in a separately indexed, account-searchable store that anyone with
+    # tags/write can change (they are not WORM evidence), so only ids, dates, digests and versions go in.
+    # Setting them at upload needs only blobs/write, which Storage Blob Data Contributor has.
     return {
         TAG_CONVERSATION: meta.conversation_id,
         "endDate": f"{as_utc(meta.end_time):%Y-%m-%d}",

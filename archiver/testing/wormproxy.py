@@ -6,14 +6,17 @@ Legal Hold (`comp=legalhold`), those properties on Get/Head Blob and List Blobs,
 BlobImmutableDueToPolicy / BlobImmutableDueToLegalHold on overwrite, delete or metadata write of a protected
 blob, Locked policies that can only be extended, and the container's
 `x-ms-immutable-storage-with-versioning-enabled` header (switchable per container to exercise compliance-mode
-refusal). Everything else is forwarded to Azurite byte-for-byte, so
-Azurite still checks Shared Key/SAS signatures; the policy APIs are forwarded too and implemented only when
-Azurite answers 501 (i.e. after it authenticated the request).
+refusal), a container **default** policy set through an ARM-shaped admin path (`wormadmin`) that every new
+blob version without a policy of its own inherits (`x-ms-has-immutability-policy` on the container), and
+per-container RBAC (`set_rights`): a request needing a data action outside the granted set gets the
+service's 403 AuthorizationPermissionMismatch (`rbac`). Everything else is forwarded to Azurite
+byte-for-byte, so Azurite still checks Shared Key/SAS signatures; the policy APIs are forwarded too and
+implemented only when Azurite answers 501 (i.e. after it authenticated the request).
 
 Differences from Azure: no versioning, so an overwrite of a protected blob is refused instead of creating a
 new version — either way the archived bytes cannot be replaced. Only path-style URLs (Azurite's) are parsed.
 Test controls (thread-safe): `fail(on=...)`, `set_unreachable()`, `delay()`, `set_container_worm()`,
-`advance_clock()`, `calls` (request counts per operation).
+`set_default_policy()`, `set_rights()`, `advance_clock()`, `calls` (request counts per operation).
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import contextlib
 import io
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from types import TracebackType
@@ -33,6 +36,7 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from archiver.testing import rbac, wormadmin
 from archiver.testing import wormrules as R
 from archiver.testing.azurite import ACCOUNT, Azurite, connection_string
 from archiver.testing.wormrules import classify
@@ -76,6 +80,7 @@ class WormProxy:
         self._faults: list[_Fault] = []
         self._unreachable = False
         self._delay: dict[str, float] = {}
+        self._rights: dict[tuple[str, str], frozenset[str]] = {}
         self._lock = threading.Lock()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -97,8 +102,11 @@ class WormProxy:
             self._unreachable = False
 
     def reset(self) -> None:
-        """Undo every test control (faults, delays, unreachable, clock, counters); keeps stored protection."""
+        """Undo every test control (faults, delays, unreachable, clock, counters, rights); keeps stored
+        protection and default policies."""
         self.clear_faults()
+        with self._lock:
+            self._rights.clear()
         self.state.reset_clock()
         self.calls.clear()
 
@@ -115,6 +123,21 @@ class WormProxy:
         """Switch a container's version-level WORM support (None: the proxy default)."""
         self.state.set_vlw(account, container, enabled)
 
+    def set_rights(self, container: str, actions: Iterable[str] | None, account: str = ACCOUNT) -> None:
+        """Grant only these RBAC data actions on a container (e.g. `rbac.CONTRIBUTOR`); None: everything."""
+        with self._lock:
+            if actions is None:
+                self._rights.pop((account, container), None)
+            else:
+                self._rights[(account, container)] = frozenset(actions)
+
+    def set_default_policy(
+        self, container: str, days: int | None, *, locked: bool = False, account: str = ACCOUNT
+    ) -> R.DefaultPolicy | None:
+        """What an administrator does through ARM: set (and optionally lock) or with None delete the
+        container's default policy; ARM's rules apply (a Locked policy refuses all but extension)."""
+        return wormadmin.administer(self.state, account, container, days, locked=locked)
+
     def advance_clock(self, delta: timedelta) -> None:
         """Move the proxy clock forward so policies expire without waiting."""
         self.state.advance_clock(delta)
@@ -124,6 +147,14 @@ class WormProxy:
         return self.state.get((account, container, blob))
 
     # ---- lifecycle ----------------------------------------------------------------------------------
+
+    def arm_url(self, container: str, account: str = ACCOUNT) -> str:
+        """The ARM-shaped URL of a container's default immutability policy on this proxy."""
+        return (
+            f"{self.url}/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/"
+            f"Microsoft.Storage/storageAccounts/{account}/blobServices/default/containers/{container}/"
+            "immutabilityPolicies/default"
+        )
 
     @property
     def url(self) -> str:
@@ -222,6 +253,9 @@ class WormProxy:
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError  # aiohttp drops the connection without writing a response
+        if request.path.startswith(wormadmin.ARM_PREFIX):
+            self.calls["arm_immutability_policy"] += 1
+            return await wormadmin.handle(self.state, request)
         query = {k: v for k, v in request.query.items()}
         op, account, container, blob = classify(request.method, request.path, query)
         self.calls[op] += 1
@@ -232,6 +266,10 @@ class WormProxy:
         if fault is not None:
             return _error(R.Refusal(fault.status, fault.code, f"Injected fault on {op}."))
         headers = {k.lower(): v for k, v in request.headers.items()}
+        granted, needed = self._rights.get((account, container)), rbac.required(op, request.method, headers)
+        if (granted is not None and any(a not in granted for a in needed)) or rbac.sas_lacks(query, needed):
+            self.calls[f"denied_{op}"] += 1
+            return _error(rbac.refusal())
         key = (account, container, blob)
         now = self.state.now()
         if op in {"put_blob", "put_blocklist", "put_page", "put_appendblock"}:
@@ -261,6 +299,8 @@ class WormProxy:
         extra: dict[str, str] = {}
         if op == "container_properties" and resp.status == 200:
             extra[R.H_VLW] = "true" if self.state.vlw(account, container) else "false"
+            has_default = self.state.default_policy(account, container) is not None
+            extra[R.H_HAS_POLICY] = "true" if has_default else "false"
         elif op in {"get_blob", "get_properties"} and resp.status in {200, 206}:
             cur = self.state.get(key)
             extra.update(cur.headers() if cur else {})
@@ -288,6 +328,9 @@ class WormProxy:
             refusal = cur.protection(now)
             if refusal is not None:
                 return _error(refusal)
+        default = self.state.default_policy(account, container)
+        if policy is None and default is not None:
+            policy = default.inherited(now)  # a version without a policy of its own inherits the default
         resp, body = await self._forward(request)
         if resp.status == 201 and op != "put_page" and op != "put_appendblock":
             until, mode = policy if isinstance(policy, tuple) else (None, None)

@@ -25,6 +25,7 @@ H_UNTIL = "x-ms-immutability-policy-until-date"
 H_MODE = "x-ms-immutability-policy-mode"
 H_HOLD = "x-ms-legal-hold"
 H_VLW = "x-ms-immutable-storage-with-versioning-enabled"
+H_HAS_POLICY = "x-ms-has-immutability-policy"
 _WRITE_COMPS = {None, "blocklist", "page", "appendblock"}
 
 
@@ -35,6 +36,20 @@ class Refusal:
     status: int
     code: str
     message: str
+
+
+@dataclass
+class DefaultPolicy:
+    """A container's default time-based policy (ARM immutabilityPolicies/default); new versions inherit it."""
+
+    days: int
+    state: str = "Unlocked"  # "Unlocked" | "Locked"
+    etag: str = ""
+    allow_protected_append_writes: bool = False
+
+    def inherited(self, now: datetime) -> tuple[datetime, str]:
+        """(until, mode) of a blob version created at `now` without a policy of its own."""
+        return (now + timedelta(days=self.days)).replace(microsecond=0), self.state
 
 
 @dataclass
@@ -110,6 +125,7 @@ class WormState:
         self.vlw_default = vlw_default
         self._vlw: dict[tuple[str, str], bool] = {}
         self._blobs: dict[tuple[str, str, str], BlobWorm] = {}
+        self._defaults: dict[tuple[str, str], DefaultPolicy] = {}
         self._clock_offset = timedelta()
         self._lock = threading.Lock()
 
@@ -138,6 +154,19 @@ class WormState:
     def vlw(self, account: str, container: str) -> bool:
         """Whether the container reports version-level immutability."""
         return self._vlw.get((account, container), self.vlw_default)
+
+    def default_policy(self, account: str, container: str) -> DefaultPolicy | None:
+        """The container's default policy, if an administrator set one."""
+        with self._lock:
+            return self._defaults.get((account, container))
+
+    def put_default(self, account: str, container: str, policy: DefaultPolicy | None) -> None:
+        """Store (or with None remove) a container's default policy; the ARM rules live in wormadmin."""
+        with self._lock:
+            if policy is None:
+                self._defaults.pop((account, container), None)
+            else:
+                self._defaults[(account, container)] = policy
 
     def get(self, key: tuple[str, str, str]) -> BlobWorm | None:
         """Protection of one blob (None: not seen through the proxy)."""
@@ -260,6 +289,10 @@ def annotate_listing(
             if props is not None:
                 flag = "true" if state.vlw(account, name) else "false"
                 ET.SubElement(props, "ImmutableStorageWithVersioningEnabled").text = flag
+                has = props.find("HasImmutabilityPolicy")
+                if has is None:
+                    has = ET.SubElement(props, "HasImmutabilityPolicy")
+                has.text = "true" if state.default_policy(account, name) is not None else "false"
     elif include & {"immutabilitypolicy", "legalhold"}:
         for item in root.iter("Blob"):
             cur = state.get((account, container, item.findtext("Name") or ""))
