@@ -1,12 +1,20 @@
 """The reconciler: finds ended web messaging conversations the listener missed, and enqueues them.
 
 WebSocket events are not queued while a socket is down, and bot-only conversations never reach a queue
-topic (design.md §2), so every `interval_s` the analytics details query runs over
-`[watermark − overlap, now − settle]` and every ended web messaging conversation that is not yet known
-to the queue is enqueued (the queue's enqueue is idempotent; a done conversation is never re-enqueued).
-The watermark (the window's end) is persisted in the queue's database, so a restart continues where the
-last sweep stopped. A reconnect gap reported by the listener triggers an immediate sweep, and a second
-one after `settle_s`, when the analytics data for the end of the gap has become visible.
+topic, so every `interval_s` the reconciler asks the analytics details query for every web messaging
+conversation that ENDED in `[watermark − overlap, now − settle)` and enqueues the ones the queue does not
+know yet (enqueue is idempotent; a done conversation is never re-enqueued).
+
+That query's interval selects conversations by their START, and a web messaging thread can stay open for
+weeks: the interval therefore reaches back `max_age_s` (31 days by default) before the window, sorted by
+conversationEnd descending, and paging stops as soon as the ends fall below the window. A sweep's cost is
+bounded by `max_pages` and visible (`archiver_reconcile_pages`); a sweep that hits the cap did not see its
+whole window, so it warns and leaves the watermark where it was — the watermark only ever moves over what
+was fully seen (docs/genesys.md, "Long-lived conversations and the reconciler window").
+
+The watermark is persisted in the queue's database, so a restart continues where the last complete sweep
+stopped. A reconnect gap reported by the listener triggers an immediate sweep, and a second one after
+`settle_s`, when the analytics data for the end of the gap has become visible.
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ from typing import Protocol
 import msgspec
 
 from archiver.errors import GenesysAuthError, GenesysPermissionError, TransientError
+from archiver.genesys.analytics import DEFAULT_MAX_AGE_DAYS, PageWalk
 from archiver.genesys.models import AnalyticsConversation
 from archiver.metrics import Metrics
 from archiver.queue import WorkQueue
@@ -36,7 +45,14 @@ class AnalyticsClient(Protocol):
     """`GenesysClient.iter_ended_webmessaging`."""
 
     def iter_ended_webmessaging(
-        self, start: datetime, end: datetime, *, page_size: int = 100, lookback: timedelta = ...
+        self,
+        start: datetime,
+        end: datetime,
+        *,
+        page_size: int = 100,
+        lookback: timedelta = ...,
+        max_pages: int | None = None,
+        walk: PageWalk | None = None,
     ) -> AsyncIterator[AnalyticsConversation]: ...
 
 
@@ -47,7 +63,8 @@ class ReconcileSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
     overlap_s: float = 900.0  # re-read this much before the watermark: analytics data arrives late
     settle_s: float = 120.0  # never query closer to now than this ("avoid the current time", §6.1)
     initial_lookback_s: float = 86400.0  # first run with no watermark
-    max_conversation_age_s: float = 3 * 86400.0  # longest a conversation stays open (query widening)
+    max_age_s: float = DEFAULT_MAX_AGE_DAYS * 86400.0  # longest a thread stays open: the query reaches back
+    max_pages: int = 200  # per sweep; a sweep that hits it warns and keeps the watermark
     page_size: int = 100
     error_retry_s: float = 30.0
 
@@ -111,7 +128,7 @@ class Reconciler:
             self._trigger = "timer"
 
     async def sweep(self, trigger: str = "manual") -> int:
-        """One pass over `[watermark − overlap, now − settle]`; returns how many ids were newly enqueued."""
+        """One pass over what ended in `[watermark − overlap, now − settle)`; returns how many were new."""
         async with self._lock:
             now = datetime.fromtimestamp(self._clock(), UTC)
             end = now - timedelta(seconds=self._s.settle_s)
@@ -124,11 +141,14 @@ class Reconciler:
                 return 0
             found = new = 0
             batch: list[str] = []
+            walk = PageWalk()
             async for conv in self._client.iter_ended_webmessaging(
                 start,
                 end,
                 page_size=self._s.page_size,
-                lookback=timedelta(seconds=self._s.max_conversation_age_s),
+                lookback=timedelta(seconds=self._s.max_age_s),
+                max_pages=self._s.max_pages,
+                walk=walk,
             ):
                 found += 1
                 batch.append(conv.conversation_id)
@@ -137,17 +157,35 @@ class Reconciler:
                     batch = []
             if batch:
                 new += await self._enqueue(batch)
-            # Only move forward: a sweep with a stale clock must not rewind the persisted watermark.
-            if watermark is None or end > watermark:
+            self._metrics.reconcile_pages.observe(walk.pages)
+            if walk.capped:
+                self._metrics.reconcile_capped.inc()
+                seen_to = walk.oldest_end or end
+                log.warning(
+                    "reconcile_page_cap_hit pages=%d window_start=%s seen_down_to=%s: conversations that "
+                    "ended in between were not checked and the watermark stays; raise "
+                    "worker.reconcile_max_pages, or run `archiver backfill --since %s`",
+                    walk.pages,
+                    start.isoformat(timespec="seconds"),
+                    seen_to.isoformat(timespec="seconds"),
+                    start.strftime("%Y-%m-%dT%H:%M"),
+                )
+            # Only over what was fully seen, and only forward: a sweep with a stale clock must not rewind it.
+            elif watermark is None or end > watermark:
                 await self._queue.set_watermark(WATERMARK, end)
+                watermark = end
+            if watermark is not None:
+                self._metrics.reconcile_watermark.set(watermark.timestamp())
             self.sweeps += 1
             self.last_sweep_at = self._clock()
             self._metrics.reconcile_runs.labels(trigger).inc()
             log.info(
-                "reconcile_sweep trigger=%s start=%s end=%s found=%d new=%d",
+                "reconcile_sweep trigger=%s start=%s end=%s pages=%d complete=%s found=%d new=%d",
                 trigger,
                 start.isoformat(timespec="seconds"),
                 end.isoformat(timespec="seconds"),
+                walk.pages,
+                str(not walk.capped).lower(),
                 found,
                 new,
             )

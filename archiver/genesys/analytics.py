@@ -1,10 +1,26 @@
-"""Analytics query helpers: interval strings and the web-messaging filters (genesys-api.md §6.1)."""
+"""Analytics query helpers: interval strings, the web-messaging filters, and a sweep's page record."""
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+
+# Web messaging threads stay open for days and rarely past 30: a query for conversations that ENDED in a
+# window must reach this far back, because its interval selects by START (docs/genesys.md, "Long-lived
+# conversations and the reconciler window").
+DEFAULT_MAX_AGE_DAYS = 31.0
+
+
+@dataclass
+class PageWalk:
+    """What one walk over the details query's pages did: the cost, and whether it saw its whole window."""
+
+    pages: int = 0
+    complete: bool = False  # reached below the window's start (or the last page): nothing was skipped
+    capped: bool = False  # stopped at the page cap: conversations that ended before `oldest_end` unseen
+    oldest_end: datetime | None = None  # the lowest conversationEnd on the pages read
 
 
 def format_interval(start: datetime, end: datetime) -> str:
@@ -18,7 +34,7 @@ def format_interval(start: datetime, end: datetime) -> str:
 
 
 def webmessaging_filters(ended_only: bool = True) -> dict[str, Any]:
-    """conversationEnd exists + mediaType=message + messageType=webmessaging (genesys-api.md §6.1)."""
+    """conversationEnd exists + mediaType=message + messageType=webmessaging."""
     filters: dict[str, Any] = {
         "segmentFilters": [
             {

@@ -13,8 +13,15 @@ from urllib.parse import quote
 import aiohttp
 import msgspec
 
-from archiver.errors import GenesysTransientError, NotReady
-from archiver.genesys.analytics import as_utc, descending, format_interval, webmessaging_filters
+from archiver.errors import GenesysAPIError, GenesysTransientError, NotReady
+from archiver.genesys.analytics import (
+    DEFAULT_MAX_AGE_DAYS,
+    PageWalk,
+    as_utc,
+    descending,
+    format_interval,
+    webmessaging_filters,
+)
 from archiver.genesys.auth import TokenManager
 from archiver.genesys.models import (
     AnalyticsConversation,
@@ -58,6 +65,14 @@ def _decode(kind: type[T], body: bytes, what: str) -> T:
     except msgspec.DecodeError as exc:
         # A proxy's HTML error page or a truncated body: worth retrying later, not fatal.
         raise GenesysTransientError(f"cannot {what}: unexpected response shape ({exc})") from exc
+
+
+_TOO_LARGE_CODES = frozenset({"request.entity.too.large", "response.entity.too.large"})
+
+
+def _too_large(exc: GenesysAPIError) -> bool:
+    """413, or a 400 whose ErrorBody code says the request or its answer is over the size limit."""
+    return exc.status == 413 or exc.code in _TOO_LARGE_CODES
 
 
 def _seg(value: str) -> str:
@@ -165,19 +180,48 @@ class GenesysClient:
         return _decode(MessageConversation, raw, "get message conversation")
 
     async def bulk_messages_raw(self, conversation_id: str, message_ids: Sequence[str]) -> list[bytes]:
-        """`POST …/messages/bulk` in chunks of ≤1000 ids; one raw `TextMessageListing` body per chunk."""
+        """`POST …/messages/bulk` in chunks of ≤1000 ids; one raw `TextMessageListing` body per chunk.
+
+        A chunk Genesys finds too large (413, or 400 `response.entity.too.large`: the answer would exceed its
+        size limit — long texts, many attachments) is halved and retried, down to a single id; a single
+        message still refused is a permanent error (docs/genesys.md, "Rate limits: Retry-After and 413").
+        """
         ids = list(dict.fromkeys(message_ids))
         path = f"/api/v2/conversations/messages/{_seg(conversation_id)}/messages/bulk"
         bodies: list[bytes] = []
-        for i in range(0, len(ids), BULK_MAX_IDS):
-            resp = await self.transport.call(
-                "POST",
-                path,
-                "get conversation messages",
-                params={"useNormalizedMessage": "true"},
-                json=ids[i : i + BULK_MAX_IDS],
-            )
+        size, i = BULK_MAX_IDS, 0
+        while i < len(ids):
+            chunk = ids[i : i + size]
+            try:
+                resp = await self.transport.call(
+                    "POST",
+                    path,
+                    "get conversation messages",
+                    params={"useNormalizedMessage": "true"},
+                    json=chunk,
+                )
+            except GenesysAPIError as exc:
+                if not _too_large(exc):
+                    raise
+                if len(chunk) == 1:
+                    raise GenesysAPIError(
+                        f"cannot get conversation messages of {conversation_id}: Genesys refuses even a "
+                        "single message as too large",
+                        status=exc.status,
+                        code=exc.code,
+                        context_id=exc.context_id,
+                    ) from exc
+                size = max(1, len(chunk) // 2)
+                log.info(
+                    "genesys_bulk_too_large conversation=%s status=%d ids=%d retry_with=%d",
+                    conversation_id,
+                    exc.status,
+                    len(chunk),
+                    size,
+                )
+                continue
             bodies.append(resp.body)
+            i += len(chunk)
         return bodies
 
     async def get_conversation(self, conversation_id: str) -> Conversation:
@@ -285,22 +329,36 @@ class GenesysClient:
         end: datetime,
         *,
         page_size: int = 100,
-        lookback: timedelta = timedelta(days=3),
+        lookback: timedelta = timedelta(days=DEFAULT_MAX_AGE_DAYS),
+        max_pages: int | None = None,
+        walk: PageWalk | None = None,
     ) -> AsyncIterator[AnalyticsConversation]:
-        """Web messaging conversations that ENDED in [start, end), each once.
+        """Web messaging conversations that ENDED in [start, end), each once, newest end first.
 
-        The query interval matches conversations that *started* on a day it touches, so it is widened by
-        `lookback` (the longest a conversation may stay open) and conversationEnd is checked here.
+        The query interval matches conversations that *started* on a day it touches, so it reaches back
+        `lookback` (the longest a thread stays open) before `start`, sorted by conversationEnd descending,
+        and paging stops once a page's ends fall below `start` — or after `max_pages`; `walk` records the
+        pages read and whether the window was seen completely (docs/genesys.md, "Long-lived conversations
+        and the reconciler window").
         """
         start, end = as_utc(start), as_utc(end)
+        walk = walk if walk is not None else PageWalk()
         interval = format_interval(start - lookback, end)
         seen: set[str] = set()
         page = 1
         while True:
+            if max_pages is not None and walk.pages >= max_pages:
+                walk.capped = True
+                return
             result = await self.analytics_query(
                 interval, page, page_size, order_by="conversationEnd", order="desc"
             )
+            walk.pages += 1
             convs = result.conversations
+            ends = [as_utc(c.conversation_end) for c in convs if c.conversation_end is not None]
+            if ends:
+                low = min(ends)
+                walk.oldest_end = low if walk.oldest_end is None else min(walk.oldest_end, low)
             for c in convs:
                 ce = c.conversation_end
                 if ce is None or c.conversation_id in seen:
@@ -317,10 +375,11 @@ class GenesysClient:
                 seen.add(c.conversation_id)
                 yield c
             if len(convs) < page_size:
+                walk.complete = True
                 return
             # Sorted newest-first: once a page reaches before `start`, later pages are older still.
-            ends = [c.conversation_end for c in convs if c.conversation_end is not None]
-            if ends and descending(ends) and as_utc(ends[-1]) < start:
+            if ends and descending(ends) and ends[-1] < start:
+                walk.complete = True
                 return
             page += 1
 

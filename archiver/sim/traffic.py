@@ -65,6 +65,12 @@ class Traffic:
         kinds, weights = zip(*self._sim.config.traffic_mix, strict=True)
         return str(self._rng.choices(kinds, weights=weights)[0])
 
+    def _open_for(self) -> float:
+        c = self._sim.config
+        if c.long_lived_fraction <= 0 or self._rng.random() >= c.long_lived_fraction:
+            return 0.0
+        return self._rng.uniform(3600.0, c.long_lived_max_s)
+
     async def _loop(self) -> None:
         while True:
             await self._running.wait()
@@ -75,7 +81,7 @@ class Traffic:
             if not self._running.is_set():
                 continue
             try:
-                cid = await self._sim.create_live(self._kind())
+                cid = await self._sim.create_live(self._kind(), self._open_for())
             except Exception:
                 log.exception("sim traffic: cannot create conversation")
                 continue
