@@ -153,7 +153,8 @@ class WorkerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     reconcile_lag_s: Annotated[float, msgspec.Meta(ge=0)] = 120.0  # analytics lags: query up to now − lag
     # the query selects by conversation START: reach back as long as a thread stays open (rarely > 30 days)
     reconcile_max_age_days: Annotated[float, msgspec.Meta(gt=0, le=366)] = 31.0
-    reconcile_max_pages: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 200  # per sweep; warns when hit
+    # pages per sweep; when hit: a warning, the watermark stays, the next sweep continues below (needs ≥ 3)
+    reconcile_max_pages: Annotated[int, msgspec.Meta(ge=3, le=100_000)] = 200
 
 
 class RedactionConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -24,6 +24,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -53,6 +54,8 @@ class AnalyticsClient(Protocol):
         lookback: timedelta = ...,
         max_pages: int | None = None,
         walk: PageWalk | None = None,
+        first_page: int = 1,
+        above: datetime | None = None,
     ) -> AsyncIterator[AnalyticsConversation]: ...
 
 
@@ -67,6 +70,17 @@ class ReconcileSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
     max_pages: int = 200  # per sweep; a sweep that hits it warns and keeps the watermark
     page_size: int = 100
     error_retry_s: float = 30.0
+
+
+@dataclass(frozen=True)
+class _Resume:
+    """How far a capped sweep got: with the watermark unchanged, what ended in [low, top) has been seen."""
+
+    watermark: datetime | None  # the persisted watermark it started from
+    start: datetime  # its window's start
+    low: datetime
+    page: int  # the last page it read: nothing below `low` is on an earlier page
+    top: datetime  # its window's end
 
 
 class Reconciler:
@@ -88,6 +102,8 @@ class Reconciler:
         self._wake = asyncio.Event()
         self._trigger = "timer"
         self._lock = asyncio.Lock()
+        self._resume: _Resume | None = None
+        self._found = self._new = 0
         self.sweeps = 0
         self.last_sweep_at: float | None = None
 
@@ -132,48 +148,52 @@ class Reconciler:
         async with self._lock:
             now = datetime.fromtimestamp(self._clock(), UTC)
             end = now - timedelta(seconds=self._s.settle_s)
+            overlap = timedelta(seconds=self._s.overlap_s)
             watermark = await self._queue.get_watermark(WATERMARK)
-            if watermark is None:
+            resume = (
+                self._resume if self._resume is not None and self._resume.watermark == watermark else None
+            )
+            if resume is not None:
+                start = resume.start
+            elif watermark is None:
                 start = now - timedelta(seconds=self._s.initial_lookback_s)
             else:
-                start = watermark - timedelta(seconds=self._s.overlap_s)
+                start = watermark - overlap
             if end <= start:
                 return 0
-            found = new = 0
-            batch: list[str] = []
-            walk = PageWalk()
-            async for conv in self._client.iter_ended_webmessaging(
-                start,
-                end,
-                page_size=self._s.page_size,
-                lookback=timedelta(seconds=self._s.max_age_s),
-                max_pages=self._s.max_pages,
-                walk=walk,
-            ):
-                found += 1
-                batch.append(conv.conversation_id)
-                if len(batch) >= _BATCH:
-                    new += await self._enqueue(batch)
-                    batch = []
-            if batch:
-                new += await self._enqueue(batch)
-            self._metrics.reconcile_pages.observe(walk.pages)
-            if walk.capped:
-                self._metrics.reconcile_capped.inc()
-                seen_to = walk.oldest_end or end
-                log.warning(
-                    "reconcile_page_cap_hit pages=%d window_start=%s seen_down_to=%s: conversations that "
-                    "ended in between were not checked and the watermark stays; raise "
-                    "worker.reconcile_max_pages, or run `archiver backfill --since %s`",
-                    walk.pages,
-                    start.isoformat(timespec="seconds"),
-                    seen_to.isoformat(timespec="seconds"),
-                    start.strftime("%Y-%m-%dT%H:%M"),
-                )
-            # Only over what was fully seen, and only forward: a sweep with a stale clock must not rewind it.
-            elif watermark is None or end > watermark:
-                await self._queue.set_watermark(WATERMARK, end)
-                watermark = end
+            self._found = self._new = 0
+            fresh: PageWalk | None = None
+            if resume is None:
+                last = await self._walk(start, end, self._s.max_pages)
+                pages = last.pages
+            else:
+                # A capped sweep saw [resume.low, resume.top): first what ended since, then continue below
+                # resume.low from the page it stopped at, instead of re-reading the same pages forever.
+                fresh = await self._walk(resume.top - overlap, end, self._s.max_pages)
+                pages, last = fresh.pages, fresh
+                if not fresh.capped:
+                    # The walk re-reads the page it stopped at (safe if conversations vanished from above
+                    # it): it progresses only with room for a second page.
+                    room = self._s.max_pages - pages
+                    last = await self._walk(
+                        start, end, room if room >= 2 else 0, first_page=resume.page, above=resume.low
+                    )
+                    pages += last.pages
+            self._metrics.reconcile_pages.observe(pages)
+            if last.capped:
+                if resume is None or last is fresh:  # seen: [last.oldest_end, end)
+                    low, page = last.oldest_end or end, last.last_page or 1
+                elif last.pages == 0:  # no room left below: seen [resume.low, end), as far as before
+                    low, page = resume.low, resume.page
+                else:  # continued below resume.low
+                    low, page = min(resume.low, last.oldest_end or resume.low), last.last_page
+                self._capped(watermark, start, end, pages, low, page, ordered=last.ordered)
+            else:
+                # Only over what was fully seen, and only forward: a stale clock must not rewind it.
+                self._resume = None
+                if watermark is None or end > watermark:
+                    await self._queue.set_watermark(WATERMARK, end)
+                    watermark = end
             if watermark is not None:
                 self._metrics.reconcile_watermark.set(watermark.timestamp())
             self.sweeps += 1
@@ -184,12 +204,71 @@ class Reconciler:
                 trigger,
                 start.isoformat(timespec="seconds"),
                 end.isoformat(timespec="seconds"),
-                walk.pages,
-                str(not walk.capped).lower(),
-                found,
-                new,
+                pages,
+                str(not last.capped).lower(),
+                self._found,
+                self._new,
             )
-            return new
+            return self._new
+
+    async def _walk(
+        self,
+        start: datetime,
+        end: datetime,
+        max_pages: int,
+        *,
+        first_page: int = 1,
+        above: datetime | None = None,
+    ) -> PageWalk:
+        """Enqueue what ended in [start, end), reading at most `max_pages` pages."""
+        walk = PageWalk()
+        if max_pages < 1:
+            walk.capped = True
+            return walk
+        batch: list[str] = []
+        async for conv in self._client.iter_ended_webmessaging(
+            start,
+            end,
+            page_size=self._s.page_size,
+            lookback=timedelta(seconds=self._s.max_age_s),
+            max_pages=max_pages,
+            walk=walk,
+            first_page=first_page,
+            above=above,
+        ):
+            self._found += 1
+            batch.append(conv.conversation_id)
+            if len(batch) >= _BATCH:
+                self._new += await self._enqueue(batch)
+                batch = []
+        if batch:
+            self._new += await self._enqueue(batch)
+        return walk
+
+    def _capped(
+        self,
+        watermark: datetime | None,
+        start: datetime,
+        end: datetime,
+        pages: int,
+        low: datetime,
+        page: int,
+        *,
+        ordered: bool,
+    ) -> None:
+        """A sweep hit the page cap: keep the watermark, remember how far it got, and say so."""
+        self._metrics.reconcile_capped.inc()
+        # Unsorted answers give no page to resume from: start over from the top next time.
+        self._resume = _Resume(watermark, start, low, page, end) if ordered else None
+        log.warning(
+            "reconcile_page_cap_hit pages=%d window_start=%s seen_down_to=%s: conversations that ended "
+            "in between are not checked yet (the next sweep continues there) and the watermark stays; "
+            "if this repeats, raise worker.reconcile_max_pages or run `archiver backfill --since %s`",
+            pages,
+            start.isoformat(timespec="seconds"),
+            low.isoformat(timespec="seconds"),
+            start.strftime("%Y-%m-%dT%H:%M"),
+        )
 
     async def _enqueue(self, ids: list[str]) -> int:
         new = await self._queue.enqueue_many(ids, source="reconcile")

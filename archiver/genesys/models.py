@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 import msgspec
+
+from archiver.errors import GenesysTransientError
 
 ENDED_STATES = frozenset({"disconnected", "terminated"})
 
@@ -24,6 +27,27 @@ _conversation_id_re = re.compile(_CONVERSATION_ID)
 def is_conversation_id(value: str) -> bool:
     """True if `value` can be a conversation id (and therefore a queue key and an archive name)."""
     return bool(_conversation_id_re.match(value))
+
+
+T = TypeVar("T")
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def decode(kind: type[T], body: bytes, what: str) -> T:
+    """Decode a response body as `kind`; a body of another shape is a transient error naming `what`."""
+    dec = _DECODERS.get(kind)
+    if dec is None:
+        dec = _DECODERS[kind] = msgspec.json.Decoder(kind)
+    try:
+        return dec.decode(body)  # type: ignore[no-any-return]
+    except msgspec.DecodeError as exc:
+        # A proxy's HTML error page or a truncated body: worth retrying later, not fatal.
+        raise GenesysTransientError(f"cannot {what}: unexpected response shape ({exc})") from exc
+
+
+def seg(value: str) -> str:
+    """`value` quoted as one URL path segment."""
+    return quote(value, safe="")
 
 
 class _Model(msgspec.Struct, rename="camel", frozen=True):

@@ -234,3 +234,32 @@ async def test_backfill_selects_by_end_time(sim: Simulator, tmp_path: Path) -> N
     finally:
         await client.close()
         await queue.close()
+
+
+async def test_capped_sweeps_continue_where_the_last_one_stopped(sim: Simulator, tmp_path: Path) -> None:
+    # A backlog larger than one sweep's page budget (a long outage) is still worked through, sweep by sweep.
+    ids = await sim.generate(9)
+    ends = sorted((ended_at(sim, c) for c in ids), reverse=True)
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    client = client_for(sim)
+    await client.start()
+    metrics = Metrics()
+    mark = ends[-1] - timedelta(seconds=1)
+    try:
+        await queue.set_watermark(WATERMARK, mark)
+        capped = ReconcileSettings(settle_s=0.0, overlap_s=0.0, page_size=2, max_pages=3)
+        rec = Reconciler(client, queue, metrics, capped, clock=lambda: time.time() + 1.0)
+        assert await rec.sweep() == 6  # pages 1-3
+        assert await queue.get_watermark(WATERMARK) == mark
+        # 1 page for what ended since, then on from page 3 (re-read) to page 4: the next 2
+        assert await rec.sweep() == 2
+        assert await queue.get_watermark(WATERMARK) == mark
+        assert await rec.sweep() == 1  # pages 4-5: the window is complete, the watermark moves
+        assert await pending_ids(queue) == set(ids)
+        moved = await queue.get_watermark(WATERMARK)
+        assert moved is not None and moved > ends[0]
+        assert b"archiver_reconcile_page_cap_hits_total 2.0" in metrics.render()
+        assert b"archiver_reconcile_pages_sum 9.0" in metrics.render()  # 3 + (1 + 2) + (1 + 2)
+    finally:
+        await client.close()
+        await queue.close()
