@@ -58,7 +58,7 @@ class _Model(msgspec.Struct, rename="camel", frozen=True):
 
 
 class ErrorBody(_Model, frozen=True):
-    """The standard Genesys error body (genesys-api.md §7.3)."""
+    """The standard Genesys error body (docs/genesys.md, "Rate limits: Retry-After and 413")."""
 
     message: str | None = None
     code: str | None = None

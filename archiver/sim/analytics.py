@@ -1,11 +1,11 @@
-"""Analytics conversation details: the synchronous query and the async jobs API (genesys-api.md §6).
+"""Analytics conversation details: the synchronous query and the async jobs API.
 
 The query sees the org as it was `analytics_lag_s` ago and only conversations that *started on a UTC day
 touched by the interval* and were active during it — a thread opened 20 days ago that ends now is invisible
 to an interval of the last 3 days; `orderBy` (conversationEnd, …) and `order` (asc, desc, unordered) are
 honoured across pages. Jobs see conversations active during the interval as of `dataAvailabilityDate`,
-however long before it they started. Candidates come from the by-start-day index, never a scan of every
-conversation.
+however long before it they started (docs/genesys.md, "Long-lived conversations and the reconciler
+window"). Candidates come from the by-start-day index, never a scan of every conversation.
 """
 
 from __future__ import annotations
