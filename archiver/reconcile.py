@@ -131,7 +131,8 @@ class Reconciler:
                 raise
             except TransientError as exc:
                 log.warning("reconcile_failed error=%s: %s", type(exc).__name__, exc)
-                delay = min(delay, self._s.error_retry_s)
+                # a long 429 pause (GenesysRateLimited) says when asking again makes sense
+                delay = max(min(delay, self._s.error_retry_s), getattr(exc, "retry_after_s", 0.0))
             except Exception as exc:  # never let a bad page end the reconciler
                 log.exception("reconcile_failed error=%s", type(exc).__name__)
                 delay = min(delay, self._s.error_retry_s)

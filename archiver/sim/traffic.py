@@ -8,6 +8,8 @@ import logging
 import random
 from typing import TYPE_CHECKING
 
+from archiver.sim.model import MAX_OPEN_S
+
 if TYPE_CHECKING:
     from archiver.sim.app import Simulator
 
@@ -69,7 +71,7 @@ class Traffic:
         c = self._sim.config
         if c.long_lived_fraction <= 0 or self._rng.random() >= c.long_lived_fraction:
             return 0.0
-        return self._rng.uniform(3600.0, c.long_lived_max_s)
+        return self._rng.uniform(3600.0, max(3600.0, min(c.long_lived_max_s, MAX_OPEN_S)))
 
     async def _loop(self) -> None:
         while True:
