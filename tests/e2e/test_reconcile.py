@@ -212,25 +212,25 @@ async def test_a_sweep_that_hits_the_page_cap_warns_and_keeps_the_watermark(
 
 
 async def test_backfill_selects_by_end_time(sim: Simulator, tmp_path: Path) -> None:
+    # Active in the range but closed after --until: left to the range that contains its end.
+    late = await sim.create_live("webmessaging")
     # Opened 20 days before --since, closed inside the range: found.
     (old,) = await sim.generate(1, open_for_s=20 * DAY)
     inside = await sim.generate(3)
-    # Closed after --until (merely active in the range): left to the range that contains its end.
     queue = SqliteQueue(tmp_path / "q.sqlite3")
     client = client_for(sim)
     await client.start()
     ends = {c: ended_at(sim, c) for c in [old, *inside]}
     since = min(ends.values()) - timedelta(minutes=5)
-    last = max(inside, key=ends.__getitem__)
-    until = ends[last]  # exclusive: `last` ended exactly at --until
+    until = max(ends.values()) + timedelta(milliseconds=1)  # every generated end lies in the past
+    await sim.end_conversation(late)  # ends now, after --until
     settings = BackfillSettings(chunk_s=3600.0, poll_s=0.05)
     try:
         assert datetime.fromisoformat(sim.truth(old).start_time) < since - timedelta(days=19)
+        assert ended_at(sim, late) >= until
         found, new = await enqueue_range(client, queue, since, until, settings=settings)
-        expected = {c for c, e in ends.items() if since <= e < until}
-        assert old in expected and last not in expected
-        assert (found, new) == (len(expected), len(expected))
-        assert await pending_ids(queue) == expected
+        assert (found, new) == (4, 4)
+        assert await pending_ids(queue) == {old, *inside}
     finally:
         await client.close()
         await queue.close()
