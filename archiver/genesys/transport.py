@@ -180,7 +180,7 @@ class Transport:
         await asyncio.sleep(delay)
 
     def _refuse_long_block(self, what: str) -> None:
-        # --- Retry-After beyond max_retry_after_s (issue 9 item 6) ---
+        # --- Retry-After beyond max_retry_after_s (docs/genesys.md, "Rate limits: Retry-After and 413") ---
         # The gate stays closed for everyone as long as Genesys asked; work that would wait longer than the
         # cap is released (the pipeline schedules its retry after `retry_after_s`) rather than held.
         blocked = self.budget.blocked_for()
