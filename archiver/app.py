@@ -69,7 +69,11 @@ def reconcile_settings(config: Config, **overrides: float) -> ReconcileSettings:
     """Reconciler cadence from config (`overrides`: ReconcileSettings fields, for demo and tests)."""
     w = config.worker
     base = ReconcileSettings(
-        interval_s=w.reconcile_interval_s, overlap_s=w.reconcile_overlap_s, settle_s=w.reconcile_lag_s
+        interval_s=w.reconcile_interval_s,
+        overlap_s=w.reconcile_overlap_s,
+        settle_s=w.reconcile_lag_s,
+        max_age_s=w.reconcile_max_age_days * 86400.0,
+        max_pages=w.reconcile_max_pages,
     )
     return msgspec.structs.replace(base, **overrides) if overrides else base
 

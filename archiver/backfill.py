@@ -1,5 +1,12 @@
 """Backfill: enqueue a historical range through the async details jobs API, with a progress bar.
 
+The rule: backfill selects by END time — every web messaging conversation that ended in [since, until), and
+no other, whenever it started. A details job's interval matches conversations that had activity during it
+(a thread opened three weeks before `since` and closed inside the range is included), so each chunk's job
+returns what ended in the chunk plus what was merely active in it; the latter (ended after the chunk, or not
+at all) is left to the chunk or the range that contains its end — or to the reconciler
+(docs/genesys.md, "Long-lived conversations and the reconciler window").
+
 The range is cut into chunks (one job each). After a chunk's ids are enqueued, the end of that chunk is
 persisted as a watermark keyed by the range, so an interrupted backfill (Ctrl-C) skips the chunks it has
 already enqueued when run again with the same range. Everything else is resumable by construction:
@@ -64,7 +71,7 @@ async def enqueue_range(
     metrics: Metrics | None = None,
     on_progress: Callable[[int, int, datetime], None] | None = None,
 ) -> tuple[int, int]:
-    """Enqueue every ended web messaging conversation of [since, until); returns (found, newly enqueued)."""
+    """Enqueue every web messaging conversation that ENDED in [since, until); returns (found, new)."""
     s = settings or BackfillSettings()
     since, until = _utc(since), _utc(until)
     key = watermark_key(since, until)
@@ -89,6 +96,7 @@ async def enqueue_range(
                 c.conversation_id
                 for c in page.conversations
                 if c.conversation_end is not None
+                and cursor <= _utc(c.conversation_end) < chunk_end
                 and (not c.message_types or "webmessaging" in c.message_types)
             ]
             # One hostile id would make enqueue_many refuse the whole page and abort the backfill: skip it.

@@ -50,6 +50,8 @@ class GenesysConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_
     rate_limit_per_min: Annotated[int, msgspec.Meta(ge=1, le=100_000)] = 300
     request_timeout_s: PositiveFloat = 30.0
     max_retries: Annotated[int, msgspec.Meta(ge=0, le=100)] = 8
+    # a 429's Retry-After is honoured up to this long; longer: the conversation is retried after it
+    max_retry_after_s: Annotated[float, msgspec.Meta(ge=1, le=3600)] = 300.0
     heartbeat_timeout_s: PositiveFloat = 75.0
     queue_refresh_s: PositiveFloat = 600.0
     recordings_fallback: bool = False  # transcript from the recordings API when the bulk endpoint refuses
@@ -129,6 +131,10 @@ class WorkerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     reconcile_interval_s: PositiveFloat = 300.0
     reconcile_overlap_s: Annotated[float, msgspec.Meta(ge=0)] = 900.0
     reconcile_lag_s: Annotated[float, msgspec.Meta(ge=0)] = 120.0  # analytics lags: query up to now − lag
+    # the query selects by conversation START: reach back as long as a thread stays open (rarely > 30 days)
+    reconcile_max_age_days: Annotated[float, msgspec.Meta(gt=0, le=366)] = 31.0
+    # pages per sweep; when hit: a warning, the watermark stays, the next sweep continues below (needs ≥ 3)
+    reconcile_max_pages: Annotated[int, msgspec.Meta(ge=3, le=100_000)] = 200
 
 
 class RedactionConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -383,6 +389,7 @@ def genesys_settings(
         rate_limit_per_min=g.rate_limit_per_min,
         request_timeout_s=g.request_timeout_s,
         max_retries=g.max_retries,
+        max_retry_after_s=g.max_retry_after_s,
         heartbeat_timeout_s=g.heartbeat_timeout_s,
         queue_refresh_s=g.queue_refresh_s,
         queue_ids=tuple(g.queue_ids),

@@ -47,6 +47,15 @@ class GenesysTransientError(GenesysError, TransientError):
     """5xx, timeouts, connection errors and exhausted 429 retries."""
 
 
+class GenesysRateLimited(GenesysTransientError):
+    """Genesys asked (429 `Retry-After`) for a longer pause than `genesys.max_retry_after_s`: release the
+    work and come back after `retry_after_s` instead of holding it, or retrying early into another 429."""
+
+    def __init__(self, message: str, *, retry_after_s: float) -> None:
+        self.retry_after_s = retry_after_s
+        super().__init__(message)
+
+
 class GenesysAPIError(GenesysError, PermanentError):
     """A 4xx answer other than 401/429, carrying Genesys's `code` and `contextId`."""
 

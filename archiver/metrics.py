@@ -113,6 +113,22 @@ class Metrics:
         self.reconcile_runs = Counter(
             "archiver_reconcile_runs", "Reconciler sweeps, by trigger", ["trigger"], registry=r
         )
+        self.reconcile_pages = Histogram(
+            "archiver_reconcile_pages",
+            "Analytics query pages read by one reconciler sweep",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=r,
+        )
+        self.reconcile_capped = Counter(
+            "archiver_reconcile_page_cap_hits",
+            "Reconciler sweeps stopped by worker.reconcile_max_pages (their window was not fully seen)",
+            registry=r,
+        )
+        self.reconcile_watermark = Gauge(
+            "archiver_reconcile_watermark_seconds",
+            "Unix time up to which every ended conversation has been checked by the reconciler",
+            registry=r,
+        )
         self.started = Gauge("archiver_start_time_seconds", "Unix time the worker started", registry=r)
         self.started.set(time.time())
         self.queue_depth: dict[str, float] = {}

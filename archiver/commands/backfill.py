@@ -1,9 +1,9 @@
 """`archiver backfill --since DATE [--until DATE]`: archive a historical range via analytics details jobs.
 
-Enqueues every ended web messaging conversation of the range (one async job per day), then processes the
-queue until nothing is left to do, with a progress bar on stderr (counts, rate, ETA). Ctrl-C stops
-gracefully; running the same command again resumes: enqueued days are skipped, done conversations are
-never archived twice.
+Enqueues every web messaging conversation that ENDED in [--since, --until), however long before it started
+(one async job per day), then processes the queue until nothing is left to do, with a progress bar on
+stderr (counts, rate, ETA). Ctrl-C stops gracefully; running the same command again resumes: enqueued days
+are skipped, done conversations are never archived twice.
 """
 
 from __future__ import annotations
@@ -45,8 +45,10 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(
         prog="archiver backfill", description=__doc__.splitlines()[0] if __doc__ else None
     )
-    p.add_argument("--since", type=_parse_date, required=True, help="start (UTC), e.g. 2026-05-01")
-    p.add_argument("--until", type=_parse_date, default=None, help="end (UTC, exclusive; default: now)")
+    p.add_argument(
+        "--since", type=_parse_date, required=True, help="ended at or after (UTC), e.g. 2026-05-01"
+    )
+    p.add_argument("--until", type=_parse_date, default=None, help="ended before (UTC; default: now)")
     p.add_argument("--config", metavar="PATH", help="TOML config file (default: $ARCHIVER_CONFIG)")
     p.add_argument("--chunk-hours", type=float, default=24.0, help="hours of history per analytics job (24)")
     p.add_argument("--poll", type=float, default=2.0, help="job state poll interval, seconds (2)")

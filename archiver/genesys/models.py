@@ -7,10 +7,12 @@ to the wire's camelCase. Decoders are built once at import.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 import msgspec
 
+from archiver.errors import GenesysTransientError
 from archiver.ids import CONVERSATION_ID_PATTERN
 
 ENDED_STATES = frozenset({"disconnected", "terminated"})
@@ -18,6 +20,27 @@ ENDED_STATES = frozenset({"disconnected", "terminated"})
 # A conversation id from an event becomes a queue key and then a file/blob name: accept only the one rule
 # (archiver.ids), so a hostile frame is a bad event here instead of a failure downstream.
 ConversationId = Annotated[str, msgspec.Meta(pattern=CONVERSATION_ID_PATTERN, max_length=128)]
+
+
+T = TypeVar("T")
+_DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
+
+
+def decode(kind: type[T], body: bytes, what: str) -> T:
+    """Decode a response body as `kind`; a body of another shape is a transient error naming `what`."""
+    dec = _DECODERS.get(kind)
+    if dec is None:
+        dec = _DECODERS[kind] = msgspec.json.Decoder(kind)
+    try:
+        return dec.decode(body)  # type: ignore[no-any-return]
+    except msgspec.DecodeError as exc:
+        # A proxy's HTML error page or a truncated body: worth retrying later, not fatal.
+        raise GenesysTransientError(f"cannot {what}: unexpected response shape ({exc})") from exc
+
+
+def seg(value: str) -> str:
+    """`value` quoted as one URL path segment."""
+    return quote(value, safe="")
 
 
 class _Model(msgspec.Struct, rename="camel", frozen=True):
@@ -28,7 +51,7 @@ class _Model(msgspec.Struct, rename="camel", frozen=True):
 
 
 class ErrorBody(_Model, frozen=True):
-    """The standard Genesys error body (genesys-api.md §7.3)."""
+    """The standard Genesys error body (docs/genesys.md, "Rate limits: Retry-After and 413")."""
 
     message: str | None = None
     code: str | None = None

@@ -1,10 +1,11 @@
 """One request budget shared by every REST call of a process, so a worker never causes a 429 storm.
 
-Genesys limits each client-credentials token to N requests per minute (genesys-api.md §7.1). The budget is a
-sliding-window log with a twist: a request holds its unit from the moment it is sent until one window after
-its answer arrived. The server counts a request when it arrives, some time between our send and the answer;
-counting from the send instead lets a request delayed on the way (a busy loop, a slow network) land in the
-server's next window on top of that window's own N, and that is a 429 (seen in CI on a loaded 2-core box).
+Genesys limits each client-credentials token to N requests per minute (docs/genesys.md, "Rate limits:
+Retry-After and 413"). The budget is a sliding-window log with a twist: a request holds its unit from the
+moment it is sent until one window after its answer arrived. The server counts a request when it arrives,
+some time between our send and the answer; counting from the send instead lets a request delayed on the way
+(a busy loop, a slow network) land in the server's next window on top of that window's own N, and that is a
+429 (seen in CI on a loaded 2-core box).
 Holding the unit until answer + window makes any set of requests that arrive within one window overlap at
 the last one's send, so the server never sees more than N in any window, fixed or sliding, whatever the
 latency. It costs one round trip per window of throughput (under 1 % for a 60 s window).
@@ -22,14 +23,24 @@ import asyncio
 import collections
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 
 
 class RateBudget:
     """Sliding-window request budget with a shared 429 back-off gate and an adaptive limit."""
 
-    def __init__(self, limit: int, window_s: float = 60.0) -> None:
+    def __init__(
+        self,
+        limit: int,
+        window_s: float = 60.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        """`clock`/`sleep` are injectable so a test can honour a 2-minute `Retry-After` in no time."""
         if limit < 1 or window_s <= 0:
             raise ValueError("rate budget needs limit >= 1 and window_s > 0")
+        self._clock, self._sleep = clock, sleep
         self.limit = self._configured = limit
         self.window_s = window_s
         self._sent: collections.deque[float] = collections.deque()  # answer times of settled requests
@@ -53,9 +64,10 @@ class RateBudget:
         while True:
             await self._probe_done.wait()
             async with self._lock:
-                now = time.monotonic()
+                now = self._clock()
                 if now < self._blocked_until:
                     delay = self._blocked_until - now
+                    blocked = True
                 elif self._probe_done.is_set() or not self._probing:
                     self._expire(now)
                     if self._used() >= self.limit:
@@ -68,14 +80,22 @@ class RateBudget:
                     # The oldest settled unit that must expire for us to fit; if every unit needed is still
                     # in flight, wait for an answer (a window at most, then look again).
                     need = self._used() - self.limit
+                    blocked = False
                     delay = self.window_s
                     if need < len(self._sent):
                         delay = self._sent[need] + self.window_s - now
                 else:
                     continue
             self.waits += 1
+            if blocked:  # the server said how long: wait exactly that (then look again)
+                await self._sleep(delay)
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._settled.wait(), timeout=max(delay, 0.001))
+
+    def blocked_for(self) -> float:
+        """Seconds until the 429 gate reopens (0 when open)."""
+        return max(0.0, self._blocked_until - self._clock())
 
     def throttled(self, retry_after_s: float) -> None:
         """A 429 arrived: close the gate for `retry_after_s`, probe with one request, lower the limit."""
@@ -110,13 +130,13 @@ class RateBudget:
         """Honour `inin-ratelimit-*` headers: the server's limit, and a full window until `reset`."""
         if allowed is not None and allowed > 0 and allowed != self.limit:
             self.limit = min(self._configured, allowed)
-            self._last_change = time.monotonic()
+            self._last_change = self._clock()
         if allowed is not None and count is not None and reset_s is not None and count >= allowed > 0:
-            self._blocked_until = max(self._blocked_until, time.monotonic() + max(reset_s, 0.0))
+            self._blocked_until = max(self._blocked_until, self._clock() + max(reset_s, 0.0))
 
     def _settle(self) -> float:
         """One in-flight request got its answer (or failed): its unit now expires a window from now."""
-        now = time.monotonic()
+        now = self._clock()
         if self._in_flight > 0:
             self._in_flight -= 1
             self._sent.append(now)

@@ -25,7 +25,8 @@ class GenesysSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     rate_window_s: float = 60.0  # the window the limit applies to (tests shrink it)
     token_refresh_buffer_s: float = 300.0
     max_retries: int = 8
-    retry_after_cap_s: float = 60.0
+    # Honour a 429's Retry-After up to this long; a longer one releases the work for later (see transport)
+    max_retry_after_s: float = 300.0
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 30.0
     request_timeout_s: float = 30.0

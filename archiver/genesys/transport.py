@@ -1,9 +1,11 @@
 """REST transport: bearer auth, the shared rate budget, retries, and Genesys ErrorBody → archiver errors.
 
-Retry policy (genesys-api.md §7): 401 drops the token and retries once; 429 waits `Retry-After` (capped, plus
-jitter) behind the shared budget gate; 5xx, 408, timeouts and connection errors back off exponentially
-with equal jitter (archiver.backoff); every other 4xx is permanent and raised with Genesys's `code` and
-`contextId`.
+Retry policy (docs/genesys.md, "Rate limits: Retry-After and 413"): 401 drops the token and retries once; 429
+waits the full `Retry-After` (plus jitter) behind the shared budget gate — up to `max_retry_after_s`; a longer
+one (or a gate closed for longer) raises `GenesysRateLimited`, which releases the work until then instead of
+holding it or retrying early into another 429; 5xx, 408, timeouts and connection errors back off
+exponentially with equal jitter (archiver.backoff); every other 4xx is permanent and raised with Genesys's
+`code` and `contextId`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from archiver.errors import (
     GenesysAuthError,
     GenesysNotFound,
     GenesysPermissionError,
+    GenesysRateLimited,
     GenesysTransientError,
 )
 from archiver.genesys.auth import TokenManager
@@ -98,6 +101,7 @@ class Transport:
         attempt = 0
         reauthed = False
         while True:
+            self._refuse_long_block(what)
             await self.budget.acquire()
             settled = False
             try:
@@ -130,6 +134,7 @@ class Transport:
                     wait = self._retry_after(answer.headers, attempt + 1)
                     self.budget.throttled(wait)
                     settled = True
+                    self._refuse_long_block(what)
                     attempt += 1
                     self._give_up_if(attempt, what, "rate limited (429)", None)
                     self.stats.retries["429"] += 1
@@ -169,6 +174,19 @@ class Transport:
         log.info("genesys_retry what=%r cause=%r attempt=%d delay=%.2f", what, cause, attempt, delay)
         await asyncio.sleep(delay)
 
+    def _refuse_long_block(self, what: str) -> None:
+        # --- Retry-After beyond max_retry_after_s (docs/genesys.md, "Rate limits: Retry-After and 413") ---
+        # The gate stays closed for everyone as long as Genesys asked; work that would wait longer than the
+        # cap is released (the pipeline schedules its retry after `retry_after_s`) rather than held.
+        blocked = self.budget.blocked_for()
+        if blocked > self._s.max_retry_after_s + 1.0:  # + the ≤ 1 s jitter added to every wait
+            self.stats.retries["429_released"] += 1
+            raise GenesysRateLimited(
+                f"cannot {what}: rate limited (429), Genesys asks to wait {blocked:.0f} s, longer than "
+                f"genesys.max_retry_after_s={self._s.max_retry_after_s:g}",
+                retry_after_s=blocked,
+            )
+
     def _give_up_if(self, attempt: int, what: str, cause: str, exc: BaseException | None) -> None:
         if attempt > self._s.max_retries:
             raise GenesysTransientError(
@@ -190,7 +208,7 @@ class Transport:
                     wait = when.timestamp() - time.time()
         if wait is None or wait < 0:
             wait = self._backoff(attempt)
-        wait = min(wait, self._s.retry_after_cap_s)
+        # Never shorter than asked: an early retry is another 429 (a longer wait is refused by the caller).
         return wait + self._rng.uniform(0, min(1.0, 0.1 * wait + 0.05))
 
     def _hint(self, headers: Mapping[str, str]) -> None:

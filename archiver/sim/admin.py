@@ -1,7 +1,7 @@
 """`/_sim/*` admin endpoints (JSON) mirroring the Python fault and inspection API; never used in production.
 
 GET  /_sim/info                      org (queues, agents), counters
-POST /_sim/generate                  {"n", "kind", "end", "messages"} → {"ids": [...]}
+POST /_sim/generate                  {"n", "kind", "end", "messages", "openForS"} → {"ids": [...]}
 POST /_sim/conversations/{id}/end    end a conversation created with end=false
 DELETE /_sim/conversations/{id}      delete it (later GETs → 404)
 GET  /_sim/truth/{id}  /_sim/truths  ground truth
@@ -36,6 +36,7 @@ FAULTS = (
     "revoke_tokens",
     "expire_tokens",
     "set_rate_limit",
+    "refuse_bulk_above",
     "refuse_writeback",
     "delete_conversation",
     "deny_permission",
@@ -96,6 +97,7 @@ def add_admin_routes(app: web.Application, sim: Simulator) -> None:
                 kind=str(b.get("kind", "webmessaging")),
                 end=bool(b.get("end", True)),
                 messages=b.get("messages"),
+                open_for_s=float(b.get("openForS", 0.0)),
             )
         except ValueError as exc:
             raise ApiError(400, str(exc)) from exc

@@ -1,8 +1,11 @@
-"""Analytics conversation details: the synchronous query and the async jobs API (genesys-api.md §6).
+"""Analytics conversation details: the synchronous query and the async jobs API.
 
 The query sees the org as it was `analytics_lag_s` ago and only conversations that *started on a UTC day
-touched by the interval* and were active during it; jobs see conversations active during the interval as of
-`dataAvailabilityDate`. Candidates come from the by-start-day index, never a scan of every conversation.
+touched by the interval* and were active during it — a thread opened 20 days ago that ends now is invisible
+to an interval of the last 3 days; `orderBy` (conversationEnd, …) and `order` (asc, desc, unordered) are
+honoured across pages. Jobs see conversations active during the interval as of `dataAvailabilityDate`,
+however long before it they started (docs/genesys.md, "Long-lived conversations and the reconciler
+window"). Candidates come from the by-start-day index, never a scan of every conversation.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from aiohttp import web
 from archiver.sim.analytics_render import analytics as render_analytics
 from archiver.sim.analytics_render import analytics_rows
 from archiver.sim.config import SimConfig
-from archiver.sim.model import Conversation, Store, day_of, iso
+from archiver.sim.model import MAX_OPEN_S, Conversation, Store, day_of, iso
 from archiver.sim.web import ApiError, json_response, read_json
 
 ORDERS = ("asc", "desc", "unordered")
@@ -135,8 +138,8 @@ def select(store: Store, body: dict[str, Any], at: float, *, by_start_day: bool)
     order_by = body.get("orderBy") or "conversationStart"
     if order not in ORDERS or order_by not in ORDER_BY:
         raise ApiError(400, f"order must be one of {ORDERS} and orderBy one of {ORDER_BY}", "bad.request")
-    # jobs match "activity during the interval": include conversations started a little before it
-    first = day_of(istart) if by_start_day else day_of(istart) - 2
+    # jobs match "activity during the interval": a thread opened up to MAX_OPEN_S before it still counts
+    first = day_of(istart) if by_start_day else day_of(istart - MAX_OPEN_S)
     out = []
     for conv in store.started_on_days(first, day_of(iend - 0.001)):
         if conv.start > at or conv.start >= iend:

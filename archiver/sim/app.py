@@ -18,10 +18,10 @@ from archiver.sim.analytics import Analytics
 from archiver.sim.auth import Tokens
 from archiver.sim.config import SimConfig
 from archiver.sim.faults import Faults
-from archiver.sim.model import KINDS, Conversation, ConversationTruth, Store
+from archiver.sim.model import KINDS, MAX_OPEN_S, Conversation, ConversationTruth, Store
 from archiver.sim.notify import Notifications
 from archiver.sim.rest import Rest
-from archiver.sim.scenario import Org, Pending, build, finish
+from archiver.sim.scenario import Org, Pending, build, finish, open_long
 from archiver.sim.traffic import Traffic
 from archiver.sim.web import ApiError, error
 
@@ -157,12 +157,12 @@ class Simulator:
         self._calls[key] += 1
         if self.faults.latency_s:
             await asyncio.sleep(self.faults.latency_s)
-        failure = self.faults.take_failure(path)
+        failure, retry_after = self.faults.take_failure(path) or (None, "1")
         if failure == "timeout":
             await asyncio.sleep(self.config.fault_timeout_s)
             return error(504, "The request timed out", "request.timeout")
         if isinstance(failure, int):
-            return error(failure, headers={"Retry-After": "1"} if failure == 429 else None)
+            return error(failure, headers={"Retry-After": retry_after} if failure == 429 else None)
         if path == "/oauth/token":
             return await self._guard(request, handler)
         auth = request.headers.get("Authorization", "")
@@ -264,7 +264,9 @@ class Simulator:
                     topic, render.topic_body(conv, t, self.config.topic_message_cap)
                 )
 
-    def _new(self, kind: str, *, end: bool, messages: int | None) -> tuple[Conversation, float]:
+    def _new(
+        self, kind: str, *, end: bool, messages: int | None, open_for_s: float = 0.0
+    ) -> tuple[Conversation, float]:
         if kind not in KINDS:
             raise ValueError(f"cannot generate conversation: kind must be one of {KINDS}, got {kind!r}")
         now = time.time()
@@ -280,25 +282,39 @@ class Simulator:
             max_turns=c.max_turns,
             pii_rate=c.pii_rate,
         )
+        if open_for_s > 0:
+            last = max([m.ts for m in conv.messages] + [p.connected or p.start for p in conv.participants])
+            open_long(conv, open_for_s, conv.end_time() or last)
         self.store.add(conv)
         if pending is not None:
             self._pending[conv.id] = pending
         return conv, now
 
     async def generate(
-        self, n: int, kind: str = "webmessaging", end: bool = True, messages: int | None = None
+        self,
+        n: int,
+        kind: str = "webmessaging",
+        end: bool = True,
+        messages: int | None = None,
+        open_for_s: float = 0.0,
     ) -> list[str]:
-        """Create n conversations now, publish their participant state changes, end them if `end`; ids."""
+        """Create n conversations now, publish their participant state changes, end them if `end`; ids.
+
+        `open_for_s` > 0 makes long-lived threads: each started that long before its end (or, while still
+        open, before its last activity) — up to 30 days for real web messaging.
+        """
+        if not 0.0 <= open_for_s <= MAX_OPEN_S:
+            raise ValueError(f"cannot generate conversation: open_for_s must be within [0, {MAX_OPEN_S:g}]")
         ids = []
         for _ in range(n):
-            conv, now = self._new(kind, end=end, messages=messages)
+            conv, now = self._new(kind, end=end, messages=messages, open_for_s=open_for_s)
             await self._announce(conv, float("-inf"), now)
             ids.append(conv.id)
         return ids
 
-    async def create_live(self, kind: str) -> str:
+    async def create_live(self, kind: str, open_for_s: float = 0.0) -> str:
         """One open conversation (ended later by `end_conversation`), as the traffic generator makes."""
-        return (await self.generate(1, kind=kind, end=False))[0]
+        return (await self.generate(1, kind=kind, end=False, open_for_s=open_for_s))[0]
 
     def end_conversation(self, cid: str) -> asyncio.Task[None]:
         """Disconnect the remaining participants now and publish the events; await the task to wait."""

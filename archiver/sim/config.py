@@ -35,6 +35,9 @@ class SimConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         ("sms", 0.06),
         ("bot", 0.08),
     )
+    # a share of the traffic are long-lived threads, opened up to `long_lived_max_s` before they end
+    long_lived_fraction: float = 0.02
+    long_lived_max_s: float = 30 * 86400.0
     queues: int = 4
     agents: int = 12
     writeback_after_end: bool = True  # PATCH participant attributes accepted after the end

@@ -19,6 +19,7 @@ class _Failure:
     remaining: int
     status: int | str  # an HTTP status, or "timeout" (hold the request, then 504)
     path_prefix: str | None
+    retry_after: str = "1"  # the Retry-After header of an injected 429
 
 
 @dataclass
@@ -89,10 +90,20 @@ class Faults:
 
     # ---- HTTP ------------------------------------------------------------------------------------
 
-    def fail_next(self, n: int, status: int | str = 503, path_prefix: str | None = None) -> None:
-        """Fail the next n requests (optionally only those under `path_prefix`) with `status` or "timeout"."""
+    def fail_next(
+        self,
+        n: int,
+        status: int | str = 503,
+        path_prefix: str | None = None,
+        retry_after: float | str = 1,
+    ) -> None:
+        """Fail the next n requests (optionally only those under `path_prefix`) with `status` or "timeout".
+
+        A 429 carries `Retry-After: retry_after` (seconds, or an HTTP date): Genesys may ask for minutes.
+        """
         _check_status(status)
-        self._failures.append(_Failure(n, status, path_prefix))
+        after = f"{retry_after:g}" if isinstance(retry_after, int | float) else str(retry_after)
+        self._failures.append(_Failure(n, status, path_prefix, after))
 
     def fail_fraction(self, fraction: float, status: int | str = 503, path_prefix: str | None = None) -> None:
         """Fail a random `fraction` of requests (seeded) with `status` or "timeout" until `clear()`.
@@ -104,20 +115,20 @@ class Faults:
             raise ValueError(f"cannot inject failure: fraction must be within [0, 1], got {fraction!r}")
         self._fractions.append(_Fraction(fraction, status, path_prefix))
 
-    def take_failure(self, path: str) -> int | str | None:
-        """Consume one injected failure matching `path`, if any (called by the middleware)."""
+    def take_failure(self, path: str) -> tuple[int | str, str] | None:
+        """Consume one injected failure matching `path`, if any: (status, Retry-After) for the middleware."""
         for f in self._failures:
             if f.remaining > 0 and (f.path_prefix is None or path.startswith(f.path_prefix)):
                 f.remaining -= 1
                 if f.remaining == 0:
                     self._failures.remove(f)
-                return f.status
+                return f.status, f.retry_after
         if self._fractions:
             roll = self._rng.random()
             for fr in self._fractions:
                 if fr.path_prefix is None or path.startswith(fr.path_prefix):
                     if roll < fr.fraction:
-                        return fr.status
+                        return fr.status, "1"
                     roll -= fr.fraction
         return None
 
@@ -190,6 +201,19 @@ class Faults:
         """Change the per-token request budget per 60 s window."""
         self._tokens.rate_limit_per_min = max(0, per_min)
 
+    def refuse_bulk_above(self, max_ids: int | None, status: int = 413) -> None:
+        """Refuse `messages/bulk` bodies of more than `max_ids` ids (0: every one; None: accept up to 1000).
+
+        413 answers as Genesys does for a body over its size limit (`request.entity.too.large`); 400 as it
+        does for an answer over its size limit (`response.entity.too.large`) — the swagger lists both.
+        """
+        if max_ids is not None and max_ids < 0:
+            raise ValueError("cannot refuse bulk requests: max_ids must be >= 0 or None")
+        if status not in (400, 413):
+            raise ValueError(f"cannot refuse bulk requests: status must be 400 or 413, got {status!r}")
+        self._rest.bulk_refuse_above = max_ids
+        self._rest.bulk_refuse_status = status
+
     def refuse_writeback(self, on: bool = True) -> None:
         """Make participant-attribute PATCHes fail with 400, as if Genesys refused post-end writes."""
         self._rest.refuse_writeback = on
@@ -210,4 +234,5 @@ class Faults:
         self.denied.clear()
         self.latency_s = 0.0
         self._rest.refuse_writeback = False
+        self._rest.bulk_refuse_above = None
         self._notifications.heartbeats_silenced = False

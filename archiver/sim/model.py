@@ -15,6 +15,9 @@ from datetime import UTC, datetime
 import msgspec
 
 KINDS = ("webmessaging", "open", "sms", "bot")
+# Web messaging threads stay open for days and "rarely extend past 30 days" (docs/genesys.md, "Long-lived
+# conversations and the reconciler window"); the simulator allows a little more than that.
+MAX_OPEN_S = 31 * 86400.0
 
 
 def new_id(rng: random.Random) -> str:

@@ -28,6 +28,8 @@ class Rest:
         self.org = org
         self.created = created
         self.refuse_writeback = False
+        self.bulk_refuse_above: int | None = None  # faults.refuse_bulk_above
+        self.bulk_refuse_status = 413
         self.writeback_after_end = config.writeback_after_end
 
     def _conv(self, request: web.Request) -> Conversation:
@@ -138,6 +140,20 @@ class Rest:
         if len(ids) > BULK_MAX:
             raise ApiError(
                 400, f"The max messages you can request in the body is {BULK_MAX:,}", "bad.request"
+            )
+        if self.bulk_refuse_above is not None and len(ids) > self.bulk_refuse_above:
+            # the ErrorBody codes and texts of the Genesys swagger's 413 and 400 answers
+            if self.bulk_refuse_status == 413:
+                raise ApiError(
+                    413,
+                    f"The request is over the size limit. Maximum bytes: {self.bulk_refuse_above * 39}",
+                    "request.entity.too.large",
+                )
+            raise ApiError(
+                400,
+                "The response is over the size limit. Reduce pageSize or expand list to reduce response "
+                "size if applicable",
+                "response.entity.too.large",
             )
         found = (conv.message(i) for i in dict.fromkeys(ids))
         ents = [render.message_data(conv, m) for m in found if m is not None]

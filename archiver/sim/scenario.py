@@ -307,3 +307,33 @@ def _attachment(rng: random.Random) -> Attachment:
         sha256=hashlib.sha256(aid.encode()).hexdigest(),
         url=f"https://sim.genesys.invalid/api/v2/downloads/{aid}",
     )
+
+
+def open_long(conv: Conversation, open_for_s: float, last_activity: float) -> None:
+    """Make `conv` a long-lived thread: the customer opened it `open_for_s` before `last_activity`.
+
+    Web messaging threads stay open across days (often weeks, rarely past 30 days): the customer writes, a
+    bot flow answers, and the agent part comes much later. So the customer and the flow move back to the
+    thread's start with the customer's first message (if the transcript opens with one); queue and agents
+    keep their recent times. The conversation's *start* is then far older than its end — which is what the
+    analytics details query selects by.
+    """
+    if open_for_s <= 0:
+        return
+    start = last_activity - open_for_s
+    shift = start - conv.start
+    if shift >= 0:
+        return
+    customer = conv.customer
+    flow = next((p for p in conv.participants if p.purpose == "workflow"), None)
+    for p in (customer, flow):
+        if p is None:
+            continue
+        p.start += shift
+        p.connected = p.connected + shift if p.connected is not None else None
+        if p.end is not None:  # a handing-off flow ends right after the start (a bot flow stays)
+            p.end += shift
+    first = conv.messages[0] if conv.messages else None
+    if first is not None and first.inbound and first.participant_id == customer.id:
+        first.ts = customer.start + 0.5
+    conv.start = customer.start

@@ -9,6 +9,7 @@ import random
 from collections.abc import Awaitable, Callable
 
 from archiver.sim.config import SimConfig
+from archiver.sim.model import MAX_OPEN_S
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ class Traffic:
     def __init__(
         self,
         config: SimConfig,
-        create_live: Callable[[str], Awaitable[str]],
+        create_live: Callable[[str, float], Awaitable[str]],
         end_conversation: Callable[[str], object],
         rate_per_min: float,
         seed: int,
@@ -72,6 +73,12 @@ class Traffic:
         kinds, weights = zip(*self._config.traffic_mix, strict=True)
         return str(self._rng.choices(kinds, weights=weights)[0])
 
+    def _open_for(self) -> float:
+        c = self._config
+        if c.long_lived_fraction <= 0 or self._rng.random() >= c.long_lived_fraction:
+            return 0.0
+        return self._rng.uniform(3600.0, max(3600.0, min(c.long_lived_max_s, MAX_OPEN_S)))
+
     async def _loop(self) -> None:
         while True:
             await self._running.wait()
@@ -82,7 +89,7 @@ class Traffic:
             if not self._running.is_set():
                 continue
             try:
-                cid = await self._create_live(self._kind())
+                cid = await self._create_live(self._kind(), self._open_for())
             except Exception:
                 log.exception("sim traffic: cannot create conversation")
                 continue

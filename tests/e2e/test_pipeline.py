@@ -8,6 +8,7 @@ import contextlib
 import hashlib
 import json
 import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -326,3 +327,29 @@ async def test_invalid_conversation_id_is_dead_lettered(
             )
         db.close()
         assert await drain(c, pipeline) == ["dead"]
+
+
+async def test_a_retry_after_longer_than_the_cap_releases_the_conversation_until_then(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    async with stack(sim, tmp_path, cpu_pool, ARCHIVER_GENESYS__MAX_RETRY_AFTER_S="60") as (c, pipeline):
+        [cid] = await sim.generate(1)
+        await c.queue.enqueue(cid, source="test")
+        sim.faults.fail_next(1, status=429, path_prefix="/api/v2/conversations/messages", retry_after=600)
+        before = time.time()
+        assert await drain(c, pipeline) == ["retry"]  # released at once, not held for 10 minutes
+        item = await c.queue.get(cid)
+    assert item is not None and item.state == "retry" and item.next_at is not None
+    assert item.next_at >= before + 599.0  # not retried before Genesys said it may be
+    assert item.last_error is not None and "GenesysRateLimited" in item.last_error
+
+
+async def test_bulk_chunks_refused_as_too_large_still_archive_everything(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    async with stack(sim, tmp_path, cpu_pool) as (c, pipeline):
+        [cid] = await sim.generate(1, messages=120)
+        await c.queue.enqueue(cid, source="test")
+        sim.faults.refuse_bulk_above(50, status=400)
+        assert await drain(c, pipeline) == ["archived"]
+    assert len(read_record(tmp_path / "archive", cid)["messages"]) == 120

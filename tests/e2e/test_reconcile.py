@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from archiver.backfill import BackfillSettings, ProgressBar, enqueue_range, watermark_key
@@ -122,3 +123,143 @@ def test_progress_bar_shows_counts_rate_and_eta() -> None:
     line = out.getvalue().splitlines()[-1]
     assert "40/100" in line and "(40%)" in line and "dead=2" in line and "conv/s" in line
     assert "ETA" in line and "ETA --" not in line
+
+
+DAY = 86400.0
+
+
+def ended_at(sim: Simulator, cid: str) -> datetime:
+    return datetime.fromisoformat(sim.truth(cid).end_time or "")
+
+
+async def pending_ids(queue: SqliteQueue) -> set[str]:
+    return {i.conversation_id for i in await queue.items("pending", limit=1000)}
+
+
+async def test_a_thread_opened_20_days_ago_that_the_listener_missed_is_found_by_the_next_sweep(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    # The analytics query selects by conversation START: a 3-day window never saw this one.
+    (old,) = await sim.generate(1, open_for_s=20 * DAY)
+    truth = sim.truth(old)
+    started = datetime.fromisoformat(truth.start_time)
+    assert ended_at(sim, old) - started > timedelta(days=19, hours=23)
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    client = client_for(sim)
+    await client.start()
+    try:
+        # A reconciler that has been running: its watermark is a minute old.
+        await queue.set_watermark(WATERMARK, datetime.now(UTC) - timedelta(minutes=1))
+        rec = Reconciler(client, queue, Metrics(), FAST)
+        assert await rec.sweep() == 1
+        assert await pending_ids(queue) == {old}
+    finally:
+        await client.close()
+        await queue.close()
+
+
+async def test_a_sweep_stops_paging_below_its_window(sim: Simulator, tmp_path: Path) -> None:
+    ids = await sim.generate(10)
+    ends = sorted((ended_at(sim, c) for c in ids), reverse=True)
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    client = client_for(sim)
+    await client.start()
+    metrics = Metrics()
+    try:
+        await queue.set_watermark(WATERMARK, ends[2])
+        settings = ReconcileSettings(settle_s=0.0, overlap_s=0.0, page_size=2)
+        rec = Reconciler(client, queue, metrics, settings, clock=lambda: time.time() + 1.0)
+        assert await rec.sweep() == 3
+        assert await pending_ids(queue) == {c for c in ids if ended_at(sim, c) >= ends[2]}
+        # newest first, 2 a page: the second page already reaches below the window — 2 of 5 pages read
+        assert b"archiver_reconcile_pages_sum 2.0" in metrics.render()
+        assert b"archiver_reconcile_page_cap_hits_total 0.0" in metrics.render()
+    finally:
+        await client.close()
+        await queue.close()
+
+
+async def test_a_sweep_that_hits_the_page_cap_warns_and_keeps_the_watermark(
+    sim: Simulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    ids = await sim.generate(7)
+    ends = sorted((ended_at(sim, c) for c in ids), reverse=True)
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    client = client_for(sim)
+    await client.start()
+    metrics = Metrics()
+    mark = ends[-1] - timedelta(seconds=1)
+    try:
+        await queue.set_watermark(WATERMARK, mark)
+        capped = ReconcileSettings(settle_s=0.0, overlap_s=0.0, page_size=2, max_pages=2)
+        rec = Reconciler(client, queue, metrics, capped, clock=lambda: time.time() + 1.0)
+        assert await rec.sweep() == 4  # the 4 newest: 2 pages of 2
+        assert await pending_ids(queue) == {c for c in ids if ended_at(sim, c) >= ends[3]}
+        assert await queue.get_watermark(WATERMARK) == mark  # the 3 oldest were not seen
+        assert "reconcile_page_cap_hit" in caplog.text
+        assert b"archiver_reconcile_page_cap_hits_total 1.0" in metrics.render()
+        assert b"archiver_reconcile_pages_sum 2.0" in metrics.render()
+        # A sweep with room for the whole window sees the rest and only then moves the watermark.
+        roomy = msgspec.structs.replace(capped, max_pages=10)
+        rec = Reconciler(client, queue, metrics, roomy, clock=lambda: time.time() + 1.0)
+        assert await rec.sweep() == 3
+        assert await pending_ids(queue) == set(ids)
+        moved = await queue.get_watermark(WATERMARK)
+        assert moved is not None and moved > ends[0]
+    finally:
+        await client.close()
+        await queue.close()
+
+
+async def test_backfill_selects_by_end_time(sim: Simulator, tmp_path: Path) -> None:
+    # Active in the range but closed after --until: left to the range that contains its end.
+    late = await sim.create_live("webmessaging")
+    # Opened 20 days before --since, closed inside the range: found.
+    (old,) = await sim.generate(1, open_for_s=20 * DAY)
+    inside = await sim.generate(3)
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    client = client_for(sim)
+    await client.start()
+    ends = {c: ended_at(sim, c) for c in [old, *inside]}
+    since = min(ends.values()) - timedelta(minutes=5)
+    until = max(ends.values()) + timedelta(milliseconds=1)  # every generated end lies in the past
+    await sim.end_conversation(late)  # ends now, after --until
+    settings = BackfillSettings(chunk_s=3600.0, poll_s=0.05)
+    try:
+        assert datetime.fromisoformat(sim.truth(old).start_time) < since - timedelta(days=19)
+        assert ended_at(sim, late) >= until
+        found, new = await enqueue_range(client, queue, since, until, settings=settings)
+        assert (found, new) == (4, 4)
+        assert await pending_ids(queue) == {old, *inside}
+    finally:
+        await client.close()
+        await queue.close()
+
+
+async def test_capped_sweeps_continue_where_the_last_one_stopped(sim: Simulator, tmp_path: Path) -> None:
+    # A backlog larger than one sweep's page budget (a long outage) is still worked through, sweep by sweep.
+    ids = await sim.generate(9)
+    ends = sorted((ended_at(sim, c) for c in ids), reverse=True)
+    queue = SqliteQueue(tmp_path / "q.sqlite3")
+    client = client_for(sim)
+    await client.start()
+    metrics = Metrics()
+    mark = ends[-1] - timedelta(seconds=1)
+    try:
+        await queue.set_watermark(WATERMARK, mark)
+        capped = ReconcileSettings(settle_s=0.0, overlap_s=0.0, page_size=2, max_pages=3)
+        rec = Reconciler(client, queue, metrics, capped, clock=lambda: time.time() + 1.0)
+        assert await rec.sweep() == 6  # pages 1-3
+        assert await queue.get_watermark(WATERMARK) == mark
+        # 1 page for what ended since, then on from page 3 (re-read) to page 4: the next 2
+        assert await rec.sweep() == 2
+        assert await queue.get_watermark(WATERMARK) == mark
+        assert await rec.sweep() == 1  # pages 4-5: the window is complete, the watermark moves
+        assert await pending_ids(queue) == set(ids)
+        moved = await queue.get_watermark(WATERMARK)
+        assert moved is not None and moved > ends[0]
+        assert b"archiver_reconcile_page_cap_hits_total 2.0" in metrics.render()
+        assert b"archiver_reconcile_pages_sum 9.0" in metrics.render()  # 3 + (1 + 2) + (1 + 2)
+    finally:
+        await client.close()
+        await queue.close()

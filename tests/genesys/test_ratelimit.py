@@ -87,7 +87,7 @@ async def test_429_storm_recovers_without_retry_storm(
     sim = await make_sim(rate_limit_per_min=10, ratelimit_headers=False)
     sim.tokens.WINDOW_S = 1.0  # a 1 s window instead of 60 s keeps the test short
     # The client's budget is deliberately larger than the server's: only 429s can slow it down.
-    client = await make_client(sim, rate_limit_per_min=300, rate_window_s=1.0, retry_after_cap_s=2.0)
+    client = await make_client(sim, rate_limit_per_min=300, rate_window_s=1.0, max_retry_after_s=2.0)
     results = await asyncio.gather(*(client.list_queues() for _ in range(40)))
     assert all(len(r) == len(sim.queue_ids) for r in results)
     throttled = client.stats.throttled

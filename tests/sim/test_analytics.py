@@ -218,3 +218,53 @@ async def test_paging_reuses_the_selection(
     body["paging"] = {"pageSize": 200, "pageNumber": 1}
     _, doc = await query(http, sim, auth, body)
     assert doc["totalHits"] == len(seen) + 1
+
+
+async def test_long_lived_threads_are_selected_by_their_start_and_ordered_by_end(
+    sim: Simulator, http: aiohttp.ClientSession, auth: dict[str, str]
+) -> None:
+    (old,) = await sim.generate(1, open_for_s=20 * 86400.0)
+    recent = await sim.generate(4)
+    t = sim.truth(old)
+    assert t.ended and t.start_time < (datetime.now(UTC) - timedelta(days=19)).isoformat()
+    now = datetime.now(UTC) + timedelta(minutes=1)
+    base: dict[str, Any] = {"conversationFilters": ENDED, "segmentFilters": WEBMSG}
+    # The interval selects by START: a 3-day interval does not see the thread that ended a moment ago …
+    _, doc = await query(http, sim, auth, {**base, "interval": interval(now - timedelta(days=3), now)})
+    assert {c["conversationId"] for c in doc["conversations"]} == set(recent)
+    # … a 31-day one does, and conversationEnd desc is honoured across pages.
+    body = {
+        **base,
+        "interval": interval(now - timedelta(days=31), now),
+        "orderBy": "conversationEnd",
+        "order": "desc",
+    }
+    rows: list[dict[str, Any]] = []
+    for number in (1, 2, 3):
+        status, doc = await query(http, sim, auth, {**body, "paging": {"pageSize": 2, "pageNumber": number}})
+        assert status == 200 and check(doc, "AnalyticsConversationQueryResponse") == []
+        rows += doc.get("conversations", [])
+    assert {r["conversationId"] for r in rows} == {old, *recent}
+    ends = [r["conversationEnd"] for r in rows]
+    assert ends == sorted(ends, reverse=True)
+    row = next(r for r in rows if r["conversationId"] == old)
+    assert row["conversationStart"] == t.start_time
+
+
+async def test_jobs_see_a_thread_active_in_the_interval_however_early_it_started(
+    sim: Simulator, http: aiohttp.ClientSession, auth: dict[str, str]
+) -> None:
+    (old,) = await sim.generate(1, open_for_s=25 * 86400.0)
+    now = datetime.now(UTC)
+    body = {"interval": interval(now - timedelta(hours=1), now + timedelta(minutes=1))}
+    async with http.post(f"{sim.base_url}{JOBS}", json=body, headers=auth) as r:
+        job = (await r.json())["jobId"]
+    await asyncio.sleep(sim.config.job_delay_s)
+    for _ in range(100):
+        async with http.get(f"{sim.base_url}{JOBS}/{job}", headers=auth) as r:
+            if (await r.json())["state"] == "FULFILLED":
+                break
+        await asyncio.sleep(0.05)
+    async with http.get(f"{sim.base_url}{JOBS}/{job}/results", headers=auth) as r:
+        ids = {c["conversationId"] for c in (await r.json())["conversations"]}
+    assert old in ids

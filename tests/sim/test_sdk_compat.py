@@ -279,3 +279,13 @@ def test_checker_catches_unknown_fields_and_enums() -> None:
         )
         == []
     )
+
+
+def test_the_sdk_knows_the_reconciler_order() -> None:
+    # The reconciler sorts by conversationEnd, newest first; the SDK turns values it does not know into
+    # "outdated_sdk_version", so this fails if Genesys's ConversationQuery stops accepting them.
+    q = gc.ConversationQuery()
+    q.order, q.order_by = "desc", "conversationEnd"
+    assert (q.order, q.order_by) == ("desc", "conversationEnd")
+    q.order = "newest"
+    assert q.order == "outdated_sdk_version"
