@@ -132,6 +132,13 @@ async def _serve(
 
         # Several VMs on a shared (Azure) queue: only the elected leader listens and reconciles.
         leader = leader_for(c.queue)
+        # /metrics: whether this VM leads (runs the listener) and whether its listener is connected.
+        c.metrics.add_source(
+            lambda: {
+                "leader": {"": float(leader is None or leader.is_leader)},
+                "listener_connected": {"": float(listener.is_connected())},
+            }
+        )
         intake: dict[str, Callable[[], Awaitable[None]]] = {
             "listener": listener.run,
             "reconciler": reconciler.run,

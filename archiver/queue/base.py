@@ -128,6 +128,9 @@ class WorkQueue(Protocol):
     async def counts(self) -> dict[str, int]:
         """Items per state (every state present, zero if empty)."""
 
+    async def oldest(self) -> dict[str, float]:
+        """Per unfinished state (pending, leased, retry): unix time of its least recently changed item."""
+
     async def get_watermark(self, name: str) -> datetime | None:
         """A persisted timestamp (UTC, aware), e.g. the reconciler's."""
 
