@@ -180,6 +180,13 @@ class Application:
             self._components, self._listener = c, listener
             # Several VMs on a shared (Azure) queue: only the elected leader listens and reconciles.
             leader = leader_for(c.queue)
+            # /metrics: whether this VM leads (runs the listener) and whether its listener is connected.
+            c.metrics.add_source(
+                lambda: {
+                    "leader": {"": float(leader is None or leader.is_leader)},
+                    "listener_connected": {"": float(listener.is_connected())},
+                }
+            )
             intake: dict[str, IntakeTask] = {"listener": listener.run, "reconciler": reconciler.run}
             if leader is not None:
                 intake = {name: functools.partial(leader.guard, fn) for name, fn in intake.items()}

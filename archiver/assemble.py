@@ -12,6 +12,7 @@ import contextlib
 import functools
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from types import TracebackType
@@ -146,6 +147,8 @@ class Components:
         self.metrics.add_source(self._listener_values)
         if isinstance(self.sink, AzureSink):  # azure branch: permission fallbacks, Unlocked-policy gauge
             self.metrics.add_source(self.sink.metric_values)
+        worm, budget = float(getattr(self.sink, "worm", False)), float(self.settings.rate_limit_per_min)
+        self.metrics.add_source(lambda: {"sink_worm": {"": worm}, "genesys_budget_per_minute": {"": budget}})
 
     def pipeline(
         self, on_archived: Callable[[str, PutResult], Awaitable[None] | None] | None = None
@@ -176,7 +179,7 @@ class Components:
 
         async def refresh() -> None:
             counts = await self.queue.counts()
-            self.metrics.queue_depth = {k: float(v) for k, v in counts.items()}
+            self.metrics.set_queue(counts, await self.queue.oldest(), time.time())
 
         return MetricsServer(
             self.metrics, host=m.host, port=m.port if port is None else port, refresh=refresh, health=health

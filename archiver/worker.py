@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from archiver import sdnotify
 from archiver.errors import ArchiverError, ConfigError, PermanentError
 from archiver.metrics import Metrics, MetricsServer
 from archiver.pipeline import Outcome, Pipeline
@@ -65,6 +66,7 @@ class Worker:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
+        self._up = asyncio.Event()  # set once /metrics is bound: what systemd's READY=1 waits for
         self._forced = False
         self._finished = False
         self._fatal: BaseException | None = None
@@ -85,6 +87,7 @@ class Worker:
         if self._stopping.is_set():
             return
         log.info("shutdown_begin reason=%s in_flight=%d", reason, len(self._held))
+        sdnotify.stopping()
         self._stopping.set()
         self._wake.set()
         for task in self._intake_tasks:
@@ -152,6 +155,11 @@ class Worker:
                 aux.append(tg.create_task(self._supervise(), name="supervisor"))
                 if self._progress is not None:
                     aux.append(tg.create_task(self._report(), name="progress"))
+                # systemd (Type=notify): READY=1 once every task runs and /metrics is bound, then WATCHDOG=1
+                # from this loop — a blocked loop stops the pings and systemd restarts the service.
+                if self._metrics_server is None:
+                    self._up.set()
+                aux.append(tg.create_task(sdnotify.serve(self._up), name="sd-notify"))
                 if self.stopping:  # stop() before the tasks existed
                     for task in self._intake_tasks:
                         task.cancel()
@@ -194,6 +202,7 @@ class Worker:
                 "metrics",
             )
             return
+        self._up.set()
         try:
             await asyncio.Event().wait()
         finally:

@@ -138,6 +138,9 @@ class WorkQueue(Protocol):
     async def items(self, state: State, limit: int = 100) -> list[QueueItem]:
         """Up to `limit` items in one state (e.g. the dead letters, for an operator)."""
 
+    async def oldest(self) -> dict[str, float]:
+        """Per unfinished state (pending, leased, retry): unix time of its least recently changed item."""
+
     async def get_watermark(self, name: str) -> datetime | None:
         """A persisted timestamp (UTC, aware), e.g. the reconciler's."""
 

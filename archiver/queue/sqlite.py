@@ -431,6 +431,18 @@ class SqliteQueue:
 
         return await self._call(run)
 
+    async def oldest(self) -> dict[str, float]:
+        """Per unfinished state: unix time of its least recently changed item (backlog-age metric)."""
+
+        def run() -> dict[str, float]:
+            rows = self._db().execute(
+                "SELECT state, min(updated_at) FROM items WHERE state IN ('pending', 'leased', 'retry')"
+                " GROUP BY state"
+            )
+            return {state: float(t) for state, t in rows}
+
+        return await self._call(run)
+
     # ---- watermarks --------------------------------------------------------------------------------------
 
     async def get_watermark(self, name: str) -> datetime | None:

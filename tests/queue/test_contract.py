@@ -282,6 +282,23 @@ async def test_counts_cover_every_state(make: Make) -> None:
     assert await q.counts() == {"pending": 1, "leased": 1, "retry": 1, "done": 1, "dead": 1}
 
 
+async def test_oldest_names_each_unfinished_state_with_its_least_recently_changed_item(make: Make) -> None:
+    q = await make()
+    assert await q.oldest() == {}
+    before = time.time()
+    await q.enqueue_many(["p", "l", "r", "d", "x", "p2"], source="t")
+    leases = {le.conversation_id: le for le in await q.lease("w", 60, 6)}
+    await q.release(leases["p"])
+    await q.release(leases["p2"])
+    await q.retry(leases["r"], error="e", cause="c", delay_s=60)
+    await q.done(leases["d"], uri="u", sha256="00" * 32)
+    await q.dead(leases["x"], error="bad")
+    after = time.time()
+    oldest = await (await make()).oldest()  # a second object: no cached listing
+    assert set(oldest) == {"pending", "leased", "retry"}  # done and dead are finished, not backlog
+    assert all(before - 1 <= t <= after + 1 for t in oldest.values()), oldest
+
+
 async def test_watermark_round_trip(make: Make) -> None:
     q, other = await make(), await make()
     assert await q.get_watermark("reconcile") is None

@@ -76,7 +76,7 @@ class AzureQueue:
         self._state: StateStore | None = None
         self._held: dict[str, _Held] = {}
         self._closed = False
-        self._counts: tuple[float, dict[str, int]] | None = None
+        self._counts: tuple[float, dict[str, int], dict[str, float]] | None = None
         self._background: set[asyncio.Task[None]] = set()
         self._start_lock = asyncio.Lock()
         self.where = f"work queue azure:{settings.queue_name}"
@@ -384,11 +384,20 @@ class AzureQueue:
         if self._counts is not None and now - self._counts[0] < self.settings.counts_cache_s:
             return dict(self._counts[1])
         out: dict[str, int] = dict.fromkeys(STATES, 0)
-        async for _cid, state, _ in st.scan():
+        oldest: dict[str, float] = {}
+        async for _cid, state, updated in st.scan():
             if state in out:
                 out[state] += 1
-        self._counts = (now, out)
+            if state in ("pending", "leased", "retry") and updated > 0:
+                oldest[state] = min(updated, oldest.get(state, updated))
+        self._counts = (now, out, oldest)
         return dict(out)
+
+    async def oldest(self) -> dict[str, float]:
+        """Per unfinished state: unix time of its least recently changed item (listing cached with counts)."""
+        await self.counts()
+        assert self._counts is not None
+        return dict(self._counts[2])
 
     # ---- watermarks --------------------------------------------------------------------------------------
 
