@@ -15,13 +15,17 @@ from tests.audit.conftest import Org, find_args, verify_args
 pytestmark = pytest.mark.timeout(120)
 
 
-async def run_find(org: Org, capsys: pytest.CaptureFixture[str], **kw: Any) -> tuple[list[dict[str, Any]], str]:
+async def run_find(
+    org: Org, capsys: pytest.CaptureFixture[str], **kw: Any
+) -> tuple[list[dict[str, Any]], str]:
     assert await find(org.config, org.period(), find_args(**kw)) == 0
     out, err = capsys.readouterr()
     return [json.loads(line) for line in out.splitlines()], err
 
 
-async def test_find_lists_the_period_with_queue_and_division(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+async def test_find_lists_the_period_with_queue_and_division(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
     rows, err = await run_find(org, capsys)
     assert sorted(r["conversationId"] for r in rows) == sorted(org.archived)
     truth = {cid: org.sim.truth(cid) for cid in org.archived}
