@@ -45,17 +45,20 @@ async def open_store(config: Config) -> AsyncIterator[AuditStore]:
     """The configured archive store, started, as an `AuditStore`; closed on exit."""
     sink = build_sink(config)
     await sink.start()
+    store: AuditStore
+    if isinstance(sink, AzureSink):
+        from archiver.sinks.azure_audit import AzureAuditStore
+
+        store = AzureAuditStore(sink)
+    else:
+        from archiver.sinks.local_audit import LocalAuditStore
+
+        assert isinstance(sink, LocalSink)
+        store = LocalAuditStore(sink)
     try:
-        if isinstance(sink, AzureSink):
-            from archiver.sinks.azure_audit import AzureAuditStore
-
-            yield AzureAuditStore(sink)
-        else:
-            from archiver.sinks.local_audit import LocalAuditStore
-
-            assert isinstance(sink, LocalSink)
-            yield LocalAuditStore(sink)
+        yield store
     finally:
+        await store.close()
         await sink.close()
 
 

@@ -117,6 +117,10 @@ class AuditStore(Protocol):
         """Write a report under `attestations/` write-once (WORM when the store is); returns its URI."""
         ...
 
+    async def close(self) -> None:
+        """Release what the audit store opened itself (not the sink)."""
+        ...
+
 
 def broken_entry(name: str, uri: str, problem: str) -> ArchiveEntry:
     """A placeholder for an archive whose metadata is unreadable: id and day from its name."""

@@ -46,6 +46,7 @@ from archiver.sinks.azure_codec import (
     from_metadata,
     retention_from,
 )
+from archiver.sinks.azure_reader import LeanReader
 from archiver.sinks.base import ArchiveNotFound
 from archiver.sinks.naming import PREFIX, SUFFIX, conversation_id_of, validate_conversation_id
 
@@ -71,6 +72,8 @@ class AzureAuditStore:
     def __init__(self, sink: AzureSink, *, concurrency: int = 32) -> None:
         self._sink = sink
         self._sem = asyncio.Semaphore(concurrency)
+        self._reader: LeanReader | None = None
+        self._concurrency = concurrency
 
     @property
     def _container(self) -> ContainerClient:
@@ -220,8 +223,14 @@ class AzureAuditStore:
     # ---- reading -------------------------------------------------------------------------------------
 
     async def read(self, entry: ArchiveEntry) -> bytes:
-        """Download the stored bytes (transport MD5-validated)."""
+        """Download the stored bytes (transport MD5-validated): lean GET, else the SDK."""
+        if self._reader is None:
+            sas = self._sink.settings.sas_token
+            self._reader = LeanReader(self._container, sas_token=sas, concurrency=self._concurrency)
         async with self._sem:
+            data = await self._reader.read(entry.name)
+            if data is not None:
+                return data
             try:
                 downloader = await self._container.get_blob_client(entry.name).download_blob(
                     validate_content=True
@@ -231,6 +240,11 @@ class AzureAuditStore:
                 raise ArchiveNotFound(f"cannot read archive {entry.name}: deleted") from exc
             except _NET as exc:
                 raise map_error("read", f"archive {entry.name}", exc) from exc
+
+    async def close(self) -> None:
+        """Release the bulk reader's session (the sink itself is closed by its owner)."""
+        if self._reader is not None:
+            await self._reader.close()
 
     # ---- legal hold ------------------------------------------------------------------------------------
 

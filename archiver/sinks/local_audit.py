@@ -103,6 +103,9 @@ class LocalAuditStore:
         """The stored file's bytes."""
         return await asyncio.to_thread((self._sink.root / entry.name).read_bytes)
 
+    async def close(self) -> None:
+        """Nothing to release."""
+
     async def locate(self, conversation_id: str) -> ArchiveEntry:
         """Search the day directories for the conversation's archive."""
         cid = validate_conversation_id(conversation_id)
