@@ -174,13 +174,26 @@ class AzureAuditStore:
         return self._entry(name, props)
 
     async def _by_listing(self, period: Period) -> AsyncIterator[ArchiveEntry]:
+        include = [*_INCLUDE, "tags"]  # tags carry the legal-hold case names; they need blobs/tags/read
         for prefix in period.day_prefixes():
             try:
-                async for item in self._container.list_blobs(name_starts_with=prefix, include=_INCLUDE):
-                    if conversation_id_of(item.name) is not None:
-                        yield self._entry(item.name, item)
+                try:
+                    items = [
+                        b async for b in self._container.list_blobs(name_starts_with=prefix, include=include)
+                    ]
+                except HttpResponseError as exc:
+                    if exc.status_code != 403 or include == _INCLUDE:
+                        raise
+                    log.warning("audit listing without tags (no blobs/tags/read): hold cases unknown")
+                    include = _INCLUDE
+                    items = [
+                        b async for b in self._container.list_blobs(name_starts_with=prefix, include=include)
+                    ]
             except _NET as exc:
                 raise map_error("list", f"archives under {prefix}", exc) from exc
+            for item in items:
+                if conversation_id_of(item.name) is not None:
+                    yield self._entry(item.name, item, getattr(item, "tags", None))
 
     async def locate(self, conversation_id: str) -> ArchiveEntry:
         """The conversation's archive (by its tag, else by listing), with its recorded hold cases."""

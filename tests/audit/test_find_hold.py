@@ -71,9 +71,10 @@ async def test_hold_set_and_clear_per_case(org: Org, capsys: pytest.CaptureFixtu
     assert "legal hold ON" in out and "CASE-1,CASE-2" in out
     if org.container is not None:
         assert org.proxy.protection(org.container, _name(org, cid)).legal_hold is True
-    rows, _ = await run_find(org, capsys)
+    rows, _ = await run_find(org, capsys, listing=True)
     held = {r["conversationId"]: r for r in rows}
     assert held[cid]["legalHold"] is True and held[other]["legalHold"] is False
+    assert held[cid]["legalHoldCases"] == ["CASE-1", "CASE-2"]
     # Clearing one case keeps the hold for the other.
     assert await hold(org.config, False, [cid], "CASE-1") == 0
     assert "legal hold ON" in capsys.readouterr().out
