@@ -16,7 +16,7 @@ import json
 import zlib
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 import msgspec
@@ -52,23 +52,30 @@ class Expected(msgspec.Struct, frozen=True):
     available_until: datetime | None
 
 
-async def expected_conversations(client: JobsClient, period: Period, *, poll_s: float = 2.0) -> Expected:
-    """Web messaging conversations that ended in the period, per an analytics details job."""
+async def expected_conversations(
+    client: JobsClient, period: Period, *, poll_s: float = 2.0, chunk: timedelta = timedelta(days=7)
+) -> Expected:
+    """Web messaging conversations that ended in the period, per analytics details jobs (one per chunk:
+    the API documents no interval limit, and a week keeps each job's result set moderate)."""
     available = await client.data_availability()
-    job_id = await client.submit_details_job(format_interval(period.start, period.end))
-    await client.wait_job(job_id, poll_s=poll_s)
     ends: dict[str, datetime] = {}
-    page: JobResults
-    async for page in client.iter_job_results(job_id):
-        for c in page.conversations:
-            end = c.conversation_end
-            if end is None or not is_conversation_id(c.conversation_id):
-                continue
-            end = end if end.tzinfo else end.replace(tzinfo=UTC)
-            if c.message_types and "webmessaging" not in c.message_types:
-                continue
-            if period.contains(end):
-                ends[c.conversation_id] = end.astimezone(UTC)
+    cursor = period.start
+    while cursor < period.end:
+        chunk_end = min(period.end, cursor + chunk)
+        job_id = await client.submit_details_job(format_interval(cursor, chunk_end))
+        await client.wait_job(job_id, poll_s=poll_s)
+        page: JobResults
+        async for page in client.iter_job_results(job_id):
+            for c in page.conversations:
+                end = c.conversation_end
+                if end is None or not is_conversation_id(c.conversation_id):
+                    continue
+                end = end if end.tzinfo else end.replace(tzinfo=UTC)
+                if c.message_types and "webmessaging" not in c.message_types:
+                    continue
+                if period.contains(end):  # a conversation active across chunks is seen twice: a dict
+                    ends[c.conversation_id] = end.astimezone(UTC)
+        cursor = chunk_end
     return Expected(ends, available)
 
 

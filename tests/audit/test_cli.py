@@ -31,6 +31,7 @@ def archiver(*args: str, env: dict[str, str], cwd: Path) -> subprocess.Completed
     )
 
 
+@pytest.mark.slow
 async def test_commands_from_the_command_line(org: Org, tmp_path: Path) -> None:
     if org.container is not None:
         pytest.skip("one store is enough for argument handling")

@@ -129,3 +129,13 @@ async def test_incomplete_genesys_data_is_not_an_attestation(
     status = await verify_run(org.config, future, verify_args())
     report = json.loads(capsys.readouterr().out)
     assert status == 7 and report["source"]["complete"] is False and report["ok"] is False
+
+
+async def test_genesys_side_in_chunks_counts_each_conversation_once(org: Org) -> None:
+    from archiver.auditor.verify import expected_conversations
+    from archiver.commands.audit_common import genesys_client
+
+    async with genesys_client(org.config) as client:
+        whole = await expected_conversations(client, org.period(), poll_s=0.05)
+        hourly = await expected_conversations(client, org.period(), poll_s=0.05, chunk=timedelta(hours=1))
+    assert set(whole.ends) == set(hourly.ends) == set(org.archived)
