@@ -42,6 +42,8 @@ async def test_find_lists_the_period_with_queue_and_division(
     assert sorted(r["conversationId"] for r in by_queue) == sorted(
         r["conversationId"] for r in rows if r["queueId"] == queue
     )
+    by_division, _ = await run_find(org, capsys, division=division)
+    assert len(by_division) == 4
     none, _ = await run_find(org, capsys, division="no-such-division")
     assert none == []
     # Plain text: one line per conversation with id, end time, queue, messages and URI.
