@@ -72,6 +72,7 @@ bench: $(STAMP) $(NPMSTAMP)
 	$(BIN)/python -m bench.compress
 	$(BIN)/python -m bench.redact
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.verify
 
 # The fault soak: the real worker against the simulator and Azurite + WORM proxy under a seeded fault schedule.
 soak: $(STAMP) $(NPMSTAMP)

@@ -82,6 +82,8 @@ class Built(Protocol):
     end_time: datetime
     message_count: int
     customer_participant_id: str | None
+    queue_id: str | None
+    division_id: str | None
 
 
 class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -220,6 +222,8 @@ class Pipeline:
             archiver_version=self._settings.archiver_version,
             message_count=built.message_count,
             redaction_counts=dict(built.counts),
+            queue_id=built.queue_id,  # audit: index tags for `archiver find`
+            division_id=built.division_id,
         )
         with self._timed("upload"):
             result, digest, archived_at = await self._store(built, meta, archived_at)

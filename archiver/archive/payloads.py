@@ -60,11 +60,18 @@ class MessageParticipant(_In, frozen=True):
     messages: list[MessageDetails] | None = None
 
 
+class DivisionMembership(_In, frozen=True):
+    """ConversationDivisionMembership: the division the conversation belongs to (an id, never a name)."""
+
+    division: Ref | None = None
+
+
 class MessageConversation(_In, frozen=True):
-    """The conversation's participants and the ids of its messages."""
+    """The conversation's participants, the ids of its messages and its divisions."""
 
     id: str
     participants: list[MessageParticipant] | None = None
+    divisions: list[DivisionMembership] | None = None
 
 
 # ---- TextMessageListing (POST …/messages/bulk) -----------------------------------------------------------

@@ -104,6 +104,8 @@ class BuiltArchive(msgspec.Struct, frozen=True, kw_only=True):
     message_count: int
     customer_participant_id: str | None
     ended: bool
+    queue_id: str | None = None  # first routing queue: an index tag for `archiver find --queue`
+    division_id: str | None = None  # the conversation's division: an index tag for `find --division`
 
 
 class RedactorLike(Protocol):
@@ -370,4 +372,17 @@ def build_archive(
         message_count=record.message_count,
         customer_participant_id=customer_id,
         ended=record.ended,
+        queue_id=next((rp.queue_id for rp in record.participants if rp.queue_id), None),
+        division_id=_division_id(conversation_raw),
     )
+
+
+def _division_id(conversation_raw: bytes) -> str | None:
+    try:
+        conv = msgspec.json.decode(conversation_raw, type=p.MessageConversation)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None  # build_record already decoded it; a repaired payload just goes without the tag
+    for membership in conv.divisions or ():
+        if membership.division is not None and membership.division.id:
+            return membership.division.id
+    return None

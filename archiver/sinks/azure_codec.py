@@ -3,7 +3,7 @@
 Everything is written at upload time because a version under an immutability policy refuses later metadata
 writes (azure.md §6). Metadata: lowercase C#-identifier keys, ASCII header-safe values, ≤8 KB in total
 (Azurite does not enforce the limit; Azure does). Tags: ≤10, values ≤256 chars of `a-zA-Z0-9 +-.:=_/`; they
-power `find_blobs_by_tags` lookups by conversation id and date.
+power `find_blobs_by_tags` lookups by conversation id, end date, queue and division (`archiver find`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 
 METADATA_LIMIT = 8 * 1024
 TAG_CONVERSATION = "conversationId"
+TAG_END_DATE = "endDate"
+TAG_QUEUE = "queueId"
+TAG_DIVISION = "divisionId"
 # Printable ASCII except '%' (our escape) and characters a header value cannot start/end with.
 _SAFE = "".join(c for c in string.punctuation if c != "%") + " "
 _TAG_BAD = re.compile(r"[^a-zA-Z0-9 +\-.:=_/]")
@@ -50,6 +53,7 @@ def to_metadata(meta: ArchiveMeta) -> dict[str, str]:
         # Only a pathological redaction-type set can get here; the counts also live inside the record.
         log.warning("sink metadata too large, dropping redactioncounts conversation=%s", meta.conversation_id)
         doc["redactioncounts"] = "{}"
+    doc.update(_routing(meta, "queueid", "divisionid"))
     return doc
 
 
@@ -60,12 +64,19 @@ def to_tags(meta: ArchiveMeta) -> dict[str, str]:
     # Setting them at upload needs only blobs/write, which Storage Blob Data Contributor has.
     return {
         TAG_CONVERSATION: meta.conversation_id,
-        "endDate": f"{as_utc(meta.end_time):%Y-%m-%d}",
+        TAG_END_DATE: f"{as_utc(meta.end_time):%Y-%m-%d}",
         "schema": _tag(meta.schema),
         "sha256": meta.sha256,
         "archiverVersion": _tag(meta.archiver_version),
         "redactorVersion": _tag(meta.redactor_version),
+        **_routing(meta, TAG_QUEUE, TAG_DIVISION),
     }
+
+
+def _routing(meta: ArchiveMeta, queue_key: str, division_key: str) -> dict[str, str]:
+    """Queue and division ids (when known) under the given keys, tag-safe; ids are never personal data."""
+    out = {queue_key: meta.queue_id, division_key: meta.division_id}
+    return {k: _tag(v) for k, v in out.items() if v}
 
 
 def _tag(value: str) -> str:
@@ -86,6 +97,8 @@ def from_metadata(name: str, metadata: Mapping[str, str]) -> ArchiveMeta:
             archiver_version=unquote(md.get("archiverversion", "")),
             message_count=int(md.get("messagecount", "0")),
             redaction_counts={str(k): int(v) for k, v in dict(counts).items()},
+            queue_id=md.get("queueid") or None,
+            division_id=md.get("divisionid") or None,
         )
     except (KeyError, ValueError, TypeError) as exc:
         problem = f"cannot read archive {name}: metadata incomplete or malformed ({exc!r})"

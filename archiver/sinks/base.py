@@ -32,6 +32,8 @@ class ArchiveMeta(msgspec.Struct, frozen=True, kw_only=True):
     archiver_version: str
     message_count: int
     redaction_counts: dict[str, int] = msgspec.field(default_factory=dict)
+    queue_id: str | None = None  # routing queue and division: ids only (index tags, never personal data)
+    division_id: str | None = None
 
 
 class PutResult(msgspec.Struct, frozen=True):

@@ -62,6 +62,7 @@ class Sidecar(msgspec.Struct, frozen=True, kw_only=True):
     size_bytes: int
     gzip_sha256: str  # digest of the stored file itself: lets an audit check bytes without decompressing
     content_type: str = CONTENT_TYPE
+    legal_holds: list[str] = msgspec.field(default_factory=list)  # case names (`archiver hold`)
 
 
 _encode_sidecar = msgspec.json.Encoder().encode
@@ -273,7 +274,9 @@ class LocalSink:
             name=name,
             data=data,
             meta=doc.meta,
-            retention=Retention(until=doc.retention_until, mode=None, legal_hold=False, enforced=False),
+            retention=Retention(
+                until=doc.retention_until, mode=None, legal_hold=bool(doc.legal_holds), enforced=False
+            ),
             content_type=doc.content_type,
             content_encoding=None,
         )

@@ -15,15 +15,18 @@ implemented only when Azurite answers 501 (i.e. after it authenticated the reque
 
 Differences from Azure: no versioning, so an overwrite of a protected blob is refused instead of creating a
 new version — either way the archived bytes cannot be replaced. Only path-style URLs (Azurite's) are parsed.
-Test controls (thread-safe): `fail(on=...)`, `set_unreachable()`, `delay()`, `set_container_worm()`,
-`set_default_policy()`, `set_rights()`, `advance_clock()`, `calls` (request counts per operation).
+Test controls (thread-safe): `fail(on=...)`, `serve_altered()`, `set_unreachable()`, `delay()`,
+`set_container_worm()`, `set_default_policy()`, `set_rights()`, `advance_clock()`, `calls` (request counts
+per operation).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import collections
 import contextlib
+import hashlib
 import io
 import threading
 import uuid
@@ -81,6 +84,7 @@ class WormProxy:
         self._unreachable = False
         self._delay: dict[str, float] = {}
         self._rights: dict[tuple[str, str], frozenset[str]] = {}
+        self._altered: dict[tuple[str, str, str], bytes] = {}
         self._lock = threading.Lock()
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -99,6 +103,7 @@ class WormProxy:
         with self._lock:
             self._faults.clear()
             self._delay.clear()
+            self._altered.clear()
             self._unreachable = False
 
     def reset(self) -> None:
@@ -141,6 +146,15 @@ class WormProxy:
     def advance_clock(self, delta: timedelta) -> None:
         """Move the proxy clock forward so policies expire without waiting."""
         self.state.advance_clock(delta)
+
+    def serve_altered(self, container: str, blob: str, data: bytes | None, account: str = ACCOUNT) -> None:
+        """Answer downloads of one blob with `data` instead of its stored bytes (None: stop) — silent
+        corruption or tampering that transport checksums cannot see (Content-MD5 is recomputed)."""
+        with self._lock:
+            if data is None:
+                self._altered.pop((account, container, blob), None)
+            else:
+                self._altered[(account, container, blob)] = data
 
     def protection(self, container: str, blob: str, account: str = ACCOUNT) -> R.BlobWorm | None:
         """Inspect a blob's recorded protection."""
@@ -304,6 +318,10 @@ class WormProxy:
         elif op in {"get_blob", "get_properties"} and resp.status in {200, 206}:
             cur = self.state.get(key)
             extra.update(cur.headers() if cur else {})
+            altered = self._altered.get(key)
+            if altered is not None and op == "get_blob":
+                body = altered
+                extra.update(_altered_headers(resp, altered))
         elif op in {"list_blobs", "list_containers"} and resp.status == 200:
             body = R.annotate_listing(self.state, op, account, container, query, body)
         return self._reply(resp, body, extra)
@@ -400,6 +418,16 @@ class WormProxy:
         for k, v in (extra or {}).items():
             out.headers[k] = v
         return out
+
+
+def _altered_headers(resp: aiohttp.ClientResponse, body: bytes) -> dict[str, str]:
+    """Headers that make a substituted download body self-consistent (length, range, transport MD5)."""
+    out: dict[str, str] = {}
+    if "Content-Range" in resp.headers:
+        out["Content-Range"] = f"bytes 0-{len(body) - 1}/{len(body)}"
+    if "Content-MD5" in resp.headers:
+        out["Content-MD5"] = base64.b64encode(hashlib.md5(body).digest()).decode()  # noqa: S324 - wire format
+    return out
 
 
 @contextlib.contextmanager
