@@ -135,6 +135,13 @@ class AzureSink:
         """True when the container enforces version-level immutability (known after `start`)."""
         return self._worm
 
+    @property
+    def container(self) -> ContainerClient:
+        """The archive container's client, for the auditor commands (sinks/azure_audit.py); after start()."""
+        if self._container is None:
+            raise SinkPermanentError("cannot use the Azure container: the sink is not started")
+        return self._container
+
     def metric_values(self) -> dict[str, dict[str, float]]:
         """Pulled metrics: lookups that fell back for a missing right; whether new archives get an
         Unlocked policy (one an identity with runAsSuperUser can shorten or delete)."""

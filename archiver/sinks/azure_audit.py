@@ -78,10 +78,7 @@ class AzureAuditStore:
 
     @property
     def _container(self) -> ContainerClient:
-        container = getattr(self._sink, "_container", None)
-        if container is None:
-            raise SinkPermanentError("cannot audit Azure container: sink not started")
-        return container  # type: ignore[no-any-return]
+        return self._sink.container
 
     @property
     def location(self) -> str:
