@@ -276,7 +276,10 @@ class Simulator:
     async def generate(
         self, n: int, kind: str = "webmessaging", end: bool = True, messages: int | None = None
     ) -> list[str]:
-        """Create n conversations now, publish their participant state changes, end them if `end`; ids."""
+        """Create n conversations now, publish their participant state changes, end them if `end`; ids.
+
+        `messages=N` gives each exactly N messages (see `scenario.build`); None draws a realistic count.
+        """
         ids = []
         for _ in range(n):
             conv, now = self._new(kind, end=end, messages=messages)
