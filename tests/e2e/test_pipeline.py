@@ -121,6 +121,10 @@ async def test_attributes_refused_for_long_fall_back_to_the_external_tag(
     env = {
         "ARCHIVER_QUEUE__MAX_ATTEMPTS": max_attempts,
         "ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S": fallback_after_s,
+        # The retry waits 1-2 s: with the suite's 0.1-0.2 s it was due again before `drain` asked a second
+        # time whenever a loaded machine stalled this test that long (seen: ['retry', 'written_back']).
+        "ARCHIVER_QUEUE__BACKOFF_BASE_S": "2",
+        "ARCHIVER_QUEUE__BACKOFF_MAX_S": "2",
     }
     async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
         [cid] = await sim.generate(1)
@@ -128,7 +132,7 @@ async def test_attributes_refused_for_long_fall_back_to_the_external_tag(
         sim.faults.refuse_writeback(True)
         assert await drain(c, pipeline) == ["retry"]  # a short refusal is retried as it is
         assert sim.tags(cid) is None
-        await asyncio.sleep(1.2)
+        await asyncio.sleep(2.2)
         assert await drain(c, pipeline) == [second]
         item = await c.queue.get(cid)
     assert item is not None and item.stage is not None and item.uri is not None

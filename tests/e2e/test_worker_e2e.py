@@ -16,7 +16,7 @@ from archiver.sim import Simulator
 from archiver.sinks import AzureSink, AzureSinkSettings
 from archiver.testing.wormproxy import WormProxy
 from tests.e2e.conftest import make_config
-from tests.support import FAST_RECONCILE, run_worker
+from tests.support import FAST_RECONCILE, eventually, run_worker
 
 
 def metric(text: str, name: str) -> float:
@@ -44,8 +44,14 @@ async def test_500_conversations_archived_exactly_once_to_worm(
     expected: list[str] = []
     excluded: list[str] = []
 
-    async def generate() -> None:
-        await asyncio.sleep(0.3)
+    async def generate(c: Any) -> None:
+        # The listener must be subscribed before the conversations end, or the reconciler finds them all:
+        # a fixed delay was not enough on a loaded machine (listener 19 of 480).
+        await eventually(
+            lambda: bool(c.listener_stats) and all(s.connects for s in c.listener_stats),
+            within=60,
+            what="the notification listener connected",
+        )
         excluded.extend(await sim.generate(10, kind="open"))
         excluded.extend(await sim.generate(10, kind="sms"))
         expected.extend(await sim.generate(20, kind="bot"))  # no queue: only the reconciler finds them
@@ -59,7 +65,7 @@ async def test_500_conversations_archived_exactly_once_to_worm(
         cpu_pool,
         until=lambda counts: counts["done"] >= 500,
         timeout_s=200,
-        on_ready=lambda _c, _w: generate(),
+        on_ready=lambda c, _w: generate(c),
         reconcile={**FAST_RECONCILE, "interval_s": 3.0},
     )
     assert len(expected) == 500
