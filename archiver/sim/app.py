@@ -211,8 +211,7 @@ class Simulator:
                 body = body.replace(find, replace)
             resp.body = body
         resp.headers.update(headers)
-        # production tags every API response (not only errors) with its correlation id
-        # (docs/genesys.md#errors)
+        # production tags every API response (not only errors) with its correlation id (genesys-api.md §7.2)
         resp.headers.setdefault("inin-correlation-id", str(uuid.uuid4()))
         return resp
 
