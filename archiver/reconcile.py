@@ -1,7 +1,7 @@
 """The reconciler: finds ended web messaging conversations the listener missed, and enqueues them.
 
 WebSocket events are not queued while a socket is down, and bot-only conversations never reach a queue
-topic (design.md §2), so every `interval_s` the analytics details query runs over
+topic (docs/architecture.md#decisions), so every `interval_s` the analytics details query runs over
 `[watermark − overlap, now − settle]` and every ended web messaging conversation that is not yet known
 to the queue is enqueued (the queue's enqueue is idempotent; a done conversation is never re-enqueued).
 The watermark (the window's end) is persisted in the queue's database, so a restart continues where the
@@ -45,7 +45,7 @@ class ReconcileSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
 
     interval_s: float = 300.0
     overlap_s: float = 900.0  # re-read this much before the watermark: analytics data arrives late
-    settle_s: float = 120.0  # never query closer to now than this ("avoid the current time", §6.1)
+    settle_s: float = 120.0  # "avoid the current time" in the query (docs/genesys.md#analytics)
     initial_lookback_s: float = 86400.0  # first run with no watermark
     max_conversation_age_s: float = 3 * 86400.0  # longest a conversation stays open (query widening)
     page_size: int = 100

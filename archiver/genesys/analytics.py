@@ -1,4 +1,4 @@
-"""Analytics query helpers: interval strings and the web-messaging filters (genesys-api.md §6.1)."""
+"""Analytics query helpers: interval strings and the web-messaging filters (docs/genesys.md#analytics)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def format_interval(start: datetime, end: datetime) -> str:
 
 
 def webmessaging_filters(ended_only: bool = True) -> dict[str, Any]:
-    """conversationEnd exists + mediaType=message + messageType=webmessaging (genesys-api.md §6.1)."""
+    """conversationEnd exists + mediaType=message + messageType=webmessaging (docs/genesys.md#analytics)."""
     filters: dict[str, Any] = {
         "segmentFilters": [
             {

@@ -1,4 +1,4 @@
-"""Genesys Cloud REST client: the endpoints the archiver uses (genesys-api.md §2, §4–§6), over one budget."""
+"""Genesys Cloud REST client: the endpoints the archiver uses (docs/genesys.md), over one budget."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 __all__ = ["BULK_MAX_IDS", "GenesysClient", "format_interval", "webmessaging_filters"]
 
 T = TypeVar("T")
-BULK_MAX_IDS = 1000  # genesys-api.md §4.b
+BULK_MAX_IDS = 1000  # docs/genesys.md#transcripts
 QUEUE_PAGE_SIZE = 100
 _DECODERS: dict[type[Any], msgspec.json.Decoder[Any]] = {}
 _JOB_DONE_STATES = frozenset({"FULFILLED"})

@@ -1,13 +1,13 @@
 """One request budget shared by every REST call of a process, so a worker never causes a 429 storm.
 
-Genesys limits each client-credentials token to N requests per minute (genesys-api.md §7.1). The budget is a
-sliding-window log with a twist: a request holds its unit from the moment it is sent until one window after
-its answer arrived. The server counts a request when it arrives, some time between our send and the answer;
-counting from the send instead lets a request delayed on the way (a busy loop, a slow network) land in the
-server's next window on top of that window's own N, and that is a 429 (seen in CI on a loaded 2-core box).
-Holding the unit until answer + window makes any set of requests that arrive within one window overlap at
-the last one's send, so the server never sees more than N in any window, fixed or sliding, whatever the
-latency. It costs one round trip per window of throughput (under 1 % for a 60 s window).
+Genesys limits each client-credentials token to N requests per minute (docs/genesys.md#rate-limits). The
+budget is a sliding-window log with a twist: a request holds its unit from the moment it is sent until one
+window after its answer arrived. The server counts a request when it arrives, some time between our send and
+the answer; counting from the send instead lets a request delayed on the way (a busy loop, a slow network)
+land in the server's next window on top of that window's own N, and that is a 429 (seen in CI on a loaded
+2-core box). Holding the unit until answer + window makes any set of requests that arrive within one window
+overlap at the last one's send, so the server never sees more than N in any window, fixed or sliding, whatever
+the latency. It costs one round trip per window of throughput (under 1 % for a 60 s window).
 
 When the server is stricter than configured (a 429, or `inin-ratelimit-allowed` below our limit):
 - the budget closes until `Retry-After` has passed, then lets a single probe through; everyone else waits

@@ -1,8 +1,8 @@
 """REST transport: bearer auth, the shared rate budget, retries, and Genesys ErrorBody → archiver errors.
 
-Retry policy (genesys-api.md §7): 401 drops the token and retries once; 429 waits `Retry-After` (capped, plus
-jitter) behind the shared budget gate; 5xx, 408, timeouts and connection errors back off exponentially with
-full jitter; every other 4xx is permanent and raised with Genesys's `code` and `contextId`.
+Retry policy (docs/genesys.md#rate-limits): 401 drops the token and retries once; 429 waits `Retry-After`
+(capped, plus jitter) behind the shared budget gate; 5xx, 408, timeouts and connection errors back off
+exponentially with full jitter; every other 4xx is permanent and raised with Genesys's `code` and `contextId`.
 """
 
 from __future__ import annotations

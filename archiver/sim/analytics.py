@@ -1,4 +1,4 @@
-"""Analytics conversation details: the synchronous query and the async jobs API (genesys-api.md §6).
+"""Analytics conversation details: the synchronous query and the async jobs API (docs/genesys.md#analytics).
 
 The query sees the org as it was `analytics_lag_s` ago and only conversations that *started on a UTC day
 touched by the interval* and were active during it; jobs see conversations active during the interval as of

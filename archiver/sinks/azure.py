@@ -50,7 +50,7 @@ FIX_WORM = (
     "for development only (e.g. Azurite) run with --allow-mutable (sink.azure.allow_mutable = true)"
 )
 _MAX_BODY = 1 << 20
-_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for If-None-Match: * (azure.md §2.6)
+_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 (docs/azure.md#error-codes)
 # Only names that cannot leave the machine: `host.docker.internal` and `*.localhost` resolve through DNS to
 # whatever the resolver says (the Docker host is a real network peer), so they must use https.
 
@@ -254,7 +254,8 @@ class AzureSink:
                 length=len(data),
                 overwrite=False,
                 validate_content=True,  # transactional Content-MD5 (bool is accepted by every SDK version)
-                content_settings=ContentSettings(content_type=CONTENT_TYPE),  # no Content-Encoding (§2.3)
+                # no Content-Encoding: docs/azure.md#content-encoding-trap
+                content_settings=ContentSettings(content_type=CONTENT_TYPE),
                 metadata=to_metadata(meta),
                 tags=to_tags(meta),
                 max_concurrency=4,
