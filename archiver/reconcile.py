@@ -64,7 +64,7 @@ class ReconcileSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True,
 
     interval_s: float = 300.0
     overlap_s: float = 900.0  # re-read this much before the watermark: analytics data arrives late
-    settle_s: float = 120.0  # never query closer to now than this ("avoid the current time", §6.1)
+    settle_s: float = 120.0  # "avoid the current time" in the query (docs/genesys.md#analytics)
     initial_lookback_s: float = 86400.0  # first run with no watermark
     max_age_s: float = DEFAULT_MAX_AGE_DAYS * 86400.0  # longest a thread stays open: the query reaches back
     max_pages: int = 200  # per sweep; a sweep that hits it warns and keeps the watermark

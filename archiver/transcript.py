@@ -1,7 +1,7 @@
 """Fetch a conversation's transcript as the raw bytes the archive builder decodes.
 
-Primary path (genesys-api.md §4.e): `GET /api/v2/conversations/messages/{id}` for participants and message
-ids, then `POST …/messages/bulk` in pages of ≤1000 ids — 2 calls, +1 per extra 1000 messages. Fallback
+Primary path (docs/genesys.md#transcripts): `GET /api/v2/conversations/messages/{id}` for participants and
+message ids, then `POST …/messages/bulk` in pages of ≤1000 ids — 2 calls, +1 per extra 1000 messages. Fallback
 (configured): the recordings API's `messagingTranscript`, reshaped here into the bulk endpoint's
 `TextMessageListing` so the builder has one input format. Text is only ever carried as bytes to the pool;
 nothing here logs it.

@@ -3,7 +3,8 @@
 Tasks: the intake tasks (notification listener and reconciler; none for a backfill), N processors that
 lease conversations and run the pipeline, the metrics server, and an optional progress reporter.
 
-Shutdown order (house style §6), on SIGTERM/SIGINT or when `stop_when` says the work is finished:
+Shutdown order (docs/architecture.md#shutdown-order), on SIGTERM/SIGINT or when `stop_when` says the work is
+finished:
 1. stop intake (cancel listener and reconciler), 2. processors finish the conversation in hand and take no
 new lease, 3. after `shutdown_timeout_s` the stragglers are cancelled and their leases released, 4. the
 metrics server stops, 5. the caller closes the components in reverse order of opening. A second signal

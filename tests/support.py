@@ -4,7 +4,7 @@ polling, and the real worker run in-process until a condition."""
 from __future__ import annotations
 
 import asyncio
-import os
+import random
 import time
 import uuid
 from collections.abc import Callable, Coroutine
@@ -20,15 +20,21 @@ from archiver.sim import SimConfig, Simulator
 
 
 def fast_sim_config(**overrides: Any) -> SimConfig:
-    """A fast simulator: no rate limit to speak of, instant transcripts, no background traffic."""
+    """A fast simulator: no rate limit to speak of, instant transcripts, no background traffic.
+
+    The simulator's seed comes from `random`, which pytest-randomly reseeds before every test from the run's
+    `--randomly-seed` (printed in the header): rerun with `--randomly-seed=N` to replay the same draws. The
+    seed is printed too, so a failing test's captured output names it.
+    """
     base: dict[str, Any] = {
-        "seed": int.from_bytes(os.urandom(4), "big"),
+        "seed": random.getrandbits(32),
         "rate_limit_per_min": 1_000_000,
         "heartbeat_s": 5.0,
         "transcript_processing_s": 0.0,
         "conversations_per_min": 0.0,
     }
     base.update(overrides)
+    print(f"fast_sim_config seed={base['seed']}")
     return SimConfig(**base)
 
 

@@ -2,7 +2,7 @@
 
 Decoding is lenient where Genesys may grow (unknown fields ignored, every field optional, enums read as plain
 strings so a new value never fails a conversation) and strict where it matters (a string where an object
-should be is a `TranscriptError` naming the path). Shapes follow genesys-models.md: MessageConversation,
+should be is a `TranscriptError` naming the path). Shapes follow docs/genesys.md: MessageConversation,
 TextMessageListing → MessageData → ConversationNormalizedMessage → ConversationMessageContent, Conversation.
 
 Names, addresses, `fromAddress`/`toAddress`, channel `from`/`to` and participant attributes are never

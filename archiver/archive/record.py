@@ -74,7 +74,7 @@ class RedactionInfo(_Out, frozen=True):
 
 
 class ArchiveRecord(_Out, frozen=True):
-    """`archiver.conversation/v1` (design.md §3)."""
+    """`archiver.conversation/v1` (docs/archive-format.md)."""
 
     schema: str
     conversation_id: str

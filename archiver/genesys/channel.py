@@ -1,7 +1,7 @@
 """One notification channel (≤1000 topics) and the WebSocket that listens on it, kept alive forever.
 
-Lifecycle (genesys-api.md §2): create channel → PUT topics → connect; heartbeats are watched and a silent
-socket is declared dead; `{"message":"ping"}` is sent when idle; `v2.system.socket_closing` opens a new
+Lifecycle (docs/genesys.md#notifications): create channel → PUT topics → connect; heartbeats are watched and a
+silent socket is declared dead; `{"message":"ping"}` is sent when idle; `v2.system.socket_closing` opens a new
 socket to the same channel before the old one closes; before `expires` the topics are PUT again (which
 extends the channel) or, if that did not extend it, a new channel is made before the old is dropped. Any
 drop reconnects with jittered backoff; every period with no socket listening is reported as a Gap.
@@ -63,7 +63,7 @@ class _SocketEnded(Exception):
 
 
 def _short(channel_id: str) -> str:
-    # Whoever knows a channel id can open its socket (genesys-api.md §2.4): log only a prefix.
+    # Whoever knows a channel id can open its socket (docs/genesys.md#notifications): log only a prefix.
     return channel_id[:14] + "…" if len(channel_id) > 14 else channel_id
 
 
@@ -182,7 +182,8 @@ class ChannelSocket:
     async def _connect(self, channel: Channel) -> aiohttp.ClientWebSocketResponse:
         check_transport(channel.connect_uri, "genesys.connectUri")
         async with asyncio.timeout(self._sh.settings.request_timeout_s):
-            # The channel id in the URI is the credential; no Authorization header (genesys-api.md §2.4).
+            # The channel id in the URI is the credential; no Authorization header
+            # (docs/genesys.md#notifications).
             return await self._sh.client.session.ws_connect(
                 channel.connect_uri, autoping=True, heartbeat=None, max_msg_size=_MAX_FRAME
             )

@@ -51,7 +51,7 @@ def loggable_topic(topic: str) -> str:
 
 
 def queue_topic(queue_id: str) -> str:
-    """The per-queue message-conversation topic (genesys-api.md §3.1)."""
+    """The per-queue message-conversation topic (docs/genesys.md#notifications)."""
     return f"v2.routing.queues.{queue_id}.conversations.messages"
 
 
@@ -159,7 +159,7 @@ class EndDetector:
         parts = event.participants
         if not parts or not all(p.state in ENDED_STATES for p in parts):
             return None
-        # Web vs open/sms messaging is told apart only by participant `type` (genesys-api.md §3.2).
+        # Web vs open/sms messaging is told apart only by participant `type` (docs/genesys.md#notifications).
         if not any(p.type == "webmessaging" for p in parts):
             self.other_media += 1
             return None

@@ -1,6 +1,6 @@
 """msgspec models of the Genesys payloads the client reads — only the fields it uses (unknown fields ignored).
 
-Field names follow the official SDK models (genesys-models.md); `rename="camel"` maps snake_case attributes
+Field names follow the official SDK models (docs/genesys.md); `rename="camel"` maps snake_case attributes
 to the wire's camelCase. Decoders are built once at import.
 """
 
@@ -130,7 +130,7 @@ class ChannelTopicListing(_Model, frozen=True):
 
 
 class Envelope(_Model, frozen=True):
-    """A WebSocket frame: `{topicName, version, eventBody, metadata}` (genesys-api.md §2.3)."""
+    """A WebSocket frame: `{topicName, version, eventBody, metadata}` (docs/genesys.md#notifications)."""
 
     topic_name: str
     event_body: msgspec.Raw = msgspec.Raw(b"null")
@@ -147,7 +147,7 @@ class EventParticipant(_Model, frozen=True):
 
 
 class QueueConversationEvent(_Model, frozen=True):
-    """eventBody of `v2.routing.queues.{id}.conversations.messages` (genesys-api.md §3.2)."""
+    """eventBody of `v2.routing.queues.{id}.conversations.messages` (docs/genesys.md#notifications)."""
 
     id: ConversationId
     participants: list[EventParticipant] = []

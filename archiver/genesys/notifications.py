@@ -1,8 +1,8 @@
 """The notification listener: discovers queues, shards their topics over channels, emits ConversationEnded.
 
 One `v2.routing.queues.{id}.conversations.messages` topic per queue (the only org-wide WebSocket option,
-genesys-api.md §3), at most 1,000 topics per channel. Queue discovery repeats every `queue_refresh_s`;
-topic→channel assignment is stable so a new queue does not reshuffle every channel.
+docs/genesys.md#notifications), at most 1,000 topics per channel. Queue discovery repeats every
+`queue_refresh_s`; topic→channel assignment is stable so a new queue does not reshuffle every channel.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Genesys Cloud regions → API and login base URLs (genesys-api.md §1.1), and the plain-HTTP guard."""
+"""Genesys Cloud regions → API and login base URLs (docs/genesys.md#oauth), and the plain-HTTP guard."""
 
 from __future__ import annotations
 

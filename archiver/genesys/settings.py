@@ -10,7 +10,7 @@ from archiver.errors import ConfigError
 from archiver.genesys.regions import Hosts, resolve_hosts
 from archiver.secret import masked_repr
 
-MAX_TOPICS_PER_CHANNEL = 1000  # genesys-api.md §2.5: more than 1,000 topics on one channel → 400
+MAX_TOPICS_PER_CHANNEL = 1000  # docs/genesys.md#notifications: more than 1,000 topics on one channel → 400
 
 
 class GenesysSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -223,7 +223,8 @@ class Simulator:
                 body = body.replace(find, replace)
             resp.body = body
         resp.headers.update(headers)
-        # production tags every API response (not only errors) with its correlation id (genesys-api.md §7.2)
+        # production tags every API response (not only errors) with its correlation id
+        # (docs/genesys.md#errors)
         resp.headers.setdefault("inin-correlation-id", str(uuid.uuid4()))
         return resp
 

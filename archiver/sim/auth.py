@@ -105,7 +105,7 @@ def _basic(header: str) -> tuple[str | None, str | None]:
 
 
 def _auth_error(status: int, error: str, description: str) -> web.Response:
-    """The login service's error shape `{error, description, error_description}` (genesys-api.md §1.4)."""
+    """The login service's error shape `{error, description, error_description}` (docs/genesys.md#oauth)."""
     return json_response(
         {"error": error, "description": description, "error_description": description}, status=status
     )

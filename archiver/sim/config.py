@@ -13,7 +13,7 @@ class SimConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     client_secret: str = "sim-secret"  # noqa: S105 - the simulator's own demo credential
     org_id: str = "6a1b0000-0000-4000-8000-00000000a11c"
     token_ttl_s: int = 86400
-    bad_credentials_status: int = 401  # 400 vs 401 is unverified (genesys-api.md §1.4)
+    bad_credentials_status: int = 401  # 400 vs 401 is unverified (docs/genesys.md#oauth)
     rate_limit_per_min: int = 300  # per token, fixed 60 s window
     rate_limit_window_s: float = 60.0  # shorter windows keep rate-limit tests fast
     ratelimit_headers: bool = True  # inin-ratelimit-allowed/-count/-reset on every API response

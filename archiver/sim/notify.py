@@ -1,4 +1,4 @@
-"""Notifications API: channels, topic subscriptions and the channel WebSocket (genesys-api.md §2).
+"""Notifications API: channels, topic subscriptions and the channel WebSocket (docs/genesys.md#notifications).
 
 Faithful to the documented behaviour: a channel serves one socket at a time (a second connection drops the
 first), events are never queued for a closed socket, heartbeats arrive on `channel.metadata`, and
@@ -170,7 +170,7 @@ class Notifications:
                 "bad.request",
             )
         self._set_topics(ch, topics)
-        # resubscribing keeps a channel alive past its lifetime (genesys-api.md §2.5)
+        # resubscribing keeps a channel alive past its lifetime (docs/genesys.md#notifications)
         ch.expires = time.time() + self.config.channel_ttl_s
         if replace:
             return json_response({"entities": docs})

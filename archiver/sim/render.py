@@ -1,4 +1,4 @@
-"""Render internal conversations as the exact JSON shapes of the official models (genesys-models.md).
+"""Render internal conversations as the exact JSON shapes of the official models (docs/genesys.md).
 
 Every renderer takes the wall time `t` it renders at, so REST, topic events and analytics agree. Null
 fields are omitted, as Genesys does. Field names and enum values must stay inside the SDK's models —
@@ -264,7 +264,7 @@ def message_data(conv: Conversation, m: Msg) -> dict[str, Any]:
 
 
 def topic_body(conv: Conversation, t: float, cap: int) -> dict[str, Any]:
-    """eventBody of v2.routing.queues.{id}.conversations.messages (genesys-api.md §3.2)."""
+    """eventBody of v2.routing.queues.{id}.conversations.messages (docs/genesys.md#notifications)."""
     parts = []
     for p in conv.participants:
         if not p.active(t):

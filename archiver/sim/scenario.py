@@ -119,7 +119,11 @@ def build(
     max_turns: int,
     pii_rate: float,
 ) -> tuple[Conversation, Pending | None]:
-    """A new conversation of `kind` whose pre-end timeline lies in the past."""
+    """A new conversation of `kind` whose pre-end timeline lies in the past.
+
+    `messages=N` yields exactly N messages (one per turn; no attachment-only message, no pasted long text);
+    `messages=None` draws the count from min_turns/max_turns, attachment-only messages included.
+    """
     turns = _turns(rng, messages, min_turns, max_turns, pii_rate)
     if messages is None and rng.random() < 0.04:
         # some customers paste very long texts (exercise size limits, not just counts)
@@ -221,8 +225,9 @@ def build(
         t += rng.uniform(3, 45) if i else 0.5
         sender = customer if inbound else (agents[-1] if agents else flow)
         atts = (_attachment(rng),) if i == attach_at and inbound else ()
-        if atts and rng.random() < 0.5:
-            # customers often send a picture on its own, with no text at all
+        if atts and messages is None and rng.random() < 0.5:
+            # customers often send a picture on its own, with no text at all (not when `messages` asks for an
+            # exact count: then the attachment rides on its turn's message, so the count stays exact)
             msgs.append(
                 Msg(id=new_id(rng), participant_id=sender.id, ts=t, inbound=True, text="", attachments=atts)
             )

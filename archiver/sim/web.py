@@ -10,7 +10,7 @@ from aiohttp import web
 
 _enc = msgspec.json.Encoder()
 
-# HTTP status → default Genesys error code (genesys-api.md §7.3)
+# HTTP status → default Genesys error code (docs/genesys.md#errors)
 _CODES = {
     400: "bad.request",
     401: "bad.credentials",

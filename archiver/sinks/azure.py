@@ -51,7 +51,8 @@ from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of,
 log = logging.getLogger(__name__)
 
 _MAX_BODY = 1 << 20
-_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for If-None-Match: * (azure.md §2.6)
+# 409, or 412 for If-None-Match: * (docs/azure.md#error-codes)
+_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}
 
 
 class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -297,7 +298,8 @@ class AzureSink:
                 length=len(data),
                 overwrite=False,
                 validate_content=True,  # transactional Content-MD5 (bool is accepted by every SDK version)
-                content_settings=ContentSettings(content_type=CONTENT_TYPE),  # no Content-Encoding (§2.3)
+                # no Content-Encoding: docs/azure.md#content-encoding-trap
+                content_settings=ContentSettings(content_type=CONTENT_TYPE),
                 metadata=to_metadata(meta),
                 tags=to_tags(meta),
                 max_concurrency=4,

@@ -3,8 +3,8 @@
 
 Ports are chosen by the OS (`--blobPort 0`) and read back from Azurite's "listening" lines, so parallel
 sessions never collide and there is no free-port race. `--skipApiVersionCheck` lets the current SDK's
-default API version through (azure.md §0); `--disableTelemetry` because Azurite phones home by default.
-Azurite does not emulate WORM: put `archiver.testing.wormproxy.WormProxy` in front of it for that.
+default API version through (docs/azure.md#azurite); `--disableTelemetry` because Azurite phones home by
+default. Azurite does not emulate WORM: put `archiver.testing.wormproxy.WormProxy` in front of it for that.
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
-"""A WORM-enforcing reverse proxy in front of Azurite (which ignores immutability entirely, azure.md §0).
+"""A WORM-enforcing reverse proxy in front of Azurite (which ignores immutability entirely,
+docs/azure.md#azurite).
 
-Implements version-level WORM per azure.md §2.4-2.6 so the real azure-storage-blob code path can be tested:
+Implements version-level WORM per docs/azure.md#worm so the real azure-storage-blob code path can be tested:
 policy and legal-hold headers on upload, Set/Delete Immutability Policy (`comp=immutabilityPolicies`), Set
 Legal Hold (`comp=legalhold`), those properties on Get/Head Blob and List Blobs, 409
 BlobImmutableDueToPolicy / BlobImmutableDueToLegalHold on overwrite, delete or metadata write of a protected

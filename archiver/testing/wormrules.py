@@ -1,10 +1,10 @@
-"""Version-level WORM rules (azure.md §2.4-2.6) as pure state + decisions, for the WORM proxy.
+"""Version-level WORM rules (docs/azure.md#worm) as pure state + decisions, for the WORM proxy.
 
 One `BlobWorm` per blob (Azurite has no versioning, so "the blob" is its current version). Decisions return
 an `Refusal(status, code, message)` or None; the proxy turns refusals into Azure-style XML errors.
 Codes used: 409 BlobImmutableDueToPolicy / BlobImmutableDueToLegalHold (documented), 400 InvalidHeaderValue,
 404 BlobNotFound. Azure documents no code for "set a policy on a container without version-level WORM" or for
-shortening a Locked policy (azure.md §2.6 "unknown"); the proxy answers 409
+shortening a Locked policy (docs/azure.md#error-codes "unknown"); the proxy answers 409
 ImmutableStorageWithVersioningNotEnabled and 409 BlobImmutableDueToPolicy respectively — clients should
 branch on the status, not on those two codes. Also here: request classification and listing annotation.
 """

@@ -1,4 +1,4 @@
-"""Hand-written Genesys payloads shaped like genesys-api.md §4 and genesys-models.md (SDK 269 field names).
+"""Hand-written Genesys payloads shaped like docs/genesys.md#transcripts (SDK 269 field names).
 
 Every personal detail the record must drop (names, addresses, from/to, attributes, urls, file names) is
 planted here with a recognisable value, so tests can assert it never reaches an archive.

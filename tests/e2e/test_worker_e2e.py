@@ -11,13 +11,12 @@ from typing import Any
 import pytest
 
 from archiver.app import RunOptions, reconcile_settings, serve
-from archiver.assemble import Components
 from archiver.audit import audit, list_azure_names
 from archiver.sim import Simulator
 from archiver.sinks import AzureSink, AzureSinkSettings
 from archiver.testing.wormproxy import WormProxy
 from tests.e2e.conftest import make_config
-from tests.support import FAST_RECONCILE, run_worker
+from tests.support import FAST_RECONCILE, eventually, run_worker
 
 
 def metric(text: str, name: str) -> float:
@@ -45,10 +44,14 @@ async def test_500_conversations_archived_exactly_once_to_worm(
     expected: list[str] = []
     excluded: list[str] = []
 
-    async def generate(c: Components) -> None:
-        # Traffic starts once the listener is subscribed: its share must not depend on the machine's load.
-        while not any(stats.connects for stats in c.listener_stats):  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
+    async def generate(c: Any) -> None:
+        # The listener must be subscribed before the conversations end, or the reconciler finds them all:
+        # a fixed delay was not enough on a loaded machine (listener 19 of 480).
+        await eventually(
+            lambda: bool(c.listener_stats) and all(s.connects for s in c.listener_stats),
+            within=60,
+            what="the notification listener connected",
+        )
         excluded.extend(await sim.generate(10, kind="open"))
         excluded.extend(await sim.generate(10, kind="sms"))
         expected.extend(await sim.generate(20, kind="bot"))  # no queue: only the reconciler finds them

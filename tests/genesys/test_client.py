@@ -171,7 +171,10 @@ async def test_write_back_attributes_and_external_tag(sim: Simulator, client: Ge
 
 
 async def test_analytics_query_and_ended_webmessaging_iterator(sim: Simulator, client: GenesysClient) -> None:
-    start = datetime.now(UTC) - timedelta(minutes=1)
+    # The query selects conversations that *started* on a UTC day the interval touches, and a generated
+    # conversation started minutes ago: one minute back missed them all just after midnight. An hour back
+    # covers every timeline this simulator draws (this test's simulator holds only its own conversations).
+    start = datetime.now(UTC) - timedelta(hours=1)
     web = await sim.generate(7, kind="webmessaging")
     other = await sim.generate(2, kind="open") + await sim.generate(2, kind="sms")
     bots = await sim.generate(2, kind="bot")

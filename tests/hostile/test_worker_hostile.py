@@ -92,8 +92,8 @@ async def test_hostile_transcripts_archived_exactly_once(
             case, ids = planted[cid]
             check_record(data, case, ids, forbidden=[truth.customer_name, truth.customer_address])
     big_doc = decode_record(gunzip_bytes(archive_paths(root, big)[0].read_bytes()))
-    # `messages=5000` asks for 5,000 turns; an attachment-only message may come on top of them
-    assert big_doc.message_count == len(sim.truth(big).messages) >= 5000
+    # `messages=5000` is exact in the simulator
+    assert big_doc.message_count == len(sim.truth(big).messages) == 5000
 
     # Nothing a customer typed reaches the logs or the queue's SQLite files, hostile bytes included.
     logged = "\n".join(r.getMessage() for r in caplog.records)

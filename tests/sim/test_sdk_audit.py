@@ -447,7 +447,10 @@ def test_message_conversation_bulk_and_single(sdk: Audited, st: SimThread) -> No
             one = conv_api.get_conversations_message_message(cid, mid)
             assert one.id == mid and (one.normalized_message.text or "") == text
             checked += 1
-    assert checked >= 6
+    # Other tests of this module add conversations to the shared simulator, in an order pytest-randomly
+    # varies: expect what is there now (the fixture alone gives 2 web + 1 open + 1 sms + 1 bot).
+    kinds = ("webmessaging", "open", "sms", "bot")
+    assert checked == sum(min(2, len(ids_of(st, kind))) for kind in kinds) >= 5
 
     cid = ids_of(st, "webmessaging")[0]
     mid = st.sim.truth(cid).messages[0][0]

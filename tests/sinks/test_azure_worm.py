@@ -1,7 +1,8 @@
 """WORM through the real azure-storage-blob SDK: AzureSink → WORM proxy → Azurite.
 
 Proves that an archived blob can be neither replaced nor deleted before expiry, that legal holds and Locked
-policies behave per azure.md §2.5, and that compliance mode refuses containers without version-level WORM.
+policies behave per docs/azure.md#worm, and that compliance mode refuses containers without version-level
+WORM.
 """
 
 from __future__ import annotations
