@@ -2,8 +2,8 @@
 
 Everything is written at upload time because a version under an immutability policy refuses later metadata
 writes (docs/azure.md#metadata). Metadata: lowercase C#-identifier keys, ASCII header-safe values, ≤8 KB in
-total (Azurite does not enforce the limit; Azure does). Tags: ≤10, values ≤256 chars of `a-zA-Z0-9 +-.:=_/`; they
-power `find_blobs_by_tags` lookups by conversation id, end date, queue and division (`archiver find`).
+total (Azurite does not enforce the limit; Azure does). Tags: ≤10, values ≤256 chars of `a-zA-Z0-9 +-.:=_/`;
+they power `find_blobs_by_tags` lookups by conversation id, end date, queue and division (`archiver find`).
 """
 
 from __future__ import annotations
