@@ -116,10 +116,19 @@ class CpuPool:
                 executor.shutdown(wait=False, cancel_futures=True)
             raise TransientError(f"cannot run {getattr(fn, '__name__', 'task')} in the pool: {exc}") from exc
 
-    def warm(self, delay: float = 0.2) -> set[int]:
-        """Start every worker now (spawn + RE2 compile) instead of on first use; return their pids."""
-        futures = [self._executor.submit(_warm, delay) for _ in range(self.processes)]
-        return {f.result() for f in futures}
+    def warm(self, delay: float = 0.2, timeout_s: float = 120.0) -> set[int]:
+        """Start every worker now (spawn + RE2 compile) instead of on first use; return their pids.
+
+        One round of N short tasks does not always reach N workers: on a loaded machine the first worker can
+        finish its task before the last one has spawned and take a second. So rounds repeat until every
+        worker answered (the executor spawns one per task it cannot hand to an idle worker) or the time is up.
+        """
+        pids: set[int] = set()
+        deadline = time.monotonic() + timeout_s
+        while len(pids) < self.processes and time.monotonic() < deadline:
+            futures = [self._executor.submit(_warm, delay) for _ in range(self.processes)]
+            pids |= {f.result() for f in futures}
+        return pids
 
     def close(self, wait: bool = True) -> None:
         """Stop the workers; pending tasks are cancelled, running ones finish when `wait`."""
