@@ -195,7 +195,8 @@ def test_pool_scales_to_two_processes(messages: list[str]) -> None:
     documents, the result bytes, the event loop's handoff). Each round times the machine's and the pool's
     scaling back to back (wall time: parallelism is the point); the median round's efficiency is judged.
     """
-    from archiver.pool import CpuPool, redact_and_compress
+    from archiver.pool import CpuPool
+    from bench.textproc import redact_and_compress
 
     blob = _blob(messages)
     chunks = [blob[i : i + 256_000] for i in range(0, len(blob), 256_000)]
