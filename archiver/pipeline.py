@@ -90,7 +90,8 @@ class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     """How conversations are processed (built from config)."""
 
     writeback: WritebackMode = "participant-attributes"
-    writeback_fallback_after_s: float = 600.0  # attributes refused (4xx) this long → external tag; 0: never
+    writeback_fallback: tuple[WritebackMode, ...] = ("external-tag",)  # tried in order after `writeback`
+    writeback_fallback_after_s: float = 600.0  # a mode refused (4xx) this long → the next one; 0: never
     max_attempts: int = 10  # the queue's: the last attempt falls back too, rather than die
     transcript_source: TranscriptSource = "messages"
     not_ready_delay_s: float = 30.0  # a conversation that has not ended / a transcript still transcoding
@@ -132,6 +133,7 @@ class Pipeline:
             mode=settings.writeback,
             fallback_after_s=settings.writeback_fallback_after_s,
             max_attempts=settings.max_attempts,
+            fallback=settings.writeback_fallback,
         )
 
     async def process(self, lease: Lease) -> Outcome:
