@@ -42,9 +42,7 @@ def _customer_session(doc: Any) -> Any:
 
 def _segment_properties(doc: Any) -> dict[str, str]:
     return {
-        p["property"]: p["value"]
-        for s in _customer_session(doc)["segments"]
-        for p in s.get("properties", [])
+        p["property"]: p["value"] for s in _customer_session(doc)["segments"] for p in s.get("properties", [])
     }
 
 
