@@ -16,11 +16,16 @@ from typing import Any
 import pytest
 from isal import igzip
 
+from archiver.assemble import Components
+from archiver.audit import audit, list_local_names
 from archiver.errors import GenesysPermissionError
 from archiver.genesys import GenesysClient, format_interval
 from archiver.sim import Simulator
+from archiver.sinks import LocalSink, LocalSinkSettings
 from archiver.writeback import analytics_time
+from tests.e2e.conftest import make_config
 from tests.e2e.test_pipeline import api_calls, drain, read_record, stack
+from tests.support import run_worker
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -161,3 +166,42 @@ async def test_refusals_follow_the_configured_chain(
         assert sim.attributes(cid)[customer]["archiveUri"] == item.uri and sim.tags(cid) is None
     else:
         assert item.stage == "uploaded" and sim.tags(cid) is None and sim.attributes(cid) == {}
+
+
+async def test_the_whole_worker_writes_every_archive_into_analytics(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    """`archiver run` in-process: listener and reconciler find them, every write-back lands as properties."""
+    config = make_config(sim, tmp_path, **props_env())
+    expected: list[str] = []
+
+    async def generate(c: Components) -> None:
+        expected.extend(await sim.generate(12))
+        expected.extend(await sim.generate(3, kind="bot"))  # no queue: only the reconciler finds them
+
+    seen = await run_worker(
+        config,
+        cpu_pool,
+        until=lambda counts: counts["done"] >= 15,
+        timeout_s=90,
+        on_ready=lambda c, _w: generate(c),
+    )
+    assert seen["counts"]["done"] == 15 and seen["counts"]["dead"] == 0, seen["counts"]
+    sink = LocalSink(LocalSinkSettings(root=str(tmp_path / "archive")))
+    await sink.start()
+    try:
+        report = await audit(
+            sink,
+            list_local_names(tmp_path / "archive"),
+            [sim.truth(cid) for cid in expected],
+            writeback="analytics-properties",
+            attributes=sim.attributes,
+            tags=sim.tags,
+            properties=sim.properties_of,
+        )
+    finally:
+        await sink.close()
+    assert report.ok, report.summary()
+    assert report.writebacks_ok == 15
+    assert all(sim.attributes(cid) == {} and sim.tags(cid) is None for cid in expected)
+    assert 'archiver_writebacks_total{mode="analytics-properties"} 15.0' in seen["metrics"]
