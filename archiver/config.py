@@ -97,10 +97,12 @@ WritebackMode = Literal["analytics-properties", "participant-attributes", "exter
 class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How the archive's address is written back onto the conversation (README "Write-back modes")."""
 
-    mode: WritebackMode = "participant-attributes"
-    # Modes tried in order when the one before keeps being refused (docs/genesys.md, "Write-back after the
-    # end"). Today's users (attributes, then the external tag) see no change.
-    fallback: tuple[WritebackMode, ...] = ("external-tag",)
+    # analytics-properties: the only write-back Genesys keeps in analytics after the end (docs/genesys.md,
+    # "Write-back after the end"); it needs analytics:conversationProperties:index.
+    mode: WritebackMode = "analytics-properties"
+    # Modes tried in order when the one before keeps being refused: while analytics refuses the properties,
+    # the address still lands as today's attributes, then as the external tag. [] / "none": no fallback.
+    fallback: tuple[WritebackMode, ...] = ("participant-attributes", "external-tag")
     # When a mode keeps being refused with a 4xx for this long since the first attempt, or on the last
     # attempt, write the next mode of `fallback` instead: the archive's address still reaches the
     # conversation and the item does not end dead. 0: never (refusals are retried until dead). The name is

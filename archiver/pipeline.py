@@ -89,8 +89,9 @@ class Built(Protocol):
 class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How conversations are processed (built from config)."""
 
-    writeback: WritebackMode = "participant-attributes"
-    writeback_fallback: tuple[WritebackMode, ...] = ("external-tag",)  # tried in order after `writeback`
+    writeback: WritebackMode = "analytics-properties"
+    # tried in order after `writeback` (config.WritebackConfig)
+    writeback_fallback: tuple[WritebackMode, ...] = ("participant-attributes", "external-tag")
     writeback_fallback_after_s: float = 600.0  # a mode refused (4xx) this long → the next one; 0: never
     max_attempts: int = 10  # the queue's: the last attempt falls back too, rather than die
     transcript_source: TranscriptSource = "messages"

@@ -9,13 +9,15 @@ Modes (`writeback.mode`, docs/genesys.md "Write-back after the end"):
 - "external-tag" writes `archived:<uri>` as the conversation's one external tag;
 - "none" writes nothing.
 
-The fallback chain: `writeback.fallback` lists the modes tried, in order, after the configured one. A mode
-that Genesys refuses (a 4xx other than 403; for analytics-properties also 404: analytics has not indexed the
-conversation yet) is retried as a `WritebackFailed` (transient: the pipeline retries only this step, the
-archive is already stored) until the refusal has lasted `writeback.fallback_to_external_tag_after_s` since the
-first attempt, or the item reaches its last attempt: then the next mode of the chain is written instead. A
-mode that cannot apply (no customer participant or session) falls through at once. A 403 on the configured
-mode stops the worker with an error naming the permission; on a fallback mode it is retried with that name.
+The fallback chain: `writeback.fallback` is an order of preference; the configured mode falls back to the
+modes listed after it (all of them when it is not listed). A mode that Genesys refuses (a 4xx other than 403,
+a 404 on the properties POST included) is retried as a `WritebackFailed` (transient: the pipeline retries
+only this step, the archive is already stored) until the refusal has lasted
+`writeback.fallback_to_external_tag_after_s` since the first attempt, or the item reaches its last attempt:
+then the next mode of the chain is written instead. Analytics not knowing the end yet is `NotReady` (a wait,
+not a failure) for as long. A mode that cannot apply (no customer participant or session) falls through at
+once. A 403 on the configured mode stops the worker with an error naming the permission; on a fallback mode
+it is retried with that name.
 """
 
 from __future__ import annotations
@@ -26,7 +28,13 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
-from archiver.errors import GenesysAPIError, GenesysNotFound, GenesysPermissionError, TransientError
+from archiver.errors import (
+    GenesysAPIError,
+    GenesysNotFound,
+    GenesysPermissionError,
+    NotReady,
+    TransientError,
+)
 from archiver.genesys.models import AnalyticsConversation, AnalyticsProperty, PropertyIndexRequest
 from archiver.metrics import Metrics
 from archiver.queue import Lease
@@ -91,7 +99,7 @@ def property_request(
     The customer session is the one of the customer participant (matched by id, else by purpose); its
     target is the conversation end, or the end of the session's last segment when the customer left earlier
     (the point must fall inside a segment of that session). Raises _Skip when analytics has no such session,
-    WritebackFailed while analytics has not recorded the end yet.
+    NotReady while analytics has not recorded the end yet (it arrives late: waiting is not failing).
     """
     parts = [p for p in conv.participants if customer is not None and p.participant_id == customer]
     parts = parts or [p for p in conv.participants if p.purpose == "customer"]
@@ -99,7 +107,7 @@ def property_request(
     if not sessions:
         raise _Skip("no customer session in analytics")
     if conv.conversation_end is None:
-        raise WritebackFailed(f"analytics has not recorded the end of {conv.conversation_id} yet")
+        raise NotReady(f"analytics has not recorded the end of {conv.conversation_id} yet")
     session = sessions[-1]
     ends = [s.segment_end for s in session.segments if s.segment_end is not None]
     target = min([conv.conversation_end, *ends[-1:]])
@@ -113,11 +121,18 @@ def property_request(
 
 
 def chain_of(mode: WritebackMode, fallback: Sequence[WritebackMode]) -> list[WritebackMode]:
-    """The modes tried in order: the configured one, then the fallbacks (each once; "none" writes nothing)."""
+    """The modes tried in order: the configured one, then the fallbacks listed after it.
+
+    `fallback` is an order of preference: a mode it lists falls back only to the modes listed after it, a
+    mode it does not list to all of them. So with the default list (attributes, then the external tag),
+    "participant-attributes" falls back to the tag and "external-tag" to nothing, exactly as before the
+    list existed; "none" writes nothing.
+    """
     if mode == "none":
         return []
+    rest = list(fallback[fallback.index(mode) + 1 :] if mode in fallback else fallback)
     out: list[WritebackMode] = [mode]
-    for m in fallback:
+    for m in rest:
         if m != "none" and m not in out:
             out.append(m)
     return out
@@ -178,6 +193,12 @@ class WriteBack:
                 log.warning("writeback_fallback id=%s mode=%s reason=%s", cid, mode, why)
             except GenesysPermissionError as exc:
                 raise self._permission_error(mode, i, cid, exc) from exc
+            except NotReady as exc:
+                # Analytics has not caught up with the end yet: wait (no attempt counted) — unless that has
+                # gone on for as long as a refusal may before the next mode is written.
+                if last or not self._fall_back(lease):
+                    raise
+                log.warning("writeback_fallback id=%s mode=%s reason=not_ready: %s", cid, mode, exc)
             except (GenesysAPIError, WritebackFailed) as exc:
                 if isinstance(exc, GenesysNotFound) and mode != "analytics-properties":
                     raise  # the conversation itself is gone
@@ -198,7 +219,11 @@ class WriteBack:
         self, mode: WritebackMode, cid: str, customer: str | None, uri: str, sha256: str, archived_at: str
     ) -> None:
         if mode == "analytics-properties":
-            conv = await self._client.get_analytics_conversation(cid)
+            try:
+                conv = await self._client.get_analytics_conversation(cid)
+            except GenesysNotFound as exc:
+                # The conversation exists (its transcript was just read): analytics has not indexed it yet.
+                raise NotReady(f"analytics does not know {cid} yet") from exc
             request = property_request(conv, customer, uri, sha256, archived_at)
             await self._client.index_conversation_properties(cid, request)
         elif mode == "participant-attributes":
