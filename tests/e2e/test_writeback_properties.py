@@ -205,3 +205,20 @@ async def test_the_whole_worker_writes_every_archive_into_analytics(
     assert report.writebacks_ok == 15
     assert all(sim.attributes(cid) == {} and sim.tags(cid) is None for cid in expected)
     assert 'archiver_writebacks_total{mode="analytics-properties"} 15.0' in seen["metrics"]
+
+
+async def test_analytics_not_caught_up_is_a_wait_not_a_failure(
+    sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    """Analytics learns of an end seconds to minutes late: until then the write-back waits (not_ready, no
+    attempt counted, no failure), the archive stays stored and nothing else is written in its place."""
+    async with stack(sim, tmp_path, cpu_pool, **props_env()) as (c, pipeline):
+        [cid] = await sim.generate(1)
+        sim.analytics.lag_s = sim.properties.lag_s = 3600.0  # analytics is an hour behind
+        await c.queue.enqueue(cid, source="test")
+        assert await drain(c, pipeline) == ["not_ready"]
+        item = await c.queue.get(cid)
+        failed = c.metrics.failed.labels("writeback")._value.get()
+    assert item is not None and item.stage == "uploaded" and item.state == "retry" and item.attempts == 0
+    assert failed == 0
+    assert sim.properties_of(cid) == {} and sim.attributes(cid) == {} and sim.tags(cid) is None
