@@ -103,12 +103,12 @@ def property_request(
     """
     parts = [p for p in conv.participants if customer is not None and p.participant_id == customer]
     parts = parts or [p for p in conv.participants if p.purpose == "customer"]
-    sessions = [s for p in parts for s in p.sessions if s.session_id]
+    sessions = [(s.session_id, s) for p in parts for s in p.sessions if s.session_id]
     if not sessions:
         raise _Skip("no customer session in analytics")
     if conv.conversation_end is None:
         raise NotReady(f"analytics has not recorded the end of {conv.conversation_id} yet")
-    session = sessions[-1]
+    session_id, session = sessions[-1]
     ends = [s.segment_end for s in session.segments if s.segment_end is not None]
     target = min([conv.conversation_end, *ends[-1:]])
     props = [
@@ -116,8 +116,7 @@ def property_request(
         AnalyticsProperty("archiveSha256", "string", sha256),
         AnalyticsProperty("archivedAt", "date", analytics_time(archived_at)),
     ]
-    assert session.session_id is not None  # filtered above
-    return PropertyIndexRequest(session.session_id, analytics_time(target), props)
+    return PropertyIndexRequest(session_id, analytics_time(target), props)
 
 
 def chain_of(mode: WritebackMode, fallback: Sequence[WritebackMode]) -> list[WritebackMode]:
