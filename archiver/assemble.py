@@ -72,6 +72,7 @@ def pipeline_settings(config: Config) -> PipelineSettings:
     """Pipeline settings from config."""
     return PipelineSettings(
         writeback=config.writeback.mode,
+        writeback_fallback=config.writeback.fallback,
         writeback_fallback_after_s=config.writeback.fallback_to_external_tag_after_s,
         max_attempts=config.queue.max_attempts,
         transcript_source="messages-then-recordings" if config.genesys.recordings_fallback else "messages",

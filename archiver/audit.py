@@ -136,9 +136,12 @@ async def audit(
     attributes: Any = None,
     writeback: str = "participant-attributes",
     tags: Any = None,
+    properties: Any = None,
     concurrency: int = 8,
 ) -> AuditReport:
-    """Check every expected conversation; `attributes(cid)`/`tags(cid)` read the write-backs (simulator)."""
+    """Check every expected conversation; `attributes(cid)`/`tags(cid)`/`properties(cid)` read the
+    write-backs (simulator). A write-back counts where the fallback chain may have put it: the configured
+    mode, the attributes or the external tag."""
     expected = list(archived_truths)
     per_id = Counter(cid for cid in (conversation_id_of(n) for n in names) if cid is not None)
     report = AuditReport(expected=len(expected))
@@ -167,20 +170,23 @@ async def audit(
         for value in (t.customer_name, t.customer_address):
             if value and value in text:
                 report.personal_data_leaks.append(t.id)
-        if writeback == "participant-attributes" and attributes is not None:
-            attrs = attributes(t.id).get(t.customer_participant_id, {})
-            wanted = {"archiveUri": stored.uri, "archiveSha256": stored.meta.sha256}
-            as_attrs = all(attrs.get(k) == v for k, v in wanted.items())
-            as_fallback_tag = tags is not None and (tags(t.id) or "").endswith(stored.uri)
-            if as_attrs or as_fallback_tag:
-                report.writebacks_ok += 1
-            else:
-                report.writebacks_missing.append(t.id)
-        elif writeback == "external-tag" and tags is not None:
-            if (tags(t.id) or "").endswith(stored.uri):
-                report.writebacks_ok += 1
-            else:
-                report.writebacks_missing.append(t.id)
+        reader = {
+            "participant-attributes": attributes,
+            "external-tag": tags,
+            "analytics-properties": properties,
+        }
+        if reader.get(writeback) is None:
+            return  # no write-back expected, or none readable
+        wanted = {"archiveUri": stored.uri, "archiveSha256": stored.meta.sha256}
+        attrs = attributes(t.id).get(t.customer_participant_id, {}) if attributes is not None else {}
+        props = properties(t.id) if properties is not None else {}
+        as_attrs = writeback != "external-tag" and all(attrs.get(k) == v for k, v in wanted.items())
+        as_props = writeback == "analytics-properties" and all(props.get(k) == v for k, v in wanted.items())
+        as_tag = tags is not None and (tags(t.id) or "").endswith(stored.uri)
+        if as_attrs or as_props or as_tag:
+            report.writebacks_ok += 1
+        else:
+            report.writebacks_missing.append(t.id)
 
     await asyncio.gather(*(check(t) for t in expected))
     for field in ("missing", "invalid", "pii_leaks", "personal_data_leaks", "writebacks_missing"):

@@ -90,14 +90,23 @@ class SinkConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     azure: AzureSinkConfig = msgspec.field(default_factory=AzureSinkConfig)
 
 
-class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """How the archive's address is written back onto the conversation."""
+# the same names as archiver.writeback.WritebackMode (config imports nothing of the worker)
+WritebackMode = Literal["analytics-properties", "participant-attributes", "external-tag", "none"]
 
-    mode: Literal["participant-attributes", "external-tag", "none"] = "participant-attributes"
-    # Whether Genesys accepts the attributes PATCH once a conversation has ended is unverified
-    # (docs/genesys.md#write-back). When it keeps refusing with a 4xx for this long since the first attempt,
-    # or on the last attempt, write the external tag instead: the archive's address still reaches the
-    # conversation and the item does not end dead. 0: never (refusals are retried until dead).
+
+class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """How the archive's address is written back onto the conversation (README "Write-back modes")."""
+
+    # analytics-properties: the only write-back Genesys keeps in analytics after the end (docs/genesys.md,
+    # "Write-back after the end"); it needs analytics:conversationProperties:index.
+    mode: WritebackMode = "analytics-properties"
+    # Modes tried in order when the one before keeps being refused: while analytics refuses the properties,
+    # the address still lands as today's attributes, then as the external tag. [] / "none": no fallback.
+    fallback: tuple[WritebackMode, ...] = ("participant-attributes", "external-tag")
+    # When a mode keeps being refused with a 4xx for this long since the first attempt, or on the last
+    # attempt, write the next mode of `fallback` instead: the archive's address still reaches the
+    # conversation and the item does not end dead. 0: never (refusals are retried until dead). The name is
+    # kept from when the external tag was the only fallback.
     fallback_to_external_tag_after_s: Annotated[float, msgspec.Meta(ge=0)] = 600.0
 
 

@@ -141,6 +141,8 @@ class Schema:
             )
         detail = problem.replace("`", "")
         info = self.field_type(parts)
+        if isinstance(info, mi.VarTupleType | mi.ListType):
+            info = _unwrap(info.item_type)  # a list of choices (e.g. writeback.fallback): name them
         if isinstance(info, mi.LiteralType):
             fix = "use one of " + ", ".join(repr(v) for v in info.values)
         elif detail.startswith("Expected object"):

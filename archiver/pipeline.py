@@ -89,8 +89,10 @@ class Built(Protocol):
 class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """How conversations are processed (built from config)."""
 
-    writeback: WritebackMode = "participant-attributes"
-    writeback_fallback_after_s: float = 600.0  # attributes refused (4xx) this long → external tag; 0: never
+    writeback: WritebackMode = "analytics-properties"
+    # tried in order after `writeback` (config.WritebackConfig)
+    writeback_fallback: tuple[WritebackMode, ...] = ("participant-attributes", "external-tag")
+    writeback_fallback_after_s: float = 600.0  # a mode refused (4xx) this long → the next one; 0: never
     max_attempts: int = 10  # the queue's: the last attempt falls back too, rather than die
     transcript_source: TranscriptSource = "messages"
     not_ready_delay_s: float = 30.0  # a conversation that has not ended / a transcript still transcoding
@@ -132,6 +134,7 @@ class Pipeline:
             mode=settings.writeback,
             fallback_after_s=settings.writeback_fallback_after_s,
             max_attempts=settings.max_attempts,
+            fallback=settings.writeback_fallback,
         )
 
     async def process(self, lease: Lease) -> Outcome:

@@ -36,7 +36,15 @@ from archiver.pool import CpuPool
 from archiver.sim import SimConfig, Simulator
 from archiver.worker import Worker
 
-PER_CONVERSATION = ("GET /api/v2/conversations/messages/{", "/messages/bulk", "/attributes")
+# transcript (messages GET, bulk POST) and write-back calls: the attributes PATCH, or the analytics details
+# GET + properties POST of the default mode (writeback.mode = "analytics-properties": 4 calls, not 3)
+PER_CONVERSATION = (
+    "GET /api/v2/conversations/messages/{",
+    "/messages/bulk",
+    "/attributes",
+    "GET /api/v2/analytics/conversations/{conversationId}/details",
+    "/details/properties",
+)
 
 
 def _config(sim: Simulator, root: Path, rate: int, processors: int, **env: str) -> Config:
@@ -196,8 +204,9 @@ async def main_async(args: argparse.Namespace) -> int:
             )
             if done < args.conversations:
                 failures.append(f"{kind}: only {done}/{args.conversations} archived")
-            if per_conv > 3.0:
-                failures.append(f"{kind}: {per_conv:.2f} API calls per conversation > 3")
+            bar = 4.0 if config.writeback.mode == "analytics-properties" else 3.0
+            if per_conv > bar:
+                failures.append(f"{kind}: {per_conv:.2f} API calls per conversation > {bar:g}")
         if "azure" in results and "local" in results:
             rows.append(("azure vs. local", f"{results['azure'] / results['local']:.2f}x", ""))
 

@@ -81,7 +81,7 @@ def test_no_credentials_is_embedded_with_local_sink() -> None:
     cfg = load_config(env={})
     assert cfg.embedded and cfg.sink.kind == "local" and cfg.sink.local.dir == "./archive"
     assert cfg.queue.path == "./state/archiver.sqlite3"
-    assert cfg.metrics.host == "127.0.0.1" and cfg.writeback.mode == "participant-attributes"
+    assert cfg.metrics.host == "127.0.0.1" and cfg.writeback.mode == "analytics-properties"
     assert cfg == load_config(env={"UNRELATED": "1", "GENESYS_REGION": ""})  # empty variables are unset
 
 

@@ -100,6 +100,7 @@ async def demo(config: Config, args: argparse.Namespace) -> int:
                 excluded_truths=[sim.truth(cid) for cid in excluded],
                 attributes=sim.attributes,
                 tags=sim.tags,
+                properties=sim.properties_of,
                 writeback=config.writeback.mode,
             )
         finally:

@@ -12,10 +12,12 @@ from archiver.errors import GenesysAPIError, NotReady
 from archiver.genesys.analytics import AnalyticsEndpoints, format_interval, webmessaging_filters
 from archiver.genesys.auth import TokenManager
 from archiver.genesys.models import (
+    AnalyticsConversation,
     Channel,
     ChannelListing,
     ChannelTopic,
     ChannelTopicListing,
+    PropertyIndexRequest,
     Queue,
     QueueListing,
     decode,
@@ -213,6 +215,29 @@ class GenesysClient(AnalyticsEndpoints):
             f"/api/v2/conversations/{seg(conversation_id)}/tags",
             "write external tag",
             json={"externalTag": tag},
+            ok=(200, 202, 204),
+        )
+
+    async def get_analytics_conversation(self, conversation_id: str) -> AnalyticsConversation:
+        """`GET /api/v2/analytics/conversations/{id}/details`: sessions, segments, indexed properties."""
+        resp = await self.transport.call(
+            "GET",
+            f"/api/v2/analytics/conversations/{seg(conversation_id)}/details",
+            "get analytics conversation",
+        )
+        return decode(AnalyticsConversation, resp.body, "get analytics conversation")
+
+    async def index_conversation_properties(
+        self, conversation_id: str, request: PropertyIndexRequest
+    ) -> None:
+        """`POST /api/v2/analytics/conversations/{id}/details/properties` (202 "Accepted - Indexing
+        properties"); needs `analytics:conversationProperties:index`. The same request again is harmless:
+        a property indexed twice on a segment keeps one value."""
+        await self.transport.call(
+            "POST",
+            f"/api/v2/analytics/conversations/{seg(conversation_id)}/details/properties",
+            "index conversation properties",
+            json=request,
             ok=(200, 202, 204),
         )
 

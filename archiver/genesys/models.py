@@ -218,13 +218,33 @@ class MessageConversation(_Model, frozen=True):
 # --- analytics ---
 
 
+class AnalyticsProperty(_Model, frozen=True):
+    """A typed property indexed onto an analytics segment (propertyType: bool, integer, real, date, string,
+    uuid)."""
+
+    property: str
+    property_type: str
+    value: str
+
+
+class PropertyIndexRequest(_Model, frozen=True, omit_defaults=True):
+    """`POST /api/v2/analytics/conversations/{id}/details/properties` body (and its 202 answer): attach
+    `properties` to the segment of session `session_id` covering `target_date`."""
+
+    session_id: str
+    target_date: str  # RFC 3339 UTC with milliseconds, as analytics writes its own times
+    properties: list[AnalyticsProperty]
+
+
 class AnalyticsSegment(_Model, frozen=True):
     queue_id: str | None = None
     segment_start: datetime | None = None
     segment_end: datetime | None = None
+    properties: list[AnalyticsProperty] = []
 
 
 class AnalyticsSession(_Model, frozen=True):
+    session_id: str | None = None
     media_type: str | None = None
     message_type: str | None = None
     segments: list[AnalyticsSegment] = []

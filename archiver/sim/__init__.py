@@ -7,6 +7,7 @@
     ids = await sim.generate(1, end=False); await sim.end_conversation(ids[0])
     sim.traffic.start() / pause() / resume()          # background conversations at conversations_per_min
     sim.truth(cid) / sim.truths() / sim.attributes(cid) / sim.tags(cid) / sim.call_counts()
+    sim.properties_of(cid)   # analytics properties indexed through …/details/properties (the write-back)
     await sim.faults.drop_sockets(code=1006); await sim.faults.socket_closing()
     await sim.faults.expire_channels()
     sim.faults.silence_heartbeats(True); sim.faults.fail_next(2, status=503 | "timeout", path_prefix=None)

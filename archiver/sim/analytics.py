@@ -14,6 +14,7 @@ import base64
 import binascii
 import time
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -175,12 +176,22 @@ class Job:
 class Analytics:
     """Route handlers for /api/v2/analytics/conversations/details/*."""
 
-    def __init__(self, config: SimConfig, store: Store) -> None:
+    def __init__(
+        self,
+        config: SimConfig,
+        store: Store,
+        properties_of: Callable[[str], Mapping[tuple[str, str], Mapping[str, dict[str, str]]]] | None = None,
+    ) -> None:
         self.config = config
         self.store = store
+        self._properties_of = properties_of  # indexed conversation properties (sim/properties.py)
         self.lag_s = config.analytics_lag_s
         self.jobs: dict[str, Job] = {}
         self._cache: dict[bytes, _Cached] = {}
+
+    def _render(self, conv: Conversation, at: float, *, with_attributes: bool) -> dict[str, Any]:
+        props = self._properties_of(conv.id) if self._properties_of is not None else None
+        return render_analytics(conv, at, with_attributes=with_attributes, properties=props)
 
     def _select_cached(self, body: dict[str, Any], at: float) -> list[Conversation]:
         """Pages 2..n of a query reuse page 1's selection while nothing visible changed: O(page) each."""
@@ -220,7 +231,7 @@ class Analytics:
         page = convs[(number - 1) * size : number * size]
         out: dict[str, Any] = {"totalHits": len(convs)}
         if page:
-            out["conversations"] = [render_analytics(c, at, with_attributes=False) for c in page]
+            out["conversations"] = [self._render(c, at, with_attributes=False) for c in page]
         return json_response(out)
 
     async def conversation(self, request: web.Request) -> web.Response:
@@ -229,7 +240,7 @@ class Analytics:
         conv = self.store.get(request.match_info["conversationId"])
         if conv is None or conv.start > at:
             raise ApiError(404, "The requested conversation was not found", "not.found")
-        return json_response(render_analytics(conv, at, with_attributes=False))
+        return json_response(self._render(conv, at, with_attributes=False))
 
     async def conversations(self, request: web.Request) -> web.Response:
         """GET …/analytics/conversations/details?id=a,b → {conversations} (unknown ids skipped)."""
@@ -240,9 +251,7 @@ class Analytics:
         if len(ids) > 100:
             raise ApiError(400, "at most 100 ids per request", "bad.request")
         convs = [c for c in (self.store.get(i) for i in ids) if c is not None and c.start <= at]
-        return json_response(
-            {"conversations": [render_analytics(c, at, with_attributes=False) for c in convs]}
-        )
+        return json_response({"conversations": [self._render(c, at, with_attributes=False) for c in convs]})
 
     # ---- async jobs ------------------------------------------------------------------------------
 
@@ -310,7 +319,7 @@ class Analytics:
             raise ApiError(400, "pageSize must be 1..1000", "bad.request")
         # rendered per page (as of the job's availability date) so a huge job costs O(page) per call
         page = [
-            render_analytics(c, job.availability, with_attributes=True)
+            self._render(c, job.availability, with_attributes=True)
             for c in job.results[offset : offset + size]
         ]
         doc: dict[str, Any] = {"conversations": page, "dataAvailabilityDate": iso(job.availability)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from archiver.sim.model import Conversation, Participant, iso
@@ -64,16 +65,31 @@ def analytics_rows(conv: Conversation, t: float) -> list[dict[str, str | None]]:
     return rows
 
 
-def analytics(conv: Conversation, t: float, *, with_attributes: bool) -> dict[str, Any]:
-    """AnalyticsConversation(WithoutAttributes) as the details query / jobs see it at time t."""
+def analytics(
+    conv: Conversation,
+    t: float,
+    *,
+    with_attributes: bool,
+    properties: Mapping[tuple[str, str], Mapping[str, dict[str, str]]] | None = None,
+) -> dict[str, Any]:
+    """AnalyticsConversation(WithoutAttributes) as the details query / jobs see it at time t.
+
+    `properties`: what was indexed through …/details/properties, keyed by (sessionId, segmentStart); each
+    segment carries its own as `properties` (AnalyticsConversationSegment, sim/properties.py).
+    """
     parts = []
     for p in conv.participants:
         if not p.active(t):
             continue
+        sid = comm_id(p)
         segs = analytics_segments(conv, p, t)
+        for seg in segs if properties else ():
+            indexed = properties.get((sid, seg["segmentStart"])) if properties else None
+            if indexed:
+                seg["properties"] = list(indexed.values())
         session = drop_none(
             {
-                "sessionId": comm_id(p),
+                "sessionId": sid,
                 "mediaType": "message",
                 "messageType": conv.msg_type,
                 "direction": "inbound",
@@ -98,8 +114,10 @@ def analytics(conv: Conversation, t: float, *, with_attributes: bool) -> dict[st
                 "sessions": [session],
             }
         )
-        if with_attributes and p.attributes:
-            doc["attributes"] = dict(p.attributes)
+        # Analytics keeps the attributes as they were at the end: it never saves later writes
+        attrs = p.attributes if p.analytics_attributes is None else p.analytics_attributes
+        if with_attributes and attrs:
+            doc["attributes"] = dict(attrs)
         parts.append(doc)
     end = conv.end_time()
     return drop_none(

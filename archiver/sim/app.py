@@ -20,6 +20,7 @@ from archiver.sim.config import SimConfig
 from archiver.sim.faults import Faults
 from archiver.sim.model import KINDS, MAX_OPEN_S, Conversation, ConversationTruth, Store
 from archiver.sim.notify import Notifications
+from archiver.sim.properties import Properties
 from archiver.sim.rest import Rest
 from archiver.sim.scenario import Org, Pending, build, finish, open_long
 from archiver.sim.traffic import Traffic
@@ -42,7 +43,8 @@ class Simulator:
         self._queue_ids = {q for q, _ in self.org.queues}
         self.notifications = Notifications(self.config, self._queue_ids.__contains__)
         self.rest = Rest(self.config, self.store, self.org, self.created)
-        self.analytics = Analytics(self.config, self.store)
+        self.properties = Properties(self.store, self.config.analytics_lag_s)
+        self.analytics = Analytics(self.config, self.store, self.properties.of)
         self.faults = Faults(
             self.config.seed,
             tokens=self.tokens,
@@ -110,6 +112,9 @@ class Simulator:
         r.add_get("/api/v2/analytics/conversations/details", a.conversations)
         r.add_get("/api/v2/analytics/conversations/{conversationId}/details", a.conversation)
         r.add_post("/api/v2/analytics/conversations/details/jobs", a.submit)
+        r.add_post(
+            "/api/v2/analytics/conversations/{conversationId}/details/properties", self.properties.handle
+        )
         r.add_get("/api/v2/analytics/conversations/details/jobs/availability", a.availability)
         r.add_get("/api/v2/analytics/conversations/details/jobs/{jobId}", a.status)
         r.add_delete("/api/v2/analytics/conversations/details/jobs/{jobId}", a.delete)
@@ -344,6 +349,10 @@ class Simulator:
         """Participant attributes written so far: {participant id: {key: value}}."""
         conv = self.store.by_id[cid]
         return {p.id: dict(p.attributes) for p in conv.participants if p.attributes}
+
+    def properties_of(self, cid: str) -> dict[str, str]:
+        """Analytics properties indexed on the conversation so far: {property: value}."""
+        return self.properties.values(cid)
 
     def tags(self, cid: str) -> str | None:
         """The conversation's externalTag, if one was PUT."""

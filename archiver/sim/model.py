@@ -73,6 +73,8 @@ class Participant:
     queue_id: str | None = None
     address: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
+    # frozen by the first attributes PATCH after the end: analytics never saves later writes (sim/rest.py)
+    analytics_attributes: dict[str, str] | None = None
     # the customer sees every message; other participants the ones they sent or received while connected
     sees_all: bool = False
 

@@ -194,6 +194,10 @@ class Rest:
             raise ApiError(
                 400, "Participant attributes cannot be updated: the conversation has ended", "bad.request"
             )
+        if conv.ended(time.time()) and part.analytics_attributes is None:
+            # Accepted and shown by the conversation API, but analytics keeps what it had at the end
+            # (docs/genesys.md, "Write-back after the end").
+            part.analytics_attributes = dict(part.attributes)
         part.attributes.update(attrs)
         if request.path.startswith("/api/v2/conversations/messages/"):
             return json_response({"attributes": dict(part.attributes)}, status=202)

@@ -36,6 +36,7 @@ async def test_contributor_and_container_default_archive_recover_and_get(
         "ARCHIVER_SINK__AZURE__RETENTION_DAYS": "2",
         "ARCHIVER_SINK__AZURE__POLICY_SOURCE": "container",
         "ARCHIVER_SINK__AZURE__POLICY_MODE": "Locked",
+        "ARCHIVER_WRITEBACK__MODE": "participant-attributes",  # the write-back compared below
     }
     ids = await sim.generate(2)
     async with Components(make_config(sim, tmp_path, **azure), pool=cpu_pool) as c:

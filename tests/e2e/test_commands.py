@@ -114,7 +114,7 @@ async def test_backfill_command_archives_history_and_is_resumable(
 ) -> None:
     ids = await sim.generate(25)
     await sim.generate(3, kind="open")
-    config = make_config(sim, tmp_path)
+    config = make_config(sim, tmp_path, ARCHIVER_WRITEBACK__MODE="participant-attributes")  # checked below
     since = datetime.now(UTC) - timedelta(hours=1)
     until = datetime.now(UTC) + timedelta(minutes=1)
     settings = BackfillSettings(chunk_s=1800.0, poll_s=0.05)

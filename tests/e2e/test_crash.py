@@ -34,6 +34,7 @@ def worker_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
         "ARCHIVER_WORKER__RECONCILE_INTERVAL_S": "1",
         "ARCHIVER_WORKER__RECONCILE_LAG_S": "0.5",
         "ARCHIVER_WORKER__RECONCILE_OVERLAP_S": "300",
+        "ARCHIVER_WRITEBACK__MODE": "participant-attributes",  # the write-back the crash tests wait for
     }
     env.update(sim_worker_env(sim, tmp_path, **(suite | extra)))
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [REPO, env.get("PYTHONPATH")]))

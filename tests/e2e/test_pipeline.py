@@ -31,7 +31,9 @@ pytestmark = pytest.mark.timeout(120)
 async def stack(
     sim: Simulator, tmp_path: Path, pool: Any, **env: str
 ) -> collections.abc.AsyncIterator[tuple[Components, Pipeline]]:
-    config = make_config(sim, tmp_path, **env)
+    # These tests are about the participant-attributes write-back and its fallback to the external tag;
+    # the default mode (analytics-properties) is covered by test_writeback_properties.py.
+    config = make_config(sim, tmp_path, **({"ARCHIVER_WRITEBACK__MODE": "participant-attributes"} | env))
     async with Components(config, pool=pool) as c:
         yield c, c.pipeline()
 

@@ -84,6 +84,9 @@ async def test_500_conversations_archived_exactly_once_to_worm(
             [sim.truth(cid) for cid in expected],
             excluded_truths=[sim.truth(cid) for cid in excluded],
             attributes=sim.attributes,
+            tags=sim.tags,
+            properties=sim.properties_of,
+            writeback=config.writeback.mode,  # the default: analytics properties
         )
         stored = await sink.get(expected[0])
     finally:

@@ -263,7 +263,9 @@ async def test_writeback_permission_missing_stops_then_resumes_without_reupload(
     "uploaded"); after the fix a restart only writes back — one archive, never a second upload."""
     from archiver.errors import GenesysPermissionError
 
-    config = make_config(sim, tmp_path)
+    config = make_config(
+        sim, tmp_path, ARCHIVER_WRITEBACK__MODE="participant-attributes"
+    )  # the attributes PATCH is refused
     ids = await sim.generate(2)
     await pre_enqueue(config, ids)
     for cid in ids:  # reads are allowed; only the participant-attribute PATCHes are refused

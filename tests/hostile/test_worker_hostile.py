@@ -45,7 +45,8 @@ async def test_hostile_transcripts_archived_exactly_once(
     sim: Simulator, tmp_path: Path, cpu_pool: Any, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    config = make_config(sim, tmp_path)
+    # the attributes write-back is checked below (the default mode is covered by test_writeback_properties)
+    config = make_config(sim, tmp_path, ARCHIVER_WRITEBACK__MODE="participant-attributes")
     planted: dict[str, tuple[Case, list[str]]] = {}
     for case in cases():
         [cid] = await sim.generate(1, end=False, messages=3 * len(case.texts) + 6)

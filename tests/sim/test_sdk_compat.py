@@ -266,6 +266,60 @@ def test_analytics_query_and_jobs(api: tuple[Any, list[str]], st: SimThread) -> 
     assert problems == []
 
 
+def test_analytics_properties_write_back(api: tuple[Any, list[str]], st: SimThread) -> None:
+    """The official SDK's post_analytics_conversation_details_properties against the simulator: the request
+    it serializes is accepted, the 202 echo deserializes, and the indexed properties come back as
+    `segments[].properties` (AnalyticsConversationSegment) of the customer's session."""
+    client, problems = api
+    an = gc.AnalyticsApi(client)
+    cid = _ids(st, kind="webmessaging", ended=True)[1]
+    details = an.get_analytics_conversation_details(cid)
+    (customer,) = [p for p in details.participants if p.purpose == "customer"]
+    session = customer.sessions[-1]
+    props = [
+        mk(
+            gc.AnalyticsProperty, pcProperty="archiveUri", property_type="string", value="https://a/b.json.gz"
+        ),
+        mk(gc.AnalyticsProperty, pcProperty="archiveSha256", property_type="string", value="ab" * 32),
+        mk(
+            gc.AnalyticsProperty,
+            pcProperty="archivedAt",
+            property_type="date",
+            value="2026-12-02T07:00:00.000Z",
+        ),
+    ]
+    body = mk(
+        gc.PropertyIndexRequest,
+        session_id=session.session_id,
+        target_date=details.conversation_end,
+        properties=props,
+    )
+    echo = an.post_analytics_conversation_details_properties(cid, body)
+    assert echo.session_id == session.session_id and len(echo.properties) == 3
+    assert echo.properties[0].pcProperty == "archiveUri" and echo.properties[2].property_type == "date"
+    again = an.get_analytics_conversation_details(cid)
+    (customer,) = [p for p in again.participants if p.purpose == "customer"]
+    indexed = {
+        p.pcProperty: (p.property_type, p.value)
+        for s in customer.sessions
+        for seg in s.segments
+        for p in seg.properties or []
+    }
+    assert indexed == {
+        "archiveUri": ("string", "https://a/b.json.gz"),
+        "archiveSha256": ("string", "ab" * 32),
+        "archivedAt": ("date", "2026-12-02T07:00:00.000Z"),
+    }
+    # a propertyType outside the enum: the SDK sends what its setter left, the simulator refuses it
+    bad = mk(gc.PropertyIndexRequest, session_id=session.session_id, target_date=details.conversation_end)
+    bad.properties = [mk(gc.AnalyticsProperty, pcProperty="x", value="1")]
+    bad.properties[0]._property_type = "text"
+    with pytest.raises(ApiException) as exc:
+        an.post_analytics_conversation_details_properties(cid, bad)
+    assert exc.value.status == 400
+    assert problems == []
+
+
 def test_checker_catches_unknown_fields_and_enums() -> None:
     assert check({"id": "x", "bogus": 1}, "Channel") == ["$.bogus: field unknown to Channel"]
     assert check({"entities": [{"id": "t", "state": "Maybe"}]}, "ChannelTopicEntityListing") == [
