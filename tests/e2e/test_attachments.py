@@ -23,7 +23,11 @@ import pytest
 from azure.storage.blob.aio import ContainerClient
 
 from archiver.assemble import Components
-from archiver.errors import IntegrityError, SinkPermanentError
+from archiver.attachments import AttachmentRef
+from archiver.attachments.fetch import AttachmentTransient, Downloader
+from archiver.config import genesys_settings, load_config
+from archiver.errors import ConfigError, IntegrityError, SinkPermanentError
+from archiver.genesys.client import GenesysClient
 from archiver.pipeline import Pipeline
 from archiver.sim import Simulator
 from archiver.sim.media import MEDIA_PATH, media_bytes
@@ -274,3 +278,59 @@ async def test_azure_worm_attachments_follow_the_records_policy(
 async def _names(worm_proxy: Any, container: str) -> list[str]:
     async with ContainerClient.from_connection_string(worm_proxy.connection_string, container) as cc:
         return [b.name async for b in cc.list_blobs()]
+
+
+async def test_token_goes_to_the_genesys_host_only_and_urls_stay_out_of_errors(tmp_path: Path) -> None:
+    async with simulator(media_requires_token=True) as sim:
+        client = GenesysClient(genesys_settings(make_config(sim, tmp_path)))
+        cid = await one_conversation(sim)
+        att = sim.attach(cid, mime="image/png", size=100)
+        url = f"{sim.base_url}{MEDIA_PATH}{att.id}"
+        ref = AttachmentRef(id=att.id, media_type="Image", mime="image/png", size=100, url=url)
+        sent: list[str] = []
+
+        async def token() -> str:
+            sent.append("token")
+            return await client.bearer_token()
+
+        # The URL's host is not the configured Genesys API host: no token is sent, so the download is
+        # refused — retried while attempts remain, recorded as denied on the last one.
+        other = Downloader(
+            api_origin="https://api.mypurecloud.com", token=token, max_bytes=1000, timeout_s=10
+        )
+        try:
+            with pytest.raises(AttachmentTransient) as caught:
+                await other.fetch(ref, last_attempt=False)
+            assert (await other.fetch(ref, last_attempt=True)).outcome == "denied"
+        finally:
+            await other.close()
+        assert sent == []
+        assert str(caught.value) == f"cannot download attachment {att.id}: HTTP 401"
+        assert MEDIA_PATH not in repr(ref) and sim.base_url not in repr(ref)
+        sim.faults.fail_next(1, "timeout", path_prefix=MEDIA_PATH)
+        fast = Downloader(api_origin=sim.base_url, token=token, max_bytes=1000, timeout_s=0.5)
+        try:
+            with pytest.raises(AttachmentTransient) as timed_out:
+                await fast.fetch(ref, last_attempt=False)
+            assert sim.base_url not in str(timed_out.value) and timed_out.value.__cause__ is None
+            got = await fast.fetch(ref, last_attempt=False)
+        finally:
+            await fast.close()
+            await client.close()
+        assert got.outcome == "ok" and got.data == media_bytes(att.id, 100) and sent == ["token", "token"]
+
+
+def test_config_defaults_to_metadata_and_names_a_bad_mime_type(tmp_path: Path) -> None:
+    assert load_config(None, env={}).attachments.mode == "metadata"
+    toml = tmp_path / "archiver.toml"
+    toml.write_text('[attachments]\nmode = "archive"\nmime_types = ["image/png", "Images"]\n')
+    with pytest.raises(ConfigError) as caught:
+        load_config(toml, env={})
+    assert caught.value.exit_code == 3 and "attachments.mime_types" in str(caught.value)
+    toml.write_text('[attachments]\nmode = "Archive"\nmime_types = ["image/*"]\nmax_bytes = 1000\n')
+    cfg = load_config(toml, env={})
+    assert (cfg.attachments.mode, cfg.attachments.mime_types, cfg.attachments.max_bytes) == (
+        "archive",
+        ("image/*",),
+        1000,
+    )
