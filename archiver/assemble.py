@@ -82,6 +82,14 @@ def pipeline_settings(config: Config) -> PipelineSettings:
     )
 
 
+def attachment_settings(config: Config) -> AttachmentSettings:
+    """attachments.* from config."""
+    a = config.attachments
+    return AttachmentSettings(
+        mode=a.mode, max_bytes=a.max_bytes, mime_types=a.mime_types, timeout_s=a.timeout_s
+    )
+
+
 class Components:
     """Everything one worker process owns; use as `async with Components(config) as c:`."""
 
@@ -124,7 +132,7 @@ class Components:
     async def _attachments(self) -> AttachmentArchiver | None:
         """attachments.mode = "archive": a downloader (its own session, closed with the components) and
         the sink's attachment store; None in "metadata" mode."""
-        a = self.config.attachments
+        a = attachment_settings(self.config)
         if a.mode != "archive":
             return None
         assert self.client is not None and self.settings is not None
@@ -136,8 +144,7 @@ class Components:
         )
         await downloader.start()
         self._stack.push_async_callback(downloader.close)
-        settings = AttachmentSettings(max_bytes=a.max_bytes, mime_types=a.mime_types)
-        return AttachmentArchiver(settings, store_for(self.sink), downloader, self.metrics)
+        return AttachmentArchiver(a, store_for(self.sink), downloader, self.metrics)
 
     async def _open(self) -> None:
         from archiver.pool import CpuPool

@@ -6,6 +6,8 @@ so the worker stops, naming the missing permission; transient → retried with b
 archive with another digest exists) → dead-lettered and logged as an alert, unless it is this same record
 archived by an earlier run that lost its queue state (then that archive counts). Once the blob is stored the
 queue remembers stage "uploaded", so a failing write-back is retried on its own and never re-uploads.
+With attachments.mode = "archive", the attachments are stored before the record is built for upload
+(archiver/attachments/collect.py), so a stored record never names a missing attachment.
 """
 
 from __future__ import annotations

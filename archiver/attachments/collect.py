@@ -18,7 +18,7 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 
@@ -35,10 +35,12 @@ _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class AttachmentSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """`attachments.*` as the pipeline uses it."""
+    """`attachments.*` (built by assemble.attachment_settings)."""
 
+    mode: Literal["metadata", "archive"]
     max_bytes: int
     mime_types: tuple[str, ...]
+    timeout_s: float
 
 
 def mime_allowed(mime: str | None, allowed: Sequence[str]) -> bool:
@@ -76,9 +78,10 @@ class AttachmentArchiver:
                 continue
             outcomes[ref.id] = outcome
             counted.append(how)
-            log.info(
-                "attachment id=%s conversation=%s outcome=%s bytes=%s",
-                ref.id, conversation_id, how, outcome.size_bytes,
+            level = logging.WARNING if how in ("denied", "failed", "unsafe_url") else logging.INFO
+            log.log(
+                level, "attachment id=%s conversation=%s outcome=%s status=%s bytes=%s",
+                ref.id, conversation_id, how, outcome.status, outcome.size_bytes,
             )  # fmt: skip
         if pending is not None:
             raise pending
