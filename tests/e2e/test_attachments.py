@@ -334,3 +334,19 @@ def test_config_defaults_to_metadata_and_names_a_bad_mime_type(tmp_path: Path) -
         ("image/*",),
         1000,
     )
+
+
+async def test_a_declared_size_that_lies_is_capped_while_downloading(tmp_path: Path, cpu_pool: Any) -> None:
+    async with simulator() as sim, stack(sim, tmp_path, cpu_pool) as (c, pipeline):
+        cid = await one_conversation(sim)
+        att = sim.attach(cid, mime="image/png", size=150_000)  # above max_bytes (100,000)
+        # The transcript claims 1,000 bytes: only the cap applied while reading keeps the download bounded.
+        sim.faults.rewrite_next(5, '"contentSizeBytes":150000', '"contentSizeBytes":1000')
+        await c.queue.enqueue_many([cid], source="test")
+        sim.reset_call_counts()
+        assert await drain(c, pipeline) == ["archived"]
+    assert sim.call_counts().get(DOWNLOADS) == 1
+    doc = read_record(tmp_path / "archive", cid)
+    assert attachments_of(doc)[att.id]["contentSizeBytes"] == 1000  # the rewrite reached the worker
+    assert attachments_of(doc)[att.id]["archive"] == {"outcome": "too_large", "status": 200}
+    assert not list((tmp_path / "archive").rglob("attachments"))
