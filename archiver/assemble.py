@@ -18,6 +18,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from archiver.attachments import AttachmentArchiver, AttachmentSettings
+from archiver.attachments.backends import store_for
+from archiver.attachments.fetch import Downloader
 from archiver.config import (
     Config,
     azure_sink_settings,
@@ -80,6 +83,14 @@ def pipeline_settings(config: Config) -> PipelineSettings:
     )
 
 
+def attachment_settings(config: Config) -> AttachmentSettings:
+    """attachments.* from config."""
+    a = config.attachments
+    return AttachmentSettings(
+        mode=a.mode, max_bytes=a.max_bytes, mime_types=a.mime_types, timeout_s=a.timeout_s
+    )
+
+
 class Components:
     """Everything one worker process owns; use as `async with Components(config) as c:`."""
 
@@ -99,6 +110,7 @@ class Components:
         self._stack = contextlib.AsyncExitStack()
         self.queue: WorkQueue = build_queue(config)
         self.client: GenesysClient | None = None
+        self.attachments: AttachmentArchiver | None = None
         self.settings: GenesysSettings | None = None
         self.pool: CpuPool | None = pool  # injected pools (tests, benches) are shared: not closed here
         self._own_pool = pool is None
@@ -117,6 +129,23 @@ class Components:
         self, et: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
     ) -> None:
         await self._stack.aclose()
+
+    async def _attachments(self) -> AttachmentArchiver | None:
+        """attachments.mode = "archive": a downloader (its own session, closed with the components) and
+        the sink's attachment store; None in "metadata" mode."""
+        a = attachment_settings(self.config)
+        if a.mode != "archive":
+            return None
+        assert self.client is not None and self.settings is not None
+        downloader = Downloader(
+            api_origin=self.settings.hosts().api,
+            token=self.client.bearer_token,
+            max_bytes=a.max_bytes,
+            timeout_s=a.timeout_s,
+        )
+        await downloader.start()
+        self._stack.push_async_callback(downloader.close)
+        return AttachmentArchiver(a, store_for(self.sink), downloader, self.metrics)
 
     async def _open(self) -> None:
         from archiver.pool import CpuPool
@@ -143,6 +172,7 @@ class Components:
             self._stack.callback(self.pool.close)
         await self.sink.start()
         self._stack.push_async_callback(self.sink.close)
+        self.attachments = await self._attachments()
         stats = self.client.stats
         self.metrics.add_source(lambda: _client_values(stats))
         self.metrics.add_source(self._listener_values)
@@ -168,6 +198,7 @@ class Components:
             build=build,
             settings=pipeline_settings(self.config),
             on_archived=on_archived,
+            attachments=self.attachments,
         )
 
     def metrics_server(

@@ -100,7 +100,8 @@ async def list_azure_names(connection_string: str, container: str) -> list[str]:
     from azure.storage.blob.aio import ContainerClient
 
     async with ContainerClient.from_connection_string(connection_string, container) as cc:
-        return sorted([b.name async for b in cc.list_blobs(name_starts_with="conversations/")])
+        names = [b.name async for b in cc.list_blobs(name_starts_with="conversations/")]
+        return sorted(n for n in names if conversation_id_of(n) is not None)  # records, not attachments
 
 
 def strings_of(node: Any) -> Iterator[str]:

@@ -110,6 +110,26 @@ class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     fallback_to_external_tag_after_s: Annotated[float, msgspec.Meta(ge=0)] = 600.0
 
 
+class AttachmentsConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """Attachment bytes (archiver/attachments/). "metadata": the record lists each attachment, nothing is
+    downloaded. "archive": each is also downloaded and stored beside the record, AS UPLOADED: the redactor
+    never sees attachment bytes (README "Attachments")."""
+
+    mode: Literal["metadata", "archive"] = "metadata"
+    max_bytes: Annotated[int, msgspec.Meta(ge=1, le=1 << 30)] = 25 * 1024 * 1024  # per attachment
+    mime_types: tuple[str, ...] = (  # allowlist; "type/*" allows a whole type
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "application/pdf",
+        "video/mp4",
+        "audio/mpeg",
+        "audio/mp4",
+    )
+    timeout_s: PositiveFloat = 120.0  # one download, redirects included
+
+
 class AzureQueueConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """The work queue shared by several VMs (queue.kind = "azure"); account and credentials are the sink's."""
 
@@ -188,6 +208,7 @@ class Config(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=Tr
     genesys: GenesysConfig = msgspec.field(default_factory=GenesysConfig)
     sink: SinkConfig = msgspec.field(default_factory=SinkConfig)
     writeback: WritebackConfig = msgspec.field(default_factory=WritebackConfig)
+    attachments: AttachmentsConfig = msgspec.field(default_factory=AttachmentsConfig)
     queue: QueueConfig = msgspec.field(default_factory=QueueConfig)
     worker: WorkerConfig = msgspec.field(default_factory=WorkerConfig)
     redaction: RedactionConfig = msgspec.field(default_factory=RedactionConfig)
@@ -303,6 +324,7 @@ _CASE_INSENSITIVE: dict[Key, Callable[[str], str]] = {
     ("sink", "azure", "policy_mode"): str.capitalize,
     ("sink", "azure", "policy_source"): str.lower,
     ("writeback", "mode"): str.lower,
+    ("attachments", "mode"): str.lower,
 }
 
 

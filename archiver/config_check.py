@@ -52,6 +52,7 @@ def check_config(cfg: Config) -> Config:
         from archiver.genesys.regions import resolve_hosts  # lazy: config stays importable on its own
 
         resolve_hosts(g.region, g.base_url)  # raises ConfigError naming genesys.region / genesys.base_url
+    _check_mime_types(cfg.attachments.mime_types)
     kind = _sink_kind(cfg, has_credentials)
     if kind == "azure":
         _check_azure(cfg.sink.azure)
@@ -216,6 +217,19 @@ def check_connection_string(value: str) -> None:
         raise ConfigError(
             key, "AZURE_STORAGE_CONNECTION_STRING uses plain http", "set DefaultEndpointsProtocol=https"
         )
+
+
+_MIME = re.compile(r"^[a-z0-9][a-z0-9!#$&^_.+-]*/(\*|[a-z0-9][a-z0-9!#$&^_.+-]*)$")
+
+
+def _check_mime_types(mime_types: tuple[str, ...]) -> None:
+    for value in mime_types:
+        if not _MIME.match(value):
+            raise ConfigError(
+                "attachments.mime_types",
+                f"{value[:60]!r} is not a lowercase MIME type",
+                'list types like "image/png", or "image/*" for a whole type',
+            )
 
 
 def connection_string_fields(value: str) -> dict[str, str]:

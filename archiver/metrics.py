@@ -133,6 +133,12 @@ class Metrics:
         )
         self.redactions = Counter("archiver_redactions", "PII values redacted, by type", ["type"], registry=r)
         self.archive_bytes = Counter("archiver_archive_bytes", "Compressed archive bytes written", registry=r)
+        self.attachments = Counter(  # attachments.mode = "archive": one per attachment of an archived record
+            "archiver_attachments",
+            "Attachments by outcome (archived, already_stored, expired, …)",
+            ["outcome"],
+            registry=r,
+        )
         self.stage_seconds = Histogram(
             "archiver_stage_seconds", "Latency of one pipeline stage", ["stage"], buckets=_BUCKETS, registry=r
         )

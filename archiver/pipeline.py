@@ -6,6 +6,8 @@ so the worker stops, naming the missing permission; transient → retried with b
 archive with another digest exists) → dead-lettered and logged as an alert, unless it is this same record
 archived by an earlier run that lost its queue state (then that archive counts). Once the blob is stored the
 queue remembers stage "uploaded", so a failing write-back is retried on its own and never re-uploads.
+With attachments.mode = "archive", the attachments are stored before the record is built for upload
+(archiver/attachments/collect.py), so a stored record never names a missing attachment.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ import msgspec
 from archiver import __version__
 from archiver.archive.earlier import earlier_archive_of
 from archiver.archive.record import SCHEMA
+from archiver.attachments import AttachmentArchiver, attachment_refs
+from archiver.attachments.fetch import AttachmentTransient
 from archiver.errors import (
     GenesysAuthError,
     GenesysNotFound,
@@ -124,8 +128,10 @@ class Pipeline:
         build: Callable[..., Any],
         settings: PipelineSettings,
         on_archived: Callable[[str, PutResult], Awaitable[None] | None] | None = None,
+        attachments: AttachmentArchiver | None = None,
     ) -> None:
         self._client, self._pool, self._sink, self._queue = client, pool, sink, queue
+        self._attachments = attachments  # attachments.mode = "archive"; None: metadata only
         self._metrics, self._build, self._settings = metrics, build, settings
         self._on_archived = on_archived
         self._writeback = WriteBack(
@@ -216,6 +222,8 @@ class Pipeline:
                     archived_at=archived_at,
                 )
             )
+        if self._attachments is not None:
+            built = await self._with_attachments(lease, transcript, built, archived_at)
         meta = ArchiveMeta(
             conversation_id=cid,
             end_time=built.end_time,
@@ -254,6 +262,31 @@ class Pipeline:
             transcript.via,
         )
         return "archived" if result.created else "already_archived"
+
+    async def _with_attachments(self, lease: Lease, transcript: Any, built: Built, archived_at: str) -> Built:
+        """Store the attachments (their names need the record's end date), then rebuild the record with
+        their outcomes: the record is uploaded only after its attachments, so it never names a missing
+        one (archiver/attachments/collect.py)."""
+        assert self._attachments is not None
+        refs = attachment_refs(transcript.message_pages_raw)
+        if not refs:
+            return built
+        last = lease.attempts >= self._settings.max_attempts
+        with self._timed("attachments"):
+            stored = await self._attachments.archive(
+                lease.conversation_id, built.end_time, refs, last_attempt=last
+            )
+        with self._timed("build"):
+            rebuilt: Built = await self._pool.run(
+                functools.partial(
+                    self._build,
+                    transcript.conversation_raw,
+                    transcript.message_pages_raw,
+                    archived_at=archived_at,
+                    attachments=stored,
+                )
+            )
+        return rebuilt
 
     async def _store(self, built: Built, meta: ArchiveMeta, archived_at: str) -> tuple[PutResult, str, str]:
         """Put-if-absent; returns where the archive is, its digest and its `archivedAt`.
@@ -323,6 +356,8 @@ def _cause(exc: Exception) -> str:
         return "writeback"
     if isinstance(exc, SinkTransientError):
         return "sink"
+    if isinstance(exc, AttachmentTransient):
+        return "attachment"
     if isinstance(exc, TransientError) and type(exc).__module__.startswith("archiver"):
         name = type(exc).__name__
         return "genesys" if name.startswith("Genesys") else name.lower()

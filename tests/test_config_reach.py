@@ -15,7 +15,13 @@ import msgspec.inspect as mi
 import pytest
 
 from archiver.app import reconcile_settings
-from archiver.assemble import Components, build_queue, pipeline_settings, sink_kind
+from archiver.assemble import (
+    Components,
+    attachment_settings,
+    build_queue,
+    pipeline_settings,
+    sink_kind,
+)
 from archiver.config import (
     SCHEMA,
     Config,
@@ -114,6 +120,7 @@ def built(cfg: Config) -> dict[str, Any]:
         "azure_queue": settings_from_config(cfg),
         "queue": repr(queue) + repr(getattr(queue, "__dict__", {})),
         "pipeline": pipeline_settings(cfg),
+        "attachments": attachment_settings(cfg),
         "reconcile": reconcile_settings(cfg),
         "redact": redact_config(cfg),
         "sink_kind": sink_kind(cfg),

@@ -8,7 +8,8 @@ kept, so an auditor still sees what was sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import Literal
 
 import msgspec
 
@@ -16,16 +17,46 @@ from archiver.archive import payloads as p
 
 Redact = Callable[[str | None], str | None]
 
+# What became of an attachment's bytes under `attachments.mode = "archive"` (docs/archive-format.md,
+# "Attachments"). Only "archived" has a stored blob; every other outcome is final for this record.
+AttachmentOutcome = Literal[
+    "archived",  # stored beside the record: `name`, `sha256`, `sizeBytes` describe the stored bytes
+    "expired",  # the media URL answered 404/410: Genesys drops media 30 days after upload
+    "denied",  # the media URL answered 403 (or 401 on the last attempt)
+    "too_large",  # larger than attachments.max_bytes (declared or while downloading)
+    "mime_not_allowed",  # mime not in attachments.mime_types
+    "link",  # mediaType Link: a link to somewhere else, never fetched
+    "no_url",  # the transcript carried no URL (e.g. the recordings fallback)
+    "unsafe_url",  # not https (plain http only to a loopback host): never fetched
+    "failed",  # still failing transiently on the last attempt: archived without its bytes
+]
 
-class RecordAttachment(msgspec.Struct, rename="camel", frozen=True, forbid_unknown_fields=True):
-    """An attachment's metadata: no url and no file name."""
+
+class AttachmentArchive(
+    msgspec.Struct, rename="camel", frozen=True, forbid_unknown_fields=True, omit_defaults=True
+):
+    """The download outcome of one attachment and, when stored, the stored blob (never the URL)."""
+
+    outcome: AttachmentOutcome
+    name: str | None = None  # the stored blob / file name, relative to the archive root
+    sha256: str | None = None  # hex sha256 of the stored bytes (exactly as downloaded)
+    size_bytes: int | None = None
+    status: int | None = None  # the HTTP status behind expired / denied / failed, if there was one
+
+
+class RecordAttachment(
+    msgspec.Struct, rename="camel", frozen=True, forbid_unknown_fields=True, omit_defaults=True
+):
+    """An attachment's metadata: no url and no file name. `archive` only under attachments.mode=archive
+    (omitted otherwise, so metadata-mode records are byte-identical to those of earlier versions)."""
 
     id: str | None
     media_type: str | None
     mime: str | None
     content_size_bytes: int | None
-    sha256: str | None
+    sha256: str | None  # as Genesys reports it (not verified); `archive.sha256` is ours
     text: str | None  # caption, redacted
+    archive: AttachmentArchive | None = None
 
 
 class RecordContent(msgspec.Struct, rename="camel", frozen=True, forbid_unknown_fields=True):
@@ -42,8 +73,10 @@ class RecordContent(msgspec.Struct, rename="camel", frozen=True, forbid_unknown_
     items: list[RecordContent] = []
 
 
-def attachment(a: p.Attachment, redact: Redact) -> RecordAttachment:
-    """The attachment without url/filename; its caption redacted."""
+def attachment(
+    a: p.Attachment, redact: Redact, stored: Mapping[str, AttachmentArchive] | None = None
+) -> RecordAttachment:
+    """The attachment without url/filename; its caption redacted; its archive outcome if any."""
     return RecordAttachment(
         id=a.id,
         media_type=a.media_type,
@@ -51,6 +84,7 @@ def attachment(a: p.Attachment, redact: Redact) -> RecordAttachment:
         content_size_bytes=a.content_size_bytes,
         sha256=a.sha256,
         text=redact(a.text),
+        archive=stored.get(a.id) if stored and a.id else None,
     )
 
 

@@ -16,7 +16,7 @@ redacted. Invalid UTF-8 and lone surrogates in a payload are replaced with U+FFF
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -24,7 +24,13 @@ import msgspec
 
 from archiver import __version__
 from archiver.archive import payloads as p
-from archiver.archive.content import RecordAttachment, RecordContent, attachment, content
+from archiver.archive.content import (
+    AttachmentArchive,
+    RecordAttachment,
+    RecordContent,
+    attachment,
+    content,
+)
 from archiver.errors import TranscriptError
 
 SCHEMA = "archiver.conversation/v1"
@@ -175,8 +181,11 @@ def build_record(
     archived_at: str | datetime,
     redactor: RedactorLike,
     redactor_version: str,
+    attachments: Mapping[str, AttachmentArchive] | None = None,
 ) -> tuple[ArchiveRecord, str | None]:
-    """Decode, redact and assemble the record; returns it and the customer participant's id."""
+    """Decode, redact and assemble the record; returns it and the customer participant's id.
+    `attachments`: the archive outcome per attachment id (attachments.mode = "archive")."""
+    stored = attachments or {}
     conv, repairs = p.decode(conversation_raw, p.MessageConversation, "message conversation")
     pages: list[p.TextMessageListing] = []
     for i, raw in enumerate(message_pages_raw):
@@ -209,14 +218,18 @@ def build_record(
                     continue  # pages may overlap when a fetch was retried
                 seen.add(data.id)
             first = len(collect.texts)
-            built.append((data, first, _message(data, owner.get(data.id or ""), customer, by_user, collect)))
+            built.append(
+                (data, first, _message(data, owner.get(data.id or ""), customer, by_user, collect, stored))
+            )
     texts = collect.texts
     redacted, counts = redactor.redact_many(texts) if texts else ([], {})
     bounds = [first for _, first, _ in built] + [len(texts)]
     entries: list[tuple[datetime, int, RecordMessage]] = []
     for k, (data, first, msg) in enumerate(built):
         if redacted[first : bounds[k + 1]] != texts[first : bounds[k + 1]]:
-            msg = _message(data, owner.get(data.id or ""), customer, by_user, _Replay(redacted, first))
+            msg = _message(
+                data, owner.get(data.id or ""), customer, by_user, _Replay(redacted, first), stored
+            )
         entries.append((msg.timestamp or _LAST, len(entries), msg))
     entries.sort(key=lambda e: (e[0], e[1]))
     messages = [m for _, _, m in entries]
@@ -281,6 +294,7 @@ def _message(
     customer: p.MessageParticipant | None,
     by_user: dict[str, p.MessageParticipant],
     redact: Callable[[str | None], str | None],
+    stored: Mapping[str, AttachmentArchive],
 ) -> RecordMessage:
     nm = data.normalized_message
     direction = data.direction or (nm.direction.lower() if nm and nm.direction else None)
@@ -302,7 +316,7 @@ def _message(
         originating_entity=nm.originating_entity if nm else None,
         status=data.status,
         text=redact(nm.text if nm else data.text_body),
-        attachments=[attachment(c.attachment, redact) for c in items if c.attachment is not None],
+        attachments=[attachment(c.attachment, redact, stored) for c in items if c.attachment is not None],
         content=[rc for rc in (content(c, redact) for c in items) if rc is not None],
         events=[e.event_type for e in (nm.events if nm and nm.events else ()) if e.event_type],
     )
@@ -343,6 +357,7 @@ def build_archive(
     archived_at: str | datetime,
     gzip_level: int | None = None,
     redactor: RedactorLike | None = None,
+    attachments: Mapping[str, AttachmentArchive] | None = None,
 ) -> BuiltArchive:
     """Pool entry point: raw payloads → redacted, deterministic, gzip'd record + sha256 of the JSON."""
     # Imported here: these load in pool workers only, and keep this module importable for audits.
@@ -359,6 +374,7 @@ def build_archive(
         archived_at=archived_at,
         redactor=redactor,
         redactor_version=REDACTOR_VERSION,
+        attachments=attachments,
     )
     data = encode_record(record)
     gz = gzip_bytes(data) if gzip_level is None else gzip_bytes(data, gzip_level)

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import msgspec
 
@@ -33,6 +34,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--require-locked", action="store_true", help="an Unlocked policy is a failure")
     p.add_argument("--strict", action="store_true", help="fail for stores that do not enforce WORM too")
     p.add_argument("--compact", action="store_true", help="print the record as stored (no indentation)")
+    p.add_argument(
+        "--attachments",
+        metavar="DIR",
+        help="also fetch the record's archived attachments, verify each sha256, write them into DIR",
+    )
     args = p.parse_args(argv)
     config = load_config(args.config)
     end_time = None
@@ -88,6 +94,11 @@ async def get(
     else:
         sys.stdout.write(json.dumps(json.loads(raw), indent=2, ensure_ascii=False) + "\n")
     sys.stdout.flush()
+    if getattr(args, "attachments", None):  # after the record: its digests are what the bytes must match
+        from archiver.attachments.verify import save_attachments
+
+        if not await save_attachments(sink, raw, Path(args.attachments), err):
+            return EXIT_INTEGRITY
     if problems or (args.strict and local):
         return EXIT_INTEGRITY
     return 0

@@ -76,6 +76,14 @@ class GenesysClient(AnalyticsEndpoints):
         self._transport = None
         self._tokens = None
 
+    async def bearer_token(self) -> str:
+        """A current access token, for the attachment downloader (archiver/attachments/fetch.py), which
+        sends it to the Genesys API host only."""
+        if self._tokens is None:
+            await self.start()
+        assert self._tokens is not None
+        return await self._tokens.token()
+
     async def __aenter__(self) -> GenesysClient:
         await self.start()
         return self

@@ -9,6 +9,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -18,7 +19,8 @@ from archiver.sim.analytics import Analytics
 from archiver.sim.auth import Tokens
 from archiver.sim.config import SimConfig
 from archiver.sim.faults import Faults
-from archiver.sim.model import KINDS, MAX_OPEN_S, Conversation, ConversationTruth, Store
+from archiver.sim.media import MEDIA_HOST, MEDIA_PATH, Media
+from archiver.sim.model import KINDS, MAX_OPEN_S, Attachment, Conversation, ConversationTruth, Store
 from archiver.sim.notify import Notifications
 from archiver.sim.properties import Properties
 from archiver.sim.rest import Rest
@@ -44,6 +46,7 @@ class Simulator:
         self.notifications = Notifications(self.config, self._queue_ids.__contains__)
         self.rest = Rest(self.config, self.store, self.org, self.created)
         self.properties = Properties(self.store, self.config.analytics_lag_s)
+        self.media = Media(self.config, self.store)
         self.analytics = Analytics(self.config, self.store, self.properties.of)
         self.faults = Faults(
             self.config.seed,
@@ -107,6 +110,7 @@ class Simulator:
         )
         r.add_put("/api/v2/conversations/{conversationId}/tags", s.tags)
         r.add_get("/api/v2/conversations/{conversationId}/recordings", s.recordings)
+        r.add_get(MEDIA_PATH + "{attachmentId}", self.media.download)
         a = self.analytics
         r.add_post("/api/v2/analytics/conversations/details/query", a.query)
         r.add_get("/api/v2/analytics/conversations/details", a.conversations)
@@ -168,7 +172,7 @@ class Simulator:
             return error(504, "The request timed out", "request.timeout")
         if isinstance(failure, int):
             return error(failure, headers={"Retry-After": retry_after} if failure == 429 else None)
-        if path == "/oauth/token":
+        if path == "/oauth/token" or (path.startswith(MEDIA_PATH) and not self.config.media_requires_token):
             return await self._guard(request, handler)
         auth = request.headers.get("Authorization", "")
         if not auth.lower().startswith("bearer "):
@@ -227,6 +231,8 @@ class Simulator:
             for find, replace in rewrites:
                 body = body.replace(find, replace)
             resp.body = body
+        if isinstance(resp, web.Response) and isinstance(resp.body, bytes) and MEDIA_HOST in resp.body:
+            resp.body = resp.body.replace(MEDIA_HOST, self.base_url.encode())  # media URLs on our host
         resp.headers.update(headers)
         # production tags every API response (not only errors) with its correlation id
         # (docs/genesys.md#errors)
@@ -357,6 +363,10 @@ class Simulator:
     def tags(self, cid: str) -> str | None:
         """The conversation's externalTag, if one was PUT."""
         return self.store.by_id[cid].external_tag
+
+    def attach(self, cid: str, **kwargs: Any) -> Attachment:
+        """Add an attachment to a conversation's first inbound message (sim/media.py `Media.attach`)."""
+        return self.media.attach(self.store.by_id[cid], **kwargs)
 
     def call_counts(self) -> dict[str, int]:
         """Requests per endpoint, keyed `METHOD /route/{param}` (failed and throttled ones included)."""

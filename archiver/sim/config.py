@@ -47,3 +47,8 @@ class SimConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     max_turns: int = 24
     pii_rate: float = 0.35
     topic_message_cap: int = 200  # messages per participant carried in a queue-topic event
+    # Attachment bytes (sim/media.py): messaging media URLs stop working 30 days after upload; then they
+    # answer `media_expired_status` (404 or 410). Whether they need the bearer token is unverified: both.
+    media_url_ttl_s: float = 30 * 86400.0
+    media_expired_status: int = 404
+    media_requires_token: bool = False
