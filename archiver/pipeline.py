@@ -134,7 +134,7 @@ class Pipeline:
         self._attachments = attachments  # attachments.mode = "archive"; None: metadata only
         self._metrics, self._build, self._settings = metrics, build, settings
         self._on_archived = on_archived
-        self._writeback = WriteBack(
+        self.writeback = WriteBack(
             client,
             metrics,
             mode=settings.writeback,
@@ -205,8 +205,8 @@ class Pipeline:
         stage = await self._queue.stage(cid)
         if stage is not None and stage.stage in ("uploaded", "done"):
             # The blob is already in the store: only the write-back is left to do.
-            customer = await self._writeback.customer_participant(cid)
-            await self._writeback.write(lease, customer, stage.uri, stage.sha256, archived_at)
+            customer = await self.writeback.customer_participant(cid)
+            await self.writeback.write(lease, customer, stage.uri, stage.sha256, archived_at)
             await self._queue.done(lease, uri=stage.uri, sha256=stage.sha256)
             log.info("written_back id=%s", cid)
             return "written_back"
@@ -251,7 +251,7 @@ class Pipeline:
             if maybe is not None:
                 await maybe
         customer = built.customer_participant_id or transcript.conversation.customer_participant_id
-        await self._writeback.write(lease, customer, result.uri, digest, archived_at)
+        await self.writeback.write(lease, customer, result.uri, digest, archived_at)
         await self._queue.done(lease, uri=result.uri, sha256=digest)
         log.info(
             "archived id=%s created=%s messages=%d bytes=%d via=%s",

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Literal, Protocol
 
@@ -149,8 +149,11 @@ class WriteBack:
         fallback_after_s: float,
         max_attempts: int,
         fallback: Sequence[WritebackMode] = ("external-tag",),
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self._client, self._metrics = client, metrics
+        # Unix time; how long a mode has been refused is measured on it (tests move it instead of waiting).
+        self.clock = clock
         self.mode, self._fallback_after_s, self._max_attempts = mode, fallback_after_s, max_attempts
         # fallback_after_s = 0 keeps its old meaning: never fall back (refusals are retried until dead)
         self.chain = chain_of(mode, fallback if fallback_after_s > 0 else ())
@@ -258,5 +261,5 @@ class WriteBack:
             return False
         return (
             lease.attempts >= self._max_attempts
-            or time.time() - lease.first_leased_at >= self._fallback_after_s
+            or self.clock() - lease.first_leased_at >= self._fallback_after_s
         )

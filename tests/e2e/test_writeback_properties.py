@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -144,8 +145,11 @@ async def test_refusals_follow_the_configured_chain(
 ) -> None:
     env = props_env(
         ARCHIVER_WRITEBACK__FALLBACK=fallback,
-        ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S="1",
+        ARCHIVER_WRITEBACK__FALLBACK_TO_EXTERNAL_TAG_AFTER_S="600",
         ARCHIVER_QUEUE__MAX_ATTEMPTS=max_attempts,
+        # a retry due only after 2 s: a stalled machine must not make it due within the first drain
+        ARCHIVER_QUEUE__BACKOFF_BASE_S="2",
+        ARCHIVER_QUEUE__BACKOFF_MAX_S="2",
     )
     async with stack(sim, tmp_path, cpu_pool, **env) as (c, pipeline):
         [cid] = await sim.generate(1)
@@ -154,7 +158,10 @@ async def test_refusals_follow_the_configured_chain(
         await c.queue.enqueue(cid, source="test")
         assert await drain(c, pipeline) == ["retry"]  # a short refusal is retried as it is
         assert sim.tags(cid) is None and sim.attributes(cid) == {}
-        await asyncio.sleep(1.2)  # past the fallback delay and the retry backoff (max 1 s)
+        # Past the fallback delay for the write-back policy only (the first attempt's own duration on a
+        # loaded machine must not count), and past the retry backoff in real time.
+        pipeline.writeback.clock = lambda: time.time() + 601.0
+        await asyncio.sleep(2.2)
         assert await drain(c, pipeline) == [second]
         item = await c.queue.get(cid)
     assert item is not None and item.uri is not None
