@@ -30,6 +30,7 @@ from archiver.embedded import private_queue
 from archiver.genesys import ConversationEnded, NotificationListener
 from archiver.metrics import MetricsServer
 from archiver.queue.azure.leader import leader_for
+from archiver.queue.lock import worker_lock
 from archiver.reconcile import Reconciler, ReconcileSettings
 from archiver.sinks import PutResult
 from archiver.worker import IntakeTask, Worker
@@ -167,6 +168,12 @@ class Application:
 
     async def run(self) -> int:
         """Open the components, run the worker until it stops, close everything in reverse order."""
+        # One worker per SQLite queue file, refused before anything is opened (archiver/queue/lock.py).
+        q = self.config.queue
+        with worker_lock(q.path) if q.kind == "sqlite" else contextlib.nullcontext():
+            return await self._run()
+
+    async def _run(self) -> int:
         opts = self.options
         async with Components(
             self.config, simulator=self.sim, local_dir=self._local_dir, pool=self._pool

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -155,5 +156,6 @@ async def test_get_verifies_worm_policy_from_azure(
     assert f'"conversationId": "{cid}"' in ok.stdout
     locked = await asyncio.to_thread(archiver, "get", cid, "--require-locked", env=env, cwd=tmp_path)
     assert locked.returncode == 7 and "Unlocked" in locked.stderr
-    missing = await asyncio.to_thread(archiver, "get", "no-such-conversation", env=env, cwd=tmp_path)
-    assert missing.returncode != 0 and "no-such-conversation" in missing.stderr
+    gone = str(uuid.uuid4())
+    missing = await asyncio.to_thread(archiver, "get", gone, env=env, cwd=tmp_path)
+    assert missing.returncode == 8 and gone in missing.stderr
