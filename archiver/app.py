@@ -29,6 +29,7 @@ from archiver.embedded import check_store as embedded_store_check
 from archiver.embedded import private_queue
 from archiver.genesys import ConversationEnded, NotificationListener
 from archiver.metrics import MetricsServer
+from archiver.progress import ProgressGate
 from archiver.queue.azure.leader import leader_for
 from archiver.queue.lock import worker_lock
 from archiver.reconcile import Reconciler, ReconcileSettings
@@ -165,6 +166,7 @@ class Application:
         self._local_dir = local_dir
         self._pool = pool
         self.archived_total = 0  # new archives written by this process, for the progress line
+        self._progress_gate = ProgressGate()
 
     async def run(self) -> int:
         """Open the components, run the worker until it stops, close everything in reverse order."""
@@ -249,15 +251,15 @@ class Application:
 
     async def _progress(self) -> None:
         counts = await self._components.queue.counts()
-        log.info(
-            "progress archived=%d pending=%d leased=%d retry=%d done=%d dead=%d listener_connected=%s",
+        sample = (
             self.archived_total,
-            counts.get("pending", 0),
-            counts.get("leased", 0),
-            counts.get("retry", 0),
-            counts.get("done", 0),
-            counts.get("dead", 0),
+            *(counts.get(state, 0) for state in ("pending", "leased", "retry", "done", "dead")),
             self._listener.is_connected(),
+        )
+        if not self._progress_gate.should_log(sample):  # unchanged: only at the heartbeat (archiver/progress.py)
+            return
+        log.info(
+            "progress archived=%d pending=%d leased=%d retry=%d done=%d dead=%d listener_connected=%s", *sample
         )
 
     def _announce(self, c: Components) -> None:
