@@ -28,6 +28,7 @@ from archiver.config import Config, require_genesys
 from archiver.embedded import check_store as embedded_store_check
 from archiver.embedded import private_queue
 from archiver.genesys import ConversationEnded, NotificationListener
+from archiver.health import Health
 from archiver.metrics import MetricsServer
 from archiver.progress import ProgressGate
 from archiver.queue.azure.leader import leader_for
@@ -187,6 +188,10 @@ class Application:
             listener = NotificationListener(c.client, c.settings, self._on_ended, reconciler.on_gap)
             c.listener_stats.append(listener.stats)
             self._components, self._listener = c, listener
+            self._health = Health(
+                [c.client.tokens.reach, c.client.transport.reach, c.store_reach],
+                self.config.worker.unhealthy_after_s,
+            )
             # Several VMs on a shared (Azure) queue: only the elected leader listens and reconciles.
             leader = leader_for(c.queue)
             # /metrics: whether this VM leads (runs the listener) and whether its listener is connected.
@@ -235,7 +240,11 @@ class Application:
 
     def _healthy(self) -> tuple[bool, str]:
         # /healthz is served by one of the worker's own tasks, so the worker exists whenever it is asked.
-        return self.worker.healthy()
+        ok, detail = self.worker.healthy()
+        if not ok:
+            return ok, detail
+        problem = self._health.problem()  # Genesys or the store not answering (archiver/health.py)
+        return (False, problem) if problem else (True, "ok")
 
     async def _on_ended(self, event: ConversationEnded) -> None:
         c = self._components
@@ -256,10 +265,13 @@ class Application:
             *(counts.get(state, 0) for state in ("pending", "leased", "retry", "done", "dead")),
             self._listener.is_connected(),
         )
-        if not self._progress_gate.should_log(sample):  # unchanged: only at the heartbeat (archiver/progress.py)
+        if not self._progress_gate.should_log(
+            sample
+        ):  # unchanged: only at the heartbeat (archiver/progress.py)
             return
         log.info(
-            "progress archived=%d pending=%d leased=%d retry=%d done=%d dead=%d listener_connected=%s", *sample
+            "progress archived=%d pending=%d leased=%d retry=%d done=%d dead=%d listener_connected=%s",
+            *sample,
         )
 
     def _announce(self, c: Components) -> None:

@@ -25,7 +25,7 @@ class ProgressGate:
         self._logged_at: float | None = None
 
     def should_log(self, sample: Hashable) -> bool:
-        """True (and remembers the sample) when it changed since the last logged one or the heartbeat is due."""
+        """True (remembering the sample) when it changed since the last logged one, or at the heartbeat."""
         now = self._clock()
         due = self._logged_at is None or now - self._logged_at >= self.heartbeat_s
         if sample == self._last and not due:

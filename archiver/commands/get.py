@@ -19,7 +19,7 @@ from pathlib import Path
 
 import msgspec
 
-from archiver.assemble import build_sink
+from archiver.assemble import build_sink, sink_kind
 from archiver.audit import validate_record
 from archiver.config import Config, load_config, local_sink_settings
 from archiver.errors import EXIT_INTEGRITY, ConfigError, IntegrityError
@@ -58,6 +58,14 @@ def main(argv: list[str]) -> int:
             end_time = datetime.strptime(args.date, "%Y-%m-%d").replace(hour=12, tzinfo=UTC)
         except ValueError:
             p.error("--date must look like 2026-05-14")
+    if args.dir or sink_kind(config) == "local":
+        root = Path(args.dir or config.sink.local.dir).expanduser()
+        if not root.is_dir():  # never create it (starting the sink would): a typo is not "no such archive"
+            raise ConfigError(
+                "--dir" if args.dir else "sink.local.dir",
+                f"there is no archive directory {root}",
+                "give the directory the archives were written to (`archiver demo` prints it)",
+            )
     return run_loop(get(config, args.conversation_id, end_time, args))
 
 
@@ -66,14 +74,6 @@ async def get(
 ) -> int:
     """Download, verify and print; see the module docstring for exit codes."""
     sink = LocalSink(local_sink_settings(config, args.dir)) if args.dir else build_sink(config)
-    if isinstance(sink, LocalSink) and not Path(sink.settings.root).expanduser().is_dir():
-        # Never create it (starting the sink would): a mistyped directory is not "no such archive".
-        key = "--dir" if args.dir else "sink.local.dir"
-        raise ConfigError(
-            key,
-            f"there is no archive directory {sink.settings.root}",
-            "give the directory the archives were written to (`archiver demo` prints it)",
-        )
     if isinstance(sink, AzureSink):  # read rights suffice: no start-up probe write (see AzureSinkSettings)
         sink = AzureSink(msgspec.structs.replace(sink.settings, reader=True))
     await sink.start()

@@ -146,7 +146,9 @@ async def _run(config: Config, args: argparse.Namespace, out: TextIO) -> int:
             items = await queue.items(args.state, args.limit)
             for item in items:
                 out.write(_line(item) + "\n")
-            more = f" (showing the first {args.limit}; --limit N shows more)" if len(items) >= args.limit else ""
+            more = (
+                f" (showing the first {args.limit}; --limit N shows more)" if len(items) >= args.limit else ""
+            )
             # The count goes to stderr: stdout stays one line per item for scripts, yet an empty list is
             # never silent.
             sys.stderr.write(f"{len(items)} {args.state} item{'' if len(items) == 1 else 's'}{more}\n")

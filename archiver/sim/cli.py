@@ -25,7 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     # The defaults stay out of --help (help pages get pasted into tickets and wikis); they are printed when
     # the simulator starts, next to the URL they belong to.
     p.add_argument(
-        "--client-id", default=d.client_id, help="OAuth client the simulator accepts (default: its demo client)"
+        "--client-id",
+        default=d.client_id,
+        help="OAuth client the simulator accepts (default: its demo client)",
     )
     p.add_argument(
         "--client-secret",

@@ -16,6 +16,7 @@ Lookups that only need index tags fall back to metadata / listing when the role 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -225,10 +226,9 @@ class AzureSink:
                     raise SinkPermanentError(
                         f"cannot start Azure sink: {what} does not exist; {FIX_WORM}"
                     ) from None
-                try:
+                # 409 ContainerAlreadyExists: another worker created it meanwhile, which is success.
+                with contextlib.suppress(ResourceExistsError):
                     await self._container.create_container()
-                except ResourceExistsError:
-                    pass  # 409 ContainerAlreadyExists: another worker created it meanwhile, which is success
                 props = await self._container.get_container_properties()
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
             err = map_error("start Azure sink on", what, exc, rights.NEEDS_CONTAINER_READ)
