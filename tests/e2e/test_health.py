@@ -93,7 +93,9 @@ async def test_healthz_turns_503_naming_genesys_and_recovers_by_itself(
 
 def test_the_store_is_unhealthy_only_after_the_threshold_and_recovers() -> None:
     now = [100.0]
-    store = Reach("archive store", "https://acct.blob.core.windows.net/archive", "check it", clock=lambda: now[0])
+    store = Reach(
+        "archive store", "https://acct.blob.core.windows.net/archive", "check it", clock=lambda: now[0]
+    )
     health = Health([store], unhealthy_after_s=120.0)
     store.ok()
     assert health.problem() is None
