@@ -11,8 +11,8 @@ The range is cut into chunks (one job each). After a chunk's ids are enqueued, t
 persisted as a watermark keyed by `since` alone: "everything that ended in [since, watermark) is enqueued"
 holds whatever `--until` each run used, so an interrupted backfill (Ctrl-C) skips the chunks it has already
 enqueued when run again — with the same `--until`, another one, or none (until = now, which differs on every
-run and so must not be part of the key). Everything else is resumable by construction: enqueue is idempotent and a done conversation is never
-re-enqueued or re-archived.
+run and so must not be part of the key). Everything else is resumable by construction: enqueue is
+idempotent and a done conversation is never re-enqueued or re-archived.
 """
 
 from __future__ import annotations

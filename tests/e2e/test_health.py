@@ -32,9 +32,9 @@ async def _healthz(port: int) -> tuple[int, dict[str, Any]]:
         return r.status, await r.json()
 
 
-async def _until(port: int, want: Callable[[int, dict[str, Any]], bool], timeout: float) -> dict[str, Any]:
+async def _until(port: int, want: Callable[[int, dict[str, Any]], bool], within_s: float) -> dict[str, Any]:
     """Poll /healthz until `want` holds (generous timeout; no fixed sleeps before asserting)."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within_s
     last: tuple[int, dict[str, Any]] | None = None
     while time.monotonic() < deadline:
         try:
