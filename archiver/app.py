@@ -284,7 +284,8 @@ class Application:
                     f"Running the built-in Genesys Cloud SIMULATOR at {self.sim.base_url}",
                     f"with synthetic traffic ({self.sim.config.conversations_per_min:g} conversations/min),",
                     f"archiving to the LOCAL directory {c.sink_root()}/ (not WORM).",
-                    f"Its work queue is temporary ({self.config.queue.path}): a restart starts afresh.",
+                    f"Its work queue is temporary ({self.config.queue.path}): a restart starts afresh;",
+                    "`archiver queue status --queue-path <that path>` reads it while this worker runs.",
                     "Set GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET / GENESYS_REGION to archive a real org.",
                 ]
             )
