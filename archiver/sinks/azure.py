@@ -218,6 +218,14 @@ class AzureSink:
         _check_transport(self._service.url)
         self._container = self._service.get_container_client(s.container)
         what = f"container {s.container}"
+        # Said before the probe: an endpoint that does not answer costs the SDK's retries, not silence.
+        parts = urlsplit(self._service.url)
+        log.info(
+            "sink_connecting kind=azure endpoint=%s://%s container=%s",
+            parts.scheme,
+            parts.netloc,
+            s.container,
+        )
         try:
             try:
                 props = await self._container.get_container_properties()
