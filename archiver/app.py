@@ -28,8 +28,11 @@ from archiver.config import Config, require_genesys
 from archiver.embedded import check_store as embedded_store_check
 from archiver.embedded import private_queue
 from archiver.genesys import ConversationEnded, NotificationListener
+from archiver.health import Health
 from archiver.metrics import MetricsServer
+from archiver.progress import ProgressGate
 from archiver.queue.azure.leader import leader_for
+from archiver.queue.lock import worker_lock
 from archiver.reconcile import Reconciler, ReconcileSettings
 from archiver.sinks import PutResult
 from archiver.worker import IntakeTask, Worker
@@ -164,9 +167,16 @@ class Application:
         self._local_dir = local_dir
         self._pool = pool
         self.archived_total = 0  # new archives written by this process, for the progress line
+        self._progress_gate = ProgressGate()
 
     async def run(self) -> int:
         """Open the components, run the worker until it stops, close everything in reverse order."""
+        # One worker per SQLite queue file, refused before anything is opened (archiver/queue/lock.py).
+        q = self.config.queue
+        with worker_lock(q.path) if q.kind == "sqlite" else contextlib.nullcontext():
+            return await self._run()
+
+    async def _run(self) -> int:
         opts = self.options
         async with Components(
             self.config, simulator=self.sim, local_dir=self._local_dir, pool=self._pool
@@ -178,6 +188,10 @@ class Application:
             listener = NotificationListener(c.client, c.settings, self._on_ended, reconciler.on_gap)
             c.listener_stats.append(listener.stats)
             self._components, self._listener = c, listener
+            self._health = Health(
+                [c.client.tokens.reach, c.client.transport.reach, c.store_reach],
+                self.config.worker.unhealthy_after_s,
+            )
             # Several VMs on a shared (Azure) queue: only the elected leader listens and reconciles.
             leader = leader_for(c.queue)
             # /metrics: whether this VM leads (runs the listener) and whether its listener is connected.
@@ -226,7 +240,11 @@ class Application:
 
     def _healthy(self) -> tuple[bool, str]:
         # /healthz is served by one of the worker's own tasks, so the worker exists whenever it is asked.
-        return self.worker.healthy()
+        ok, detail = self.worker.healthy()
+        if not ok:
+            return ok, detail
+        problem = self._health.problem()  # Genesys or the store not answering (archiver/health.py)
+        return (False, problem) if problem else (True, "ok")
 
     async def _on_ended(self, event: ConversationEnded) -> None:
         c = self._components
@@ -242,15 +260,18 @@ class Application:
 
     async def _progress(self) -> None:
         counts = await self._components.queue.counts()
+        sample = (
+            self.archived_total,
+            *(counts.get(state, 0) for state in ("pending", "leased", "retry", "done", "dead")),
+            self._listener.is_connected(),
+        )
+        if not self._progress_gate.should_log(
+            sample
+        ):  # unchanged: only at the heartbeat (archiver/progress.py)
+            return
         log.info(
             "progress archived=%d pending=%d leased=%d retry=%d done=%d dead=%d listener_connected=%s",
-            self.archived_total,
-            counts.get("pending", 0),
-            counts.get("leased", 0),
-            counts.get("retry", 0),
-            counts.get("done", 0),
-            counts.get("dead", 0),
-            self._listener.is_connected(),
+            *sample,
         )
 
     def _announce(self, c: Components) -> None:
@@ -263,7 +284,8 @@ class Application:
                     f"Running the built-in Genesys Cloud SIMULATOR at {self.sim.base_url}",
                     f"with synthetic traffic ({self.sim.config.conversations_per_min:g} conversations/min),",
                     f"archiving to the LOCAL directory {c.sink_root()}/ (not WORM).",
-                    f"Its work queue is temporary ({self.config.queue.path}): a restart starts afresh.",
+                    f"Its work queue is temporary ({self.config.queue.path}): a restart starts afresh;",
+                    "`archiver queue status --queue-path <that path>` reads it while this worker runs.",
                     "Set GENESYS_CLIENT_ID / GENESYS_CLIENT_SECRET / GENESYS_REGION to archive a real org.",
                 ]
             )

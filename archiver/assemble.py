@@ -29,6 +29,7 @@ from archiver.config import (
     redact_config,
 )
 from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, ListenerStats
+from archiver.health import STORE_FIX, Reach, endpoint_of
 from archiver.metrics import Metrics, MetricsServer, PulledValues
 from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue, WorkQueue
@@ -116,6 +117,8 @@ class Components:
         self._own_pool = pool is None
         self.sink: Sink = build_sink(config, local_dir=local_dir)
         self.listener_stats: list[ListenerStats] = []
+        # Whether the store answers, as the pipeline sees it: for /healthz (archiver/health.py).
+        self.store_reach = Reach("archive store", self.sink_root(), STORE_FIX)
 
     async def __aenter__(self) -> Components:
         try:
@@ -189,7 +192,7 @@ class Components:
 
         assert self.client is not None and self.pool is not None
         build = functools.partial(build_archive, gzip_level=self.config.archive.gzip_level)
-        return Pipeline(
+        pipeline = Pipeline(
             client=self.client,
             pool=self.pool,
             sink=self.sink,
@@ -200,6 +203,8 @@ class Components:
             on_archived=on_archived,
             attachments=self.attachments,
         )
+        pipeline.store_reach = self.store_reach
+        return pipeline
 
     def metrics_server(
         self, health: Callable[[], tuple[bool, str]] | None = None, port: int | None = None
@@ -221,6 +226,8 @@ class Components:
         """Where archives go, for banners: the local directory or the container URL."""
         if isinstance(self.sink, LocalSink):
             return str(Path(self.sink.settings.root).absolute())
+        if isinstance(self.sink, AzureSink) and self.sink.settings.account_url:
+            return f"{endpoint_of(self.sink.settings.account_url)}/{self.sink.settings.container}"
         az = self.config.sink.azure
         return f"{az.url or 'azure'}/{az.container}"
 

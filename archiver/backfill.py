@@ -8,9 +8,11 @@ at all) is left to the chunk or the range that contains its end — or to the re
 (docs/genesys.md, "Long-lived conversations and the reconciler window").
 
 The range is cut into chunks (one job each). After a chunk's ids are enqueued, the end of that chunk is
-persisted as a watermark keyed by the range, so an interrupted backfill (Ctrl-C) skips the chunks it has
-already enqueued when run again with the same range. Everything else is resumable by construction:
-enqueue is idempotent and a done conversation is never re-enqueued or re-archived.
+persisted as a watermark keyed by `since` alone: "everything that ended in [since, watermark) is enqueued"
+holds whatever `--until` each run used, so an interrupted backfill (Ctrl-C) skips the chunks it has already
+enqueued when run again — with the same `--until`, another one, or none (until = now, which differs on every
+run and so must not be part of the key). Everything else is resumable by construction: enqueue is
+idempotent and a done conversation is never re-enqueued or re-archived.
 """
 
 from __future__ import annotations
@@ -56,8 +58,13 @@ class BackfillSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, 
     page_size: int | None = None
 
 
-def watermark_key(since: datetime, until: datetime) -> str:
-    """The queue watermark name that records how far this range has been enqueued."""
+def watermark_key(since: datetime) -> str:
+    """The queue watermark name that records how far the backfill starting at `since` has been enqueued."""
+    return f"backfill:since={_utc(since).isoformat(timespec='seconds')}"
+
+
+def _legacy_watermark_key(since: datetime, until: datetime) -> str:
+    # Before the key dropped `until`: still honoured, so a run interrupted by an older version resumes.
     return f"backfill:{format_interval(since, until)}"
 
 
@@ -71,12 +78,17 @@ async def enqueue_range(
     metrics: Metrics | None = None,
     on_progress: Callable[[int, int, datetime], None] | None = None,
 ) -> tuple[int, int]:
-    """Enqueue every web messaging conversation that ENDED in [since, until); returns (found, new)."""
+    """Enqueue every web messaging conversation that ENDED in [since, until); returns (found, new).
+
+    `on_progress(found, new, at)`: after every page (`at`: the start of the chunk being read) and after every
+    chunk (`at`: its end, so the last call has `at == until`).
+    """
     s = settings or BackfillSettings()
     since, until = _utc(since), _utc(until)
-    key = watermark_key(since, until)
-    done_until = await queue.get_watermark(key)
-    cursor = max(since, done_until) if done_until is not None else since
+    key = watermark_key(since)
+    marks = [await queue.get_watermark(k) for k in (key, _legacy_watermark_key(since, until))]
+    done_until = max((m for m in marks if m is not None), default=None)
+    cursor = min(until, max(since, done_until)) if done_until is not None else since
     if done_until is not None and done_until > since:
         log.info("backfill_resume from=%s", cursor.isoformat(timespec="seconds"))
     available = await client.data_availability()
@@ -114,6 +126,8 @@ async def enqueue_range(
             if on_progress is not None:
                 on_progress(found, new, cursor)
         await queue.set_watermark(key, chunk_end)
+        if on_progress is not None:
+            on_progress(found, new, chunk_end)
         log.info(
             "backfill_chunk interval=%s job=%s found=%d new=%d skipped=%d",
             format_interval(cursor, chunk_end),
@@ -136,11 +150,28 @@ class ProgressBar:
         self._t0 = time.monotonic()
         self._last_line = ""
         self._done0: int | None = None
+        self._status = ""
+        self._last: dict[str, Any] | None = None
 
     def update(
-        self, *, done: int, total: int, failed: int = 0, dead: int = 0, phase: str = "archiving"
+        self,
+        *,
+        done: int,
+        total: int,
+        failed: int = 0,
+        dead: int = 0,
+        phase: str = "archiving",
+        unit: str = "conv",
     ) -> None:
         """Redraw with `done` of `total` finished (archived + dead)."""
+        self._last = {
+            "done": done,
+            "total": total,
+            "failed": failed,
+            "dead": dead,
+            "phase": phase,
+            "unit": unit,
+        }
         if self._done0 is None:
             self._done0 = done
         elapsed = max(1e-6, time.monotonic() - self._t0)
@@ -152,8 +183,10 @@ class ProgressBar:
         bar = "#" * filled + "." * (self._width - filled)
         line = (
             f"{phase} [{bar}] {done}/{total} ({frac:.0%}) failed={failed} dead={dead} "
-            f"{rate:.1f} conv/s ETA {eta}"
+            f"{rate:.1f} {unit}/s ETA {eta}"
         )
+        if self._status:
+            line += f" | {self._status}"
         if line == self._last_line:
             return
         self._last_line = line
@@ -162,6 +195,14 @@ class ProgressBar:
         else:
             self._out.write(line + "\n")
         self._out.flush()
+
+    def status(self, text: str) -> None:
+        """Show `text` after the bar (e.g. what it is waiting for), or clear it with ""; redraws."""
+        if text == self._status:
+            return
+        self._status = text
+        if self._last is not None:
+            self.update(**self._last)
 
     def note(self, text: str) -> None:
         """A one-off line (keeps the bar intact on a TTY)."""

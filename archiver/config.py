@@ -157,6 +157,8 @@ class WorkerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     processors: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 8  # conversations in flight
     pool_processes: Annotated[int, msgspec.Meta(ge=1, le=256)] | None = None  # None: CPU count
     shutdown_timeout_s: PositiveFloat = 30.0
+    # /healthz turns 503 once Genesys or the store has failed without an answer this long (archiver/health.py)
+    unhealthy_after_s: PositiveFloat = 120.0
     reconcile_interval_s: PositiveFloat = 300.0
     reconcile_overlap_s: Annotated[float, msgspec.Meta(ge=0)] = 900.0
     reconcile_lag_s: Annotated[float, msgspec.Meta(ge=0)] = 120.0  # analytics lags: query up to now − lag

@@ -13,6 +13,7 @@ EXIT_AUTH = 4
 EXIT_PERMISSION = 5
 EXIT_SINK = 6
 EXIT_INTEGRITY = 7
+EXIT_NOT_FOUND = 8  # `get`: no archive for that conversation (the store answered)
 
 
 class ArchiverError(Exception):

@@ -9,6 +9,7 @@ well inside this). Anything else is refused where it enters, not discovered at u
 from __future__ import annotations
 
 import re
+import uuid
 
 CONVERSATION_ID_PATTERN = r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._-]{0,127}\Z"
 CONVERSATION_ID_RULE = "1-128 chars of A-Z a-z 0-9 . _ -, starting with a letter or digit, no '..'"
@@ -25,3 +26,15 @@ def check_conversation_id(value: str, what: str = "enqueue id") -> str:
     if not is_conversation_id(value):
         raise ValueError(f"cannot {what} {value[:40]!r}: expected {CONVERSATION_ID_RULE}")
     return value
+
+
+def parse_conversation_id(text: str) -> str:
+    """A conversation id typed or pasted by a person: a Genesys id (a UUID), returned in canonical lowercase.
+
+    The archive is named by the lowercase form Genesys uses, so `ABC…` and `abc…` must name the same
+    conversation; anything that is not a UUID is a paste error (ValueError), not something to look up.
+    """
+    try:
+        return check_conversation_id(str(uuid.UUID(text.strip())), "use id")
+    except ValueError:
+        raise ValueError(f"not a conversation id (a UUID): {text[:60]!r}") from None

@@ -40,6 +40,7 @@ from archiver.errors import (
     SinkTransientError,
     TransientError,
 )
+from archiver.health import Reach
 from archiver.metrics import Metrics
 from archiver.queue import Lease, WorkQueue
 from archiver.redact import REDACTOR_VERSION
@@ -142,6 +143,8 @@ class Pipeline:
             max_attempts=settings.max_attempts,
             fallback=settings.writeback_fallback,
         )
+        # --- store reachability for /healthz (archiver/health.py); set by assemble.Components ---
+        self.store_reach: Reach | None = None
 
     async def process(self, lease: Lease) -> Outcome:
         """Take one lease to a final or retry state (see module docstring)."""
@@ -150,6 +153,8 @@ class Pipeline:
         keeper = asyncio.create_task(self._keep_lease(lease))
         try:
             outcome = await self._process(lease)
+            if outcome in ("archived", "already_archived") and self.store_reach is not None:
+                self.store_reach.ok()  # the store answered a put (or a read of what it holds)
         except NotReady as exc:
             # Waiting is not failing — until it has gone on for longer than any conversation stays open.
             overdue = time.time() - lease.first_leased_at > self._settings.not_ready_max_s
@@ -181,6 +186,8 @@ class Pipeline:
             log.error("stopping id=%s error=%s: %s", cid, type(exc).__name__, exc)
             raise
         except TransientError as exc:
+            if isinstance(exc, SinkTransientError) and self.store_reach is not None:
+                self.store_reach.failed(str(exc))
             return await self._retry(lease, exc, _cause(exc))
         except NotWebMessaging as exc:
             return await self._dead(lease, exc, "not_webmessaging")

@@ -76,6 +76,9 @@ class Worker:
         self._held: dict[int, Lease] = {}
         self.outcomes: dict[str, int] = {}
         self.started_at = time.monotonic()
+        # Called once when a graceful stop begins, with the reason and the conversations still in flight:
+        # `archiver backfill` tells the user at once what the Ctrl-C is waiting for.
+        self.on_stop: Callable[[str, int], None] | None = None
 
     # --- control -------------------------------------------------------------------------------------------
 
@@ -88,6 +91,8 @@ class Worker:
         if self._stopping.is_set():
             return
         log.info("shutdown_begin reason=%s in_flight=%d", reason, len(self._held))
+        if self.on_stop is not None:
+            self.on_stop(reason, len(self._held))
         sdnotify.stopping()
         self._stopping.set()
         self._wake.set()

@@ -41,6 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 READ_DIRECTLY = {
     ("worker", "processors"): "archiver/app.py",
     ("worker", "shutdown_timeout_s"): "archiver/app.py",
+    ("worker", "unhealthy_after_s"): "archiver/app.py",
     ("queue", "lease_s"): "archiver/app.py",
     ("worker", "pool_processes"): "archiver/assemble.py",
     ("archive", "gzip_level"): "archiver/assemble.py",

@@ -9,9 +9,12 @@ are skipped, done conversations are never archived twice.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import math
 import sys
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from archiver import logs
 from archiver.app import make_worker
@@ -76,63 +79,105 @@ async def backfill(
     settings: BackfillSettings,
     *,
     pool: CpuPool | None = None,
+    stream: TextIO | None = None,
 ) -> int:
     """Enqueue the range, then process until the queue has nothing left (`pool`: share an open CpuPool)."""
-    bar = ProgressBar(sys.stderr)
+    out = stream or sys.stderr
+    bar = ProgressBar(out)
     async with Components(config, pool=pool) as c:
         assert c.client is not None
+        budget = c.client.budget
         bar.note(f"backfill {since.isoformat()} → {until.isoformat()}: submitting analytics jobs")
+        chunks = max(1, math.ceil((until - since).total_seconds() / settings.chunk_s))
 
         def on_found(found: int, new: int, at: datetime) -> None:
-            bar.update(done=0, total=found, phase=f"enqueue {at:%Y-%m-%d}")
+            # Chunks whose end is at or before `at` are enqueued: the bar reaches 100 % at `at == until`.
+            passed = math.floor((at - since).total_seconds() / settings.chunk_s + 1e-9)
+            done = chunks if at >= until else min(chunks, passed)
+            bar.update(done=done, total=chunks, phase=f"enqueue {at:%Y-%m-%d} found={found}", unit="chunk")
 
-        found, new = await enqueue_range(
-            c.client, c.queue, since, until, settings=settings, metrics=c.metrics, on_progress=on_found
-        )
-        bar.note(f"found {found} ended web messaging conversations, {new} newly enqueued")
-        start = await c.queue.counts()
-        todo = start.get("pending", 0) + start.get("retry", 0) + start.get("leased", 0)
-        outcomes: dict[str, int] = {}
+        async def explain_waits() -> None:
+            # The rate budget can hold every request for most of a minute: say so rather than look frozen.
+            while True:
+                wait = budget.waiting_for()
+                bar.status(f"waiting {wait:.0f} s for the Genesys rate budget" if wait >= 1 else "")
+                await asyncio.sleep(0.5)
 
-        async def remaining() -> int:
-            counts = await c.queue.counts()
-            return counts.get("pending", 0) + counts.get("retry", 0) + counts.get("leased", 0)
-
-        async def finished() -> bool:
-            return await remaining() == 0
-
-        async def progress() -> None:
-            finished_n = outcomes.get("archived", 0) + outcomes.get("already_archived", 0)
-            finished_n += outcomes.get("written_back", 0) + outcomes.get("dead", 0)
-            bar.update(
-                done=finished_n,
-                total=max(todo, finished_n + await remaining()),
-                failed=outcomes.get("retry", 0),
-                dead=outcomes.get("dead", 0),
-            )
-
-        def on_outcome(_cid: str, outcome: str) -> None:
-            outcomes[outcome] = outcomes.get(outcome, 0) + 1
-
-        worker = make_worker(
-            c,
-            stop_when=finished,
-            progress=progress,
-            progress_every_s=0.5,
-            on_outcome=on_outcome,
-        )
-        remove = worker.install_signal_handlers()
+        explainer = asyncio.create_task(explain_waits(), name="backfill-budget-status")
         try:
-            await worker.run()
-        finally:
-            remove()
+            found, new = await enqueue_range(
+                c.client, c.queue, since, until, settings=settings, metrics=c.metrics, on_progress=on_found
+            )
             bar.close()
-        left = await remaining()
-        counts = await c.queue.counts()
+            bar = ProgressBar(out)
+            bar.note(f"found {found} ended web messaging conversations, {new} newly enqueued")
+            start = await c.queue.counts()
+            todo = start.get("pending", 0) + start.get("retry", 0) + start.get("leased", 0)
+            outcomes: dict[str, int] = {}
+            shown = {"done": 0, "total": todo}
+
+            async def remaining() -> int:
+                counts = await c.queue.counts()
+                return counts.get("pending", 0) + counts.get("retry", 0) + counts.get("leased", 0)
+
+            async def finished() -> bool:
+                return await remaining() == 0
+
+            async def progress() -> None:
+                done = sum(outcomes.get(k, 0) for k in FINISHED)
+                shown["done"], shown["total"] = done, max(todo, done + await remaining())
+                bar.update(
+                    done=done,
+                    total=shown["total"],
+                    failed=outcomes.get("retry", 0),
+                    dead=outcomes.get("dead", 0),
+                )
+
+            def on_outcome(_cid: str, outcome: str) -> None:
+                outcomes[outcome] = outcomes.get(outcome, 0) + 1
+
+            worker = make_worker(
+                c,
+                stop_when=finished,
+                progress=progress,
+                progress_every_s=0.5,
+                on_outcome=on_outcome,
+            )
+            timeout = config.worker.shutdown_timeout_s
+
+            def on_stop(reason: str, in_flight: int) -> None:
+                if reason in {"SIGINT", "SIGTERM"}:  # not "finished": that is the normal end
+                    bar.note(
+                        f"{reason}: stopping — finishing {in_flight} in-flight conversation(s) (at most "
+                        f"{timeout:g} s; Ctrl-C again to force). Run the same command again to resume."
+                    )
+
+            worker.on_stop = on_stop
+            remove = worker.install_signal_handlers()
+            try:
+                await worker.run()
+            finally:
+                remove()
+                bar.close()
+            left = await remaining()
+        finally:
+            explainer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await explainer
     interrupted = left > 0
-    sys.stderr.write(
+    parts = " + ".join(f"{LABELS[k]} {outcomes.get(k, 0)}" for k in FINISHED)
+    out.write(
         f"backfill {'interrupted (run again to resume)' if interrupted else 'complete'}: "
-        f"archived={outcomes.get('archived', 0)} already={outcomes.get('already_archived', 0)} "
-        f"dead={outcomes.get('dead', 0)} remaining={left} total_done={counts.get('done', 0)}\n"
+        f"{shown['done']}/{shown['total']} finished = {parts}; remaining {left}\n"
     )
     return EXIT_FAILURE if interrupted or outcomes.get("dead", 0) else 0
+
+
+# Outcomes that finish a conversation, in the order the summary lists them; they add up to the bar's count.
+FINISHED = ("archived", "already_archived", "written_back", "dead")
+LABELS = {
+    "archived": "archived",
+    "already_archived": "already archived",
+    "written_back": "write-back only",
+    "dead": "dead",
+}

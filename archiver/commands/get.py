@@ -1,10 +1,12 @@
 """`archiver get CONVERSATION_ID`: download an archive, verify its digest and retention, print the record.
 
 What an auditor runs. The record (decompressed JSON) goes to stdout; the verification report goes to
-stderr. Exit status: 0 when the digest matches and the archive is protected as WORM (an immutability
-policy that has not expired, or a legal hold); EXIT_INTEGRITY (7) when the digest or gzip is wrong, or the
-archive is not protected. Archives in the local directory sink are never WORM: they are printed with a
-warning and exit 0 unless `--strict`.
+stderr. Exit status (README, "Exit codes"): 0 when the digest matches and the archive is protected as WORM (an
+immutability policy that has not expired, or a legal hold); EXIT_INTEGRITY (7) when the digest or gzip is
+wrong, or the archive is not protected; EXIT_NOT_FOUND (8) when the store answered that there is no such
+archive; EXIT_SINK (6) when the store could not be reached or refused us; EXIT_USAGE (2) for an id that is
+not a conversation id. Archives in a local directory (the local sink, or `--dir`) are never WORM: they are
+printed with a warning and exit 0, unless `--strict`, or `--require-locked` (they have no policy at all).
 """
 
 from __future__ import annotations
@@ -17,19 +19,33 @@ from pathlib import Path
 
 import msgspec
 
-from archiver.assemble import build_sink
+from archiver.assemble import build_sink, sink_kind
 from archiver.audit import validate_record
-from archiver.config import Config, load_config
-from archiver.errors import EXIT_INTEGRITY, IntegrityError
+from archiver.config import Config, load_config, local_sink_settings
+from archiver.errors import EXIT_INTEGRITY, ConfigError, IntegrityError
+from archiver.ids import parse_conversation_id
 from archiver.loop import run as run_loop
 from archiver.sinks import AzureSink, LocalSink
+
+
+def _conversation_id(text: str) -> str:
+    try:
+        return parse_conversation_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: list[str]) -> int:
     """Fetch, verify and print one archive."""
     p = argparse.ArgumentParser(prog="archiver get", description=__doc__.splitlines()[0] if __doc__ else None)
-    p.add_argument("conversation_id")
+    p.add_argument("conversation_id", type=_conversation_id, help="Genesys conversation id (a UUID)")
     p.add_argument("--config", metavar="PATH", help="TOML config file (default: $ARCHIVER_CONFIG)")
+    p.add_argument(
+        "--dir",
+        metavar="PATH",
+        help="read a local archive directory (e.g. the one `archiver demo` prints) instead of the configured "
+        "store",
+    )
     p.add_argument("--date", help="conversation end date YYYY-MM-DD (UTC) if known; otherwise looked up")
     p.add_argument("--require-locked", action="store_true", help="an Unlocked policy is a failure")
     p.add_argument("--strict", action="store_true", help="fail for stores that do not enforce WORM too")
@@ -47,6 +63,14 @@ def main(argv: list[str]) -> int:
             end_time = datetime.strptime(args.date, "%Y-%m-%d").replace(hour=12, tzinfo=UTC)
         except ValueError:
             p.error("--date must look like 2026-05-14")
+    if args.dir or sink_kind(config) == "local":
+        root = Path(args.dir or config.sink.local.dir).expanduser()
+        if not root.is_dir():  # never create it (starting the sink would): a typo is not "no such archive"
+            raise ConfigError(
+                "--dir" if args.dir else "sink.local.dir",
+                f"there is no archive directory {root}",
+                "give the directory the archives were written to (`archiver demo` prints it)",
+            )
     return run_loop(get(config, args.conversation_id, end_time, args))
 
 
@@ -54,7 +78,7 @@ async def get(
     config: Config, conversation_id: str, end_time: datetime | None, args: argparse.Namespace
 ) -> int:
     """Download, verify and print; see the module docstring for exit codes."""
-    sink = build_sink(config)
+    sink = LocalSink(local_sink_settings(config, args.dir)) if args.dir else build_sink(config)
     if isinstance(sink, AzureSink):  # read rights suffice: no start-up probe write (see AzureSinkSettings)
         sink = AzureSink(msgspec.structs.replace(sink.settings, reader=True))
     await sink.start()
@@ -76,8 +100,13 @@ async def get(
     local = isinstance(sink, LocalSink)
     problems = ret.problems(require_locked=args.require_locked)
     if local:
-        # The local sink records the intended retention but cannot enforce it.
-        problems = [p for p in problems if "enforce" not in p and "no immutability policy" not in p]
+        # The local sink records the intended retention but cannot enforce it, and has no policy whose mode
+        # could be Locked: say that, rather than "Unlocked".
+        problems = [p for p in problems if "enforce" not in p and "policy" not in p]
+        if args.require_locked:
+            problems.append(
+                "--require-locked: a local directory archive has no immutability policy at all (not WORM)"
+            )
     err.write(f"archive      {stored.uri}\n")
     err.write(f"sha256       {stored.meta.sha256} (verified)\n")
     err.write(f"schema       {stored.meta.schema}  redactor {stored.meta.redactor_version}\n")

@@ -10,38 +10,87 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TextIO
+
+import msgspec
 
 from archiver.assemble import build_queue
 from archiver.config import Config, load_config
-from archiver.errors import EXIT_FAILURE
+from archiver.errors import EXIT_FAILURE, ConfigError
+from archiver.ids import parse_conversation_id
 from archiver.loop import run as run_loop
 from archiver.queue import STATES, QueueItem
 
 MIN_PRUNE_DAYS = 7.0  # above the reconciler's longest look-back (a conversation open 3 days + overlap)
 
 
+def _parser() -> argparse.ArgumentParser:
+    # --config/--queue-path are accepted before and after the subcommand, as with every other command; the
+    # subparsers' defaults are SUPPRESS so a value given before the subcommand is not reset by them.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="TOML config file (default: $ARCHIVER_CONFIG)",
+    )
+    common.add_argument(
+        "--queue-path",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="the SQLite queue file to use instead of queue.path (e.g. the temporary queue an embedded "
+        "worker prints in its banner); same as ARCHIVER_QUEUE__PATH",
+    )
+    p = argparse.ArgumentParser(
+        prog="archiver queue",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        parents=[common],
+        epilog="The queue must exist (a worker creates it): these commands never create a queue file.",
+    )
+    sub = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    def add(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, parents=[common])
+
+    add("status", "conversations per state (pending, leased, retry, done, dead)")
+    ls = add("list", "items in one state with attempts, cause and last error (default: dead)")
+    ls.add_argument("--state", choices=STATES, default="dead", help="which state to list (default: dead)")
+    ls.add_argument("--limit", type=int, default=100, metavar="N", help="at most N items (default: 100)")
+    rq = add(
+        "requeue",
+        "give dead items a fresh set of attempts, once their cause is fixed (an uploaded blob is not "
+        "re-uploaded)",
+    )
+    who = rq.add_mutually_exclusive_group(required=True)
+    who.add_argument(
+        "ids",
+        nargs="*",
+        default=[],
+        type=_conversation_id,
+        metavar="CONVERSATION_ID",
+        help="dead conversations to revive",
+    )
+    who.add_argument("--all-dead", action="store_true", help="every dead item")
+    pr = add("prune", "forget done items older than N days (bounds the state file; dead items are kept)")
+    pr.add_argument(
+        "--older-than-days",
+        type=float,
+        required=True,
+        metavar="N",
+        help=f"age of the last change, at least {MIN_PRUNE_DAYS:g} days",
+    )
+    en = add("enqueue", "queue conversations for archiving now (done ones are not redone)")
+    en.add_argument(
+        "ids", nargs="+", type=_conversation_id, metavar="CONVERSATION_ID", help="Genesys conversation ids"
+    )
+    return p
+
+
 def main(argv: list[str]) -> int:
     """Run one queue subcommand."""
-    p = argparse.ArgumentParser(
-        prog="archiver queue", description=__doc__.splitlines()[0] if __doc__ else None
-    )
-    p.add_argument("--config", metavar="PATH", help="TOML config file (default: $ARCHIVER_CONFIG)")
-    sub = p.add_subparsers(dest="action", required=True)
-    sub.add_parser("status", help="items per state")
-    ls = sub.add_parser("list", help="items in one state with attempts and last error (default: dead)")
-    ls.add_argument("--state", choices=STATES, default="dead")
-    ls.add_argument("--limit", type=int, default=100)
-    rq = sub.add_parser("requeue", help="give dead items a fresh set of attempts")
-    who = rq.add_mutually_exclusive_group(required=True)
-    who.add_argument("ids", nargs="*", default=[], type=_conversation_id, metavar="CONVERSATION_ID")
-    who.add_argument("--all-dead", action="store_true", help="every dead item")
-    pr = sub.add_parser("prune", help="forget done items older than N days (bounds the state file)")
-    pr.add_argument("--older-than-days", type=float, required=True, metavar="N")
-    en = sub.add_parser("enqueue", help="queue conversations for archiving now (done ones are not redone)")
-    en.add_argument("ids", nargs="+", type=_conversation_id, metavar="CONVERSATION_ID")
+    p = _parser()
     args = p.parse_args(argv)
     if args.action == "requeue" and not args.ids and not args.all_dead:
         p.error("requeue needs conversation ids or --all-dead")
@@ -49,7 +98,37 @@ def main(argv: list[str]) -> int:
         # Younger done items are still inside the reconciler's windows: pruning them would only make it
         # re-enqueue and re-check conversations that are archived.
         p.error(f"--older-than-days must be at least {MIN_PRUNE_DAYS:g} (the reconciler looks back that far)")
-    return run_loop(_run(load_config(args.config), args, sys.stdout))
+    # getattr: SUPPRESS leaves the attribute out when the option is given nowhere.
+    config = load_config(getattr(args, "config", None))
+    queue_path = getattr(args, "queue_path", None)
+    if queue_path:
+        queue = msgspec.structs.replace(config.queue, kind="sqlite", path=queue_path)
+        config = msgspec.structs.replace(config, queue=queue)
+    if config.queue.kind == "sqlite":
+        require_existing_queue(config, "--queue-path" if queue_path else "queue.path")
+    return run_loop(_run(config, args, sys.stdout))
+
+
+def require_existing_queue(config: Config, key: str) -> None:
+    """ConfigError naming the path unless the SQLite queue file exists: a command never creates a queue."""
+    path = Path(config.queue.path)
+    if path.is_file():
+        return
+    where = f"{path} (absolute: {path.resolve()})"
+    if config.embedded and key == "queue.path":
+        raise ConfigError(
+            key,
+            f"there is no work queue at {where}; nothing is configured, so `archiver run` is in embedded "
+            "mode, whose worker keeps a temporary queue (the path is in its banner) and removes it at exit",
+            "pass --queue-path PATH (or set ARCHIVER_QUEUE__PATH) to the embedded worker's queue, or "
+            "--config the production worker's config file",
+        )
+    raise ConfigError(
+        key,
+        f"there is no work queue at {where}",
+        "point it at the queue file the worker uses (its config file via --config, or ARCHIVER_QUEUE__PATH);"
+        " a worker creates the file when it starts",
+    )
 
 
 async def _run(config: Config, args: argparse.Namespace, out: TextIO) -> int:
@@ -64,8 +143,15 @@ async def _run(config: Config, args: argparse.Namespace, out: TextIO) -> int:
                 out.write(f"  {state:<8} {counts[state]:>10,}\n")
             return 0
         if args.action == "list":
-            for item in await queue.items(args.state, args.limit):
+            items = await queue.items(args.state, args.limit)
+            for item in items:
                 out.write(_line(item) + "\n")
+            more = (
+                f" (showing the first {args.limit}; --limit N shows more)" if len(items) >= args.limit else ""
+            )
+            # The count goes to stderr: stdout stays one line per item for scripts, yet an empty list is
+            # never silent.
+            sys.stderr.write(f"{len(items)} {args.state} item{'' if len(items) == 1 else 's'}{more}\n")
             return 0
         if args.action == "prune":
             n = await queue.prune_done(time.time() - args.older_than_days * 86400)
@@ -93,9 +179,9 @@ async def _run(config: Config, args: argparse.Namespace, out: TextIO) -> int:
 def _conversation_id(text: str) -> str:
     # Genesys conversation ids are UUIDs; anything else is a paste error, not something to queue.
     try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a conversation id (a UUID): {text[:60]!r}") from None
+        return parse_conversation_id(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _hint(state: str) -> str:

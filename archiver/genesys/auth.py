@@ -15,7 +15,8 @@ import msgspec
 from archiver.backoff import backoff_s
 from archiver.errors import GenesysAuthError, GenesysTransientError
 from archiver.genesys.models import OAuthError, OAuthToken
-from archiver.genesys.settings import GenesysSettings
+from archiver.genesys.settings import GENESYS_FIX, GenesysSettings
+from archiver.health import Reach, network_cause
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ class TokenManager:
         self._refresh: asyncio.Task[_Token] | None = None
         self._rng = random.Random()
         self.stats = TokenStats()
+        self.reach = Reach("Genesys login", self._url, GENESYS_FIX)  # for /healthz (archiver/health.py)
 
     def __repr__(self) -> str:
         return f"TokenManager(url={self._url!r}, client_id={self._settings.client_id!r})"
@@ -115,7 +117,15 @@ class TokenManager:
                 body = await resp.read()
                 status = resp.status
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise GenesysTransientError(f"cannot obtain Genesys token: {type(exc).__name__}") from exc
+            cause = network_cause(exc)
+            self.reach.failed(cause)
+            raise GenesysTransientError(
+                f"cannot obtain Genesys token from {self.reach.endpoint}: {cause}"
+            ) from exc
+        if status >= 500:
+            self.reach.failed(f"login answered {status}")
+        else:
+            self.reach.ok()
         if status == 200:
             try:
                 payload = _token_decoder.decode(body)
@@ -136,7 +146,9 @@ class TokenManager:
                 f"cannot obtain Genesys token: client credentials rejected ({status} {reason}); "
                 "check the OAuth client id/secret and that it uses the client-credentials grant"
             )
-        raise GenesysTransientError(f"cannot obtain Genesys token: login answered {status}")
+        raise GenesysTransientError(
+            f"cannot obtain Genesys token from {self.reach.endpoint}: login answered {status}"
+        )
 
 
 def _safe_decode(body: bytes) -> OAuthError | None:

@@ -54,6 +54,8 @@ class RateBudget:
         self._probe_done = asyncio.Event()
         self._probe_done.set()
         self.waits = 0  # acquisitions that had to wait for budget (metrics)
+        self._waiting = 0  # callers waiting in acquire() right now
+        self._wait_until = 0.0  # when the latest of them expects to look again
 
     async def acquire(self) -> None:
         """Wait until a request may be sent, and spend one unit of budget.
@@ -87,11 +89,27 @@ class RateBudget:
                 else:
                     continue
             self.waits += 1
-            if blocked:  # the server said how long: wait exactly that (then look again)
-                await self._sleep(delay)
-                continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._settled.wait(), timeout=max(delay, 0.001))
+            self._waiting += 1
+            self._wait_until = max(self._wait_until, self._clock() + delay)
+            try:
+                if blocked:  # the server said how long: wait exactly that (then look again)
+                    await self._sleep(delay)
+                    continue
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._settled.wait(), timeout=max(delay, 0.001))
+            finally:
+                self._waiting -= 1
+                if self._waiting == 0:
+                    self._wait_until = 0.0
+
+    def waiting_for(self) -> float:
+        """Seconds until a request now waiting for budget may go, as far as known (0: nobody waits).
+
+        For progress displays: a backfill held back by the rate limit says so instead of looking frozen.
+        """
+        if self._waiting == 0:
+            return 0.0
+        return max(0.0, self._wait_until - self._clock())
 
     def blocked_for(self) -> float:
         """Seconds until the 429 gate reopens (0 when open)."""

@@ -10,6 +10,11 @@ from archiver.errors import ConfigError
 from archiver.genesys.regions import Hosts, resolve_hosts
 from archiver.secret import masked_repr
 
+# What to check when the org's hosts do not answer (logged with the first failure, see archiver/health.py).
+GENESYS_FIX = (
+    "check GENESYS_REGION or GENESYS_BASE_URL (genesys.region / genesys.base_url), DNS, and the firewall or "
+    "HTTPS proxy between this host and Genesys Cloud"
+)
 MAX_TOPICS_PER_CHANNEL = 1000  # docs/genesys.md#notifications: more than 1,000 topics on one channel → 400
 
 

@@ -37,7 +37,8 @@ from archiver.errors import (
 from archiver.genesys.auth import TokenManager
 from archiver.genesys.models import ErrorBody
 from archiver.genesys.ratelimit import RateBudget
-from archiver.genesys.settings import GenesysSettings
+from archiver.genesys.settings import GENESYS_FIX, GenesysSettings
+from archiver.health import Reach, network_cause
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ class Transport:
         self._base = settings.hosts().api
         self._rng = random.Random()
         self.stats = ClientStats()
+        self.reach = Reach("Genesys API", self._base, GENESYS_FIX)  # for /healthz (archiver/health.py)
 
     async def call(
         self,
@@ -122,11 +124,17 @@ class Transport:
                 else:
                     cause = ""
                 if cause:
+                    assert failure is not None
                     attempt += 1
                     settled = True
-                    await self._back_off(what, attempt, cause, f"{cause} ({type(failure).__name__})", failure)
+                    self.reach.failed(network_cause(failure))
+                    await self._back_off(what, attempt, cause, network_cause(failure), failure)
                     continue
                 status = answer.status
+                if status >= 500 or status == 408:
+                    self.reach.failed(f"status {status}")
+                else:
+                    self.reach.ok()
                 self.stats.statuses[status] += 1
                 self._hint(answer.headers)
                 if status == 429:
@@ -171,7 +179,10 @@ class Transport:
         self._give_up_if(attempt, what, cause, failure)
         self.stats.retries[kind] += 1
         delay = self._backoff(attempt)
-        log.info("genesys_retry what=%r cause=%r attempt=%d delay=%.2f", what, cause, attempt, delay)
+        log.info(
+            "genesys_retry what=%r host=%s cause=%r attempt=%d delay=%.2f",
+            what, self.reach.endpoint, cause, attempt, delay,
+        )  # fmt: skip
         await asyncio.sleep(delay)
 
     def _refuse_long_block(self, what: str) -> None:
@@ -190,7 +201,7 @@ class Transport:
     def _give_up_if(self, attempt: int, what: str, cause: str, exc: BaseException | None) -> None:
         if attempt > self._s.max_retries:
             raise GenesysTransientError(
-                f"cannot {what}: {cause} after {self._s.max_retries} retries"
+                f"cannot {what}: {self.reach.endpoint}: {cause} after {self._s.max_retries} retries"
             ) from exc
 
     def _backoff(self, attempt: int) -> float:

@@ -22,8 +22,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765, help="0 = any free port (default 8765)")
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--client-id", default=d.client_id)
-    p.add_argument("--client-secret", default=d.client_secret)
+    # The defaults stay out of --help (help pages get pasted into tickets and wikis); they are printed when
+    # the simulator starts, next to the URL they belong to.
+    p.add_argument(
+        "--client-id",
+        default=d.client_id,
+        help="OAuth client the simulator accepts (default: its demo client)",
+    )
+    p.add_argument(
+        "--client-secret",
+        default=d.client_secret,
+        help="that client's secret (default: the demo client's, printed at start)",
+    )
     p.add_argument("--rate", type=float, default=6.0, help="background conversations per minute (0 = none)")
     p.add_argument("--backlog", type=int, default=0, help="ended conversations to create at start")
     p.add_argument("--queues", type=int, default=d.queues)

@@ -16,6 +16,7 @@ Lookups that only need index tags fall back to metadata / listing when the role 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -79,7 +80,8 @@ class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknow
     api_version: str | None = None  # only if a server rejects the SDK default
     sdk_retry_total: int = 3  # the work queue retries too, so keep the SDK's own retries short
     sdk_initial_backoff_s: int = 1
-    connection_timeout_s: float = 10.0
+    # Seconds, not minutes: an unreachable endpoint must fail the start-up probe while someone is looking.
+    connection_timeout_s: float = 5.0
     read_timeout_s: float = 60.0
 
     def __repr__(self) -> str:
@@ -107,6 +109,20 @@ def map_error(verb: str, what: str, exc: BaseException, needs: str | None = None
         return SinkPermanentError(f"cannot {verb} {what}: authentication failed ({type(exc).__name__})")
     # Checksum mismatches and decoding failures: possibly corruption in flight, worth a retry.
     return SinkTransientError(f"cannot {verb} {what}: {type(exc).__name__}")
+
+
+def _is_network(exc: BaseException) -> bool:
+    return isinstance(exc, ServiceRequestError | ServiceResponseError | aiohttp.ClientError | TimeoutError)
+
+
+def unreachable(err: SinkError, url: str, key: str) -> SinkError:
+    """`err` of a start-up probe that never reached the store, naming the endpoint and what to check."""
+    parts = urlsplit(url)  # scheme://host/path only: a connection string's SAS must never reach a message
+    endpoint = f"{parts.scheme}://{parts.netloc}{parts.path}"
+    return type(err)(
+        f"{err}: cannot reach {endpoint}; fix: check {key} (host name, port), DNS and the firewall "
+        "(outbound HTTPS to the storage account), then start again"
+    )
 
 
 def _check_transport(url: str) -> None:
@@ -203,6 +219,14 @@ class AzureSink:
         _check_transport(self._service.url)
         self._container = self._service.get_container_client(s.container)
         what = f"container {s.container}"
+        # Said before the probe: an endpoint that does not answer costs the SDK's retries, not silence.
+        parts = urlsplit(self._service.url)
+        log.info(
+            "sink_connecting kind=azure endpoint=%s://%s container=%s",
+            parts.scheme,
+            parts.netloc,
+            s.container,
+        )
         try:
             try:
                 props = await self._container.get_container_properties()
@@ -211,10 +235,16 @@ class AzureSink:
                     raise SinkPermanentError(
                         f"cannot start Azure sink: {what} does not exist; {FIX_WORM}"
                     ) from None
-                await self._container.create_container()
+                # 409 ContainerAlreadyExists: another worker created it meanwhile, which is success.
+                with contextlib.suppress(ResourceExistsError):
+                    await self._container.create_container()
                 props = await self._container.get_container_properties()
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
-            raise map_error("start Azure sink on", what, exc, rights.NEEDS_CONTAINER_READ) from exc
+            err = map_error("start Azure sink on", what, exc, rights.NEEDS_CONTAINER_READ)
+            if _is_network(exc):
+                raise unreachable(err, self._service.url, "sink.azure.url or the connection string's "
+                                  "BlobEndpoint") from exc  # fmt: skip
+            raise err from exc
         self._worm = getattr(props, "immutable_storage_with_versioning_enabled", None) is True
         mode: str | None = s.policy_mode
         if not self._worm:

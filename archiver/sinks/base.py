@@ -16,7 +16,7 @@ import msgspec
 
 from archiver.archive.compress import gunzip_bytes
 from archiver.archive.record import SCHEMA
-from archiver.errors import IntegrityError, SinkPermanentError
+from archiver.errors import EXIT_NOT_FOUND, IntegrityError, SinkPermanentError
 
 CONTENT_TYPE = "application/gzip"
 
@@ -94,7 +94,9 @@ class StoredArchive(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ArchiveNotFound(SinkPermanentError):
-    """No archive exists for the requested conversation."""
+    """No archive exists for the requested conversation (the store answered: not "store unreachable")."""
+
+    exit_code = EXIT_NOT_FOUND
 
 
 @runtime_checkable

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -120,12 +122,22 @@ async def test_backfill_command_archives_history_and_is_resumable(
     settings = BackfillSettings(chunk_s=1800.0, poll_s=0.05)
     assert await backfill(config, since, until, settings, pool=cpu_pool) == 0
     err = capsys.readouterr().err
-    assert "found 25" in err and "backfill complete" in err and "archived=25" in err
+    assert "found 25" in err and "backfill complete" in err and "archived 25" in err
     assert "ETA" in err
+    # The per-day enqueue bar reaches 100 %; the summary adds up to the archiving bar's last count.
+    enqueue = [line for line in err.splitlines() if line.startswith("enqueue ")]
+    assert enqueue and "(100%)" in enqueue[-1] and "3/3" in enqueue[-1]
+    bar = [line for line in err.splitlines() if line.startswith("archiving [")][-1]
+    done, total = re.search(r"\] (\d+)/(\d+) ", bar).groups()  # type: ignore[union-attr]
+    summary = re.search(r"complete: (\d+)/(\d+) finished = (.*); remaining 0", err)
+    assert summary is not None, err
+    assert summary.group(1, 2) == (done, total) == ("25", "25")
+    assert sum(int(n) for n in re.findall(r"(\d+)", summary.group(3))) == 25
     assert len(list_local_names(tmp_path / "archive")) == 25
-    # Again: nothing new to enqueue or archive.
-    assert await backfill(config, since, until, settings, pool=cpu_pool) == 0
-    assert "archived=0" in capsys.readouterr().err
+    # Again (and without the same `until`: now later): nothing new to enqueue or archive.
+    later = until + timedelta(minutes=5)
+    assert await backfill(config, since, later, settings, pool=cpu_pool) == 0
+    assert "archived 0" in capsys.readouterr().err
     for cid in ids:
         assert "archiveUri" in sim.attributes(cid)[sim.truth(cid).customer_participant_id]
 
@@ -155,5 +167,6 @@ async def test_get_verifies_worm_policy_from_azure(
     assert f'"conversationId": "{cid}"' in ok.stdout
     locked = await asyncio.to_thread(archiver, "get", cid, "--require-locked", env=env, cwd=tmp_path)
     assert locked.returncode == 7 and "Unlocked" in locked.stderr
-    missing = await asyncio.to_thread(archiver, "get", "no-such-conversation", env=env, cwd=tmp_path)
-    assert missing.returncode != 0 and "no-such-conversation" in missing.stderr
+    gone = str(uuid.uuid4())
+    missing = await asyncio.to_thread(archiver, "get", gone, env=env, cwd=tmp_path)
+    assert missing.returncode == 8 and gone in missing.stderr

@@ -104,11 +104,17 @@ async def test_backfill_enqueues_range_via_jobs_and_resumes(sim: Simulator, tmp_
         found, new = await enqueue_range(client, queue, since, until, settings=settings)
         assert (found, new) == (7, 7)
         assert {i.conversation_id for i in await queue.items("pending", limit=100)} == set(web) | set(bots)
-        assert await queue.get_watermark(watermark_key(since, until)) == until
+        assert await queue.get_watermark(watermark_key(since)) == until
         # Run again: every chunk is already enqueued, nothing is submitted.
         sim.reset_call_counts()
         assert await enqueue_range(client, queue, since, until, settings=settings) == (0, 0)
         assert not any("jobs" in k and k.startswith("POST") for k in sim.call_counts())
+        # Run again without --until (until = now, later than before): only the new stretch is queried.
+        later = until + timedelta(minutes=90)
+        assert await enqueue_range(client, queue, since, later, settings=settings) == (0, 0)
+        jobs = sum(n for k, n in sim.call_counts().items() if "jobs" in k and k.startswith("POST"))
+        assert jobs == 2  # [until, until + 1 h) and [until + 1 h, later): not the 2 h already done
+        assert await queue.get_watermark(watermark_key(since)) == later
     finally:
         await client.close()
         await queue.close()

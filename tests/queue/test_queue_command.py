@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 import uuid
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from archiver.cli import main
-from archiver.errors import EXIT_FAILURE, EXIT_USAGE
+from archiver.errors import EXIT_CONFIG, EXIT_FAILURE, EXIT_USAGE
 from archiver.queue import SqliteQueue
 
 
@@ -143,3 +144,78 @@ def test_prune_forgets_only_old_done_items(db: Path, capsys: pytest.CaptureFixtu
     with pytest.raises(SystemExit):
         main(["queue", "prune", "--older-than-days", "1"])
     assert "at least 7" in capsys.readouterr().err
+
+
+# ---- issue 13: the queue commands never invent state ------------------------------------------------------
+
+
+def test_a_missing_queue_is_an_error_naming_the_path_and_nothing_is_created(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ARCHIVER_CONFIG", raising=False)
+    missing = tmp_path / "mistyped-dir" / "q.sqlite3"
+    monkeypatch.setenv("ARCHIVER_QUEUE__PATH", str(missing))
+    for action in (["status"], ["list"], ["enqueue", str(uuid.uuid4())], ["requeue", "--all-dead"]):
+        assert main(["queue", *action]) == EXIT_CONFIG, action
+        err = capsys.readouterr().err
+        assert str(missing) in err and "queue.path" in err
+    assert not missing.parent.exists()  # neither the file nor its directory
+
+
+def test_with_nothing_configured_status_points_at_the_embedded_workers_temporary_queue(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in [k for k in os.environ if k.startswith(("ARCHIVER_", "GENESYS_", "AZURE_"))]:
+        monkeypatch.delenv(name)
+    assert main(["queue", "status"]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "embedded mode" in err and "temporary queue" in err and "--queue-path" in err
+    assert list(tmp_path.iterdir()) == []
+    # --queue-path reaches the file an embedded worker's banner names
+    embedded = tmp_path / "archiver-embedded-x" / "queue.sqlite3"
+    asyncio.run(_setup(embedded, [], None, _ids(1)))
+    assert main(["queue", "status", "--queue-path", str(embedded)]) == 0
+    assert "pending" in capsys.readouterr().out
+
+
+def test_an_empty_list_says_zero_items(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    asyncio.run(_setup(db, [], None, _ids(2)))
+    assert main(["queue", "list", "--state", "dead"]) == 0
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.strip() == "0 dead items"  # stdout: one line per item, for scripts
+    assert main(["queue", "list", "--state", "pending", "--limit", "1"]) == 0
+    out = capsys.readouterr()
+    assert len(out.out.splitlines()) == 1 and "1 pending item (showing the first 1" in out.err
+
+
+def test_config_after_the_subcommand(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("ARCHIVER_CONFIG", raising=False)
+    monkeypatch.delenv("ARCHIVER_STATE_PATH", raising=False)
+    monkeypatch.delenv("ARCHIVER_QUEUE__PATH", raising=False)
+    db = tmp_path / "q.sqlite3"
+    asyncio.run(_setup(db, _ids(1), None, []))
+    cfg = tmp_path / "archiver.toml"
+    cfg.write_text(f'[queue]\npath = "{db}"\n')
+    for argv in (["queue", "status", "--config", str(cfg)], ["queue", "--config", str(cfg), "status"]):
+        assert main(argv) == 0, argv
+        out = capsys.readouterr().out
+        assert out.splitlines()[0] == f"queue {db}" and "dead" in out
+
+
+@pytest.mark.parametrize("action", ["status", "list", "requeue", "prune", "enqueue"])
+def test_every_subcommand_explains_its_options(action: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["queue", action, "--help"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    assert "--config PATH" in out and "--queue-path PATH" in out
+    # every option and positional of the subcommand has a help text (argparse prints a bare name otherwise)
+    body = out.split("options:", 1)[1]
+    for line in body.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("-") and "  " not in stripped and not stripped.endswith("}"):
+            idx = body.splitlines().index(line)
+            assert body.splitlines()[idx + 1].startswith(" " * 10), f"{action}: {stripped} has no help"

@@ -227,3 +227,35 @@ async def test_other_409s_are_not_mistaken_for_already_archived(
     with pytest.raises(SinkPermanentError, match="LeaseIdMissing"):
         await sink.put(data, meta)
     assert (await sink.put(data, meta)).created
+
+
+async def test_a_container_another_worker_created_meanwhile_is_success(
+    worm_proxy: WormProxy, azure_sinks: list[AzureSink]
+) -> None:
+    """Two workers start together with create_container = true: both see 404, the loser's create gets
+    409 ContainerAlreadyExists — which means the container is there, not a reason to exit 6."""
+    name = await new_container(worm_proxy)  # the winner's container
+    worm_proxy.fail("container_properties", status=404, code="ContainerNotFound")  # the loser's probe
+    sink = AzureSink(azure_settings(worm_proxy, name, create_container=True))
+    azure_sinks.append(sink)
+    await sink.start()
+    assert sink.worm
+    assert worm_proxy.calls["create_container"] >= 2  # the loser did try, and got 409
+
+
+async def test_an_unreachable_endpoint_is_named_with_the_fix(
+    worm_proxy: WormProxy, azure_sinks: list[AzureSink]
+) -> None:
+    name = await new_container(worm_proxy)
+    worm_proxy.set_unreachable()
+    sink = AzureSink(azure_settings(worm_proxy, name))
+    azure_sinks.append(sink)
+    with pytest.raises(SinkTransientError) as info:
+        await sink.start()
+    message = str(info.value)
+    assert worm_proxy.url.split("//", 1)[1].split("/")[0] in message and "fix:" in message
+    assert "AccountKey" not in message and "SharedAccessSignature" not in message
+
+
+def test_the_connect_timeout_is_seconds() -> None:
+    assert AzureSinkSettings(container="c").connection_timeout_s <= 5.0
