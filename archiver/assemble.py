@@ -18,19 +18,16 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
-from archiver.config import (
-    Config,
-    azure_sink_settings,
-    genesys_settings,
-    local_sink_settings,
-    redact_config,
-)
+import msgspec
+
+from archiver.config import Config, redact_config
 from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, ListenerStats
 from archiver.metrics import Metrics, MetricsServer, PulledValues
 from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue, WorkQueue
 from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import settings_from_config as azure_queue_settings
+from archiver.secret import Secret
 from archiver.sinks import AzureSink, LocalSink, PutResult, Sink
 
 if TYPE_CHECKING:
@@ -52,8 +49,9 @@ def sink_kind(config: Config) -> str:
 def build_sink(config: Config, *, local_dir: str | None = None) -> Sink:
     """The configured archive store (not yet started)."""
     if sink_kind(config) == "azure":
-        return AzureSink(azure_sink_settings(config))
-    return LocalSink(local_sink_settings(config, local_dir))
+        return AzureSink(config.sink.azure)
+    local = config.sink.local
+    return LocalSink(local if local_dir is None else msgspec.structs.replace(local, dir=local_dir))
 
 
 def build_queue(config: Config) -> WorkQueue:
@@ -129,11 +127,13 @@ class Components:
                 await self.sim.start(host="127.0.0.1", port=0)
                 self._stack.push_async_callback(self.sim.stop)
             cfg = self.sim.config
-            self.settings = genesys_settings(
-                self.config, base_url=self.sim.base_url, creds=(cfg.client_id, cfg.client_secret)
+            self.settings = GenesysSettings.from_config(
+                self.config.genesys,
+                base_url=self.sim.base_url,
+                creds=(cfg.client_id, Secret(cfg.client_secret)),
             )
         else:
-            self.settings = genesys_settings(self.config)
+            self.settings = GenesysSettings.from_config(self.config.genesys)
         self.client = GenesysClient(self.settings)
         await self.client.start()
         self._stack.push_async_callback(self.client.close)
@@ -188,7 +188,7 @@ class Components:
     def sink_root(self) -> str:
         """Where archives go, for banners: the local directory or the container URL."""
         if isinstance(self.sink, LocalSink):
-            return str(Path(self.sink.settings.root).absolute())
+            return str(Path(self.sink.config.dir).absolute())
         az = self.config.sink.azure
         return f"{az.url or 'azure'}/{az.container}"
 

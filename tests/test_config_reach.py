@@ -15,16 +15,14 @@ import msgspec.inspect as mi
 import pytest
 
 from archiver.app import reconcile_settings
-from archiver.assemble import Components, build_queue, pipeline_settings, sink_kind
+from archiver.assemble import Components, build_queue, build_sink, pipeline_settings, sink_kind
 from archiver.config import (
     SCHEMA,
     Config,
-    azure_sink_settings,
-    genesys_settings,
-    local_sink_settings,
     redact_config,
 )
 from archiver.errors import ConfigError
+from archiver.genesys import GenesysSettings
 from archiver.queue.azure.settings import settings_from_config
 from archiver.secret import Secret
 
@@ -103,14 +101,19 @@ BASE = Config(
 )
 
 
+def sink_state(sink: object) -> dict[str, Any]:
+    """What a sink was built with: its attributes (config section, container name, options)."""
+    return {k: v for k, v in vars(sink).items() if not k.startswith("_") and k != "fallbacks"}
+
+
 def built(cfg: Config) -> dict[str, Any]:
     """What the components receive, built by the worker's own builders."""
     queue = build_queue(cfg)
     server = Components(cfg).metrics_server()
     return {
-        "genesys": genesys_settings(cfg),
-        "azure_sink": azure_sink_settings(cfg),
-        "local_sink": local_sink_settings(cfg),
+        "genesys": GenesysSettings.from_config(cfg.genesys),
+        "azure_sink": sink_state(build_sink(replace(cfg, ("sink", "kind"), "azure"))),
+        "local_sink": sink_state(build_sink(replace(cfg, ("sink", "kind"), "local"))),
         "azure_queue": settings_from_config(cfg),
         "queue": repr(queue) + repr(getattr(queue, "__dict__", {})),
         "pipeline": pipeline_settings(cfg),

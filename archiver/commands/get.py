@@ -14,8 +14,6 @@ import json
 import sys
 from datetime import UTC, datetime
 
-import msgspec
-
 from archiver.assemble import build_sink
 from archiver.audit import validate_record
 from archiver.config import Config, load_config
@@ -49,8 +47,8 @@ async def get(
 ) -> int:
     """Download, verify and print; see the module docstring for exit codes."""
     sink = build_sink(config)
-    if isinstance(sink, AzureSink):  # read rights suffice: no start-up probe write (see AzureSinkSettings)
-        sink = AzureSink(msgspec.structs.replace(sink.settings, reader=True))
+    if isinstance(sink, AzureSink):  # read rights suffice: no start-up probe write (see AzureSink)
+        sink = AzureSink(sink.config, reader=True)
     await sink.start()
     try:
         stored = await sink.get(conversation_id, end_time)
