@@ -69,8 +69,7 @@ def build_queue(config: Config) -> WorkQueue:
 def pipeline_settings(config: Config) -> PipelineSettings:
     """Pipeline settings from config."""
     return PipelineSettings(
-        writeback=config.writeback.mode,
-        writeback_fallback_after_s=config.writeback.fallback_to_external_tag_after_s,
+        writeback=config.writeback,
         max_attempts=config.queue.max_attempts,
         transcript_source="messages-then-recordings" if config.genesys.recordings_fallback else "messages",
         lease_s=config.queue.lease_s,

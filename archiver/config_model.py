@@ -71,10 +71,13 @@ class SinkConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_onl
     azure: AzureSinkConfig = msgspec.field(default_factory=AzureSinkConfig)
 
 
-class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """How the archive's address is written back onto the conversation."""
+WritebackMode = Literal["participant-attributes", "external-tag", "none"]
 
-    mode: Literal["participant-attributes", "external-tag", "none"] = "participant-attributes"
+
+class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """How the archive's address is written back onto the conversation (archiver/writeback.py takes it)."""
+
+    mode: WritebackMode = "participant-attributes"
     # Whether Genesys accepts the attributes PATCH once a conversation has ended is unverified (genesys-api.md
     # uncertainty 1). When it keeps refusing with a 4xx for this long since the first attempt, or on the last
     # attempt, write the external tag instead: the archive's address still reaches the conversation and the

@@ -24,6 +24,7 @@ import msgspec
 from archiver import __version__
 from archiver.archive.earlier import earlier_archive_of
 from archiver.archive.record import SCHEMA
+from archiver.config_model import WritebackConfig
 from archiver.errors import (
     GenesysAuthError,
     GenesysNotFound,
@@ -47,7 +48,7 @@ from archiver.transcript import (
     TranscriptSource,
     fetch_transcript,
 )
-from archiver.writeback import WriteBack, WritebackClient, WritebackFailed, WritebackMode
+from archiver.writeback import WriteBack, WritebackClient, WritebackFailed
 
 log = logging.getLogger(__name__)
 
@@ -87,10 +88,14 @@ class Built(Protocol):
 
 
 class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """How conversations are processed (built from config)."""
+    """How conversations are processed (assemble.pipeline_settings builds it from config).
 
-    writeback: WritebackMode = "participant-attributes"
-    writeback_fallback_after_s: float = 600.0  # attributes refused (4xx) this long → external tag; 0: never
+    Its own shape because it gathers keys of several sections: the `[writeback]` section as loaded (handed
+    on to WriteBack whole, so a new write-back key needs no change here), the queue's attempts and lease,
+    and the transcript source derived from `genesys.recordings_fallback`; the not-ready delays are not keys.
+    """
+
+    writeback: WritebackConfig = msgspec.field(default_factory=WritebackConfig)
     max_attempts: int = 10  # the queue's: the last attempt falls back too, rather than die
     transcript_source: TranscriptSource = "messages"
     not_ready_delay_s: float = 30.0  # a conversation that has not ended / a transcript still transcoding
@@ -129,8 +134,7 @@ class Pipeline:
         self._writeback = WriteBack(
             client,
             metrics,
-            mode=settings.writeback,
-            fallback_after_s=settings.writeback_fallback_after_s,
+            settings.writeback,
             max_attempts=settings.max_attempts,
         )
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Literal, Protocol
+from typing import Protocol
 
+from archiver.config_model import WritebackConfig, WritebackMode
 from archiver.errors import GenesysAPIError, GenesysNotFound, GenesysPermissionError, TransientError
 from archiver.metrics import Metrics
 from archiver.queue import Lease
@@ -21,7 +22,7 @@ from archiver.transcript import decode_conversation
 
 log = logging.getLogger("archiver.pipeline")
 
-WritebackMode = Literal["participant-attributes", "external-tag", "none"]
+__all__ = ["WriteBack", "WritebackClient", "WritebackFailed", "WritebackMode", "external_tag"]
 
 
 class WritebackClient(Protocol):
@@ -52,13 +53,15 @@ class WriteBack:
         self,
         client: WritebackClient,
         metrics: Metrics,
+        config: WritebackConfig,
         *,
-        mode: WritebackMode,
-        fallback_after_s: float,
         max_attempts: int,
     ) -> None:
+        """`config` is the `[writeback]` section; `max_attempts` the queue's (the last attempt falls back)."""
         self._client, self._metrics = client, metrics
-        self.mode, self._fallback_after_s, self._max_attempts = mode, fallback_after_s, max_attempts
+        self.mode: WritebackMode = config.mode
+        self._fallback_after_s = config.fallback_to_external_tag_after_s
+        self._max_attempts = max_attempts
 
     async def customer_participant(self, cid: str) -> str | None:
         """The participant to write attributes onto (looked up only when the mode needs it)."""
