@@ -150,3 +150,57 @@ def test_key_reaches_its_component(key: tuple[str, ...]) -> None:
         except ConfigError:  # only this key differs from BASE, which builds: a builder read it
             return
     raise AssertionError(f"{dotted} changes nothing any component is built with")
+
+
+def test_components_hold_their_config_sections() -> None:
+    """A component built from config holds the loaded section itself, so no key can fall out in a copy."""
+    cfg = BASE
+    azure = build_sink(replace(cfg, ("sink", "kind"), "azure"))
+    local = build_sink(replace(cfg, ("sink", "kind"), "local"))
+    assert getattr(azure, "config", None) is cfg.sink.azure
+    assert getattr(local, "config", None) is cfg.sink.local
+    assert pipeline_settings(cfg).writeback is cfg.writeback
+    genesys = GenesysSettings.from_config(cfg.genesys)
+    for name in cfg.genesys.__struct_fields__:  # every [genesys] key is a field of the client's settings
+        assert getattr(genesys, name) == getattr(cfg.genesys, name), name
+
+
+MARKER = "s3cr3t-M4RKER"
+
+
+def plain_strings(obj: Any, path: str, seen: set[int]) -> list[str]:
+    """Paths of every plain `str` inside `obj` (structs, containers, object attributes) holding MARKER."""
+    if id(obj) in seen or isinstance(obj, Secret | int | float | bool | bytes | type(None)):
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, str):
+        return [path] if MARKER in obj else []
+    if isinstance(obj, msgspec.Struct):
+        items: list[tuple[str, Any]] = [(f, getattr(obj, f)) for f in obj.__struct_fields__]
+    elif isinstance(obj, dict):
+        items = [(str(k), v) for k, v in obj.items()]
+    elif isinstance(obj, list | tuple | set | frozenset):
+        items = [(str(i), v) for i, v in enumerate(obj)]
+    elif hasattr(obj, "__dict__"):
+        items = list(vars(obj).items())
+    else:
+        return []
+    return [hit for name, value in items for hit in plain_strings(value, f"{path}.{name}", seen)]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [("genesys", "client_secret"), ("sink", "azure", "connection_string"), ("sink", "azure", "sas_token")],
+    ids=".".join,
+)
+def test_secrets_reach_components_as_secret(key: tuple[str, ...]) -> None:
+    """A secret stays a `Secret` in every component built from config: plain text only where revealed."""
+    value = f"AccountName=acct;AccountKey={MARKER}" if key[-1] == "connection_string" else MARKER
+    cfg = replace(BASE, key, Secret(value))
+    components = {
+        **built(cfg),
+        "azure_sink": build_sink(replace(cfg, ("sink", "kind"), "azure")),
+        "azure_queue_obj": build_queue(replace(cfg, ("queue", "kind"), "azure")),
+    }
+    assert plain_strings(components, "built", set()) == []
+    assert MARKER not in repr(components)
