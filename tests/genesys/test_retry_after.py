@@ -66,7 +66,7 @@ async def test_a_retry_after_beyond_the_cap_releases_the_work_instead_of_hammeri
         assert clock.slept == []  # nothing waited: the work is released at once
         # Every other call is refused without a request until the server's pause has passed …
         with pytest.raises(GenesysRateLimited):
-            await client.get_conversation("6a1b0000-0000-4000-8000-000000000001")
+            await client.get_message_conversation_raw("6a1b0000-0000-4000-8000-000000000001")
         assert {k: v for k, v in sim.call_counts().items() if "oauth" not in k} == {QUEUES: 1}
         # … and then goes through.
         clock.now += 901.0

@@ -74,9 +74,11 @@ def azure_settings(proxy: WormProxy, container: str, **overrides: object) -> Azu
     return AzureSinkConfig(**base)  # type: ignore[arg-type]
 
 
-def azure_sink(proxy: WormProxy, container: str, **overrides: object) -> AzureSink:
-    """An AzureSink (not started) through the WORM proxy, SDK retries off."""
-    return AzureSink(azure_settings(proxy, container, **overrides), options=NO_SDK_RETRIES)
+def azure_sink(
+    proxy: WormProxy, container: str, *, options: AzureClientOptions = NO_SDK_RETRIES, **overrides: object
+) -> AzureSink:
+    """An AzureSink (not started) through the WORM proxy, SDK retries off unless `options` say otherwise."""
+    return AzureSink(azure_settings(proxy, container, **overrides), options=options)
 
 
 @pytest.fixture

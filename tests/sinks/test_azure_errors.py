@@ -19,7 +19,7 @@ from azure.storage.blob.aio import BlobServiceClient
 from archiver.config import AzureSinkConfig
 from archiver.errors import IntegrityError, SinkPermanentError, SinkTransientError
 from archiver.secret import Secret
-from archiver.sinks import AzureSink, blob_name
+from archiver.sinks import AzureClientOptions, AzureSink, blob_name
 from archiver.sinks.azure_codec import to_metadata
 from archiver.testing.azurite import ACCOUNT, ACCOUNT_KEY
 from archiver.testing.wormproxy import WormProxy
@@ -65,7 +65,7 @@ async def test_upload_failures_are_classified(
 
 
 async def test_sdk_retries_absorb_a_transient_fault(worm_proxy: WormProxy, started: Starter) -> None:
-    sink = await started(sdk_retry_total=2, sdk_initial_backoff_s=0)
+    sink = await started(options=AzureClientOptions(sdk_retry_total=2, sdk_initial_backoff_s=0))
     worm_proxy.fail("put_blob", status=503, code="ServerBusy")
     data, meta = record()
     assert (await sink.put(data, meta)).created
@@ -178,7 +178,7 @@ async def test_get_falls_back_to_listing_when_tags_are_missing(
     name = blob_name(meta.conversation_id, meta.end_time)
     async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as svc:
         # Uploaded by some older tool: metadata but no index tags (or the tag index has not caught up).
-        await svc.get_blob_client(sink.settings.container, name).upload_blob(data, metadata=to_metadata(meta))
+        await svc.get_blob_client(sink.container_name, name).upload_blob(data, metadata=to_metadata(meta))
     got = await sink.get(meta.conversation_id)
     assert got.name == name and got.meta == meta and got.tags == {}
 
@@ -190,7 +190,7 @@ async def test_foreign_blob_at_archive_name_is_an_integrity_error(
     data, meta = record()
     name = blob_name(meta.conversation_id, meta.end_time)
     async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as svc:
-        await svc.get_blob_client(sink.settings.container, name).upload_blob(b"foreign")
+        await svc.get_blob_client(sink.container_name, name).upload_blob(b"foreign")
     with pytest.raises(IntegrityError, match="already exists"):
         await sink.put(data, meta)
     with pytest.raises(IntegrityError, match="metadata"):
@@ -220,13 +220,13 @@ async def test_other_409s_are_not_mistaken_for_already_archived(
     worm_proxy: WormProxy, started: Starter
 ) -> None:
     sink = await started()
-    worm_proxy.set_container_worm(sink.settings.container, False)  # container reconfigured under us
+    worm_proxy.set_container_worm(sink.container_name, False)  # container reconfigured under us
     data, meta = record()
     with pytest.raises(SinkPermanentError, match="409 ImmutableStorageWithVersioningNotEnabled") as info:
         await sink.put(data, meta)
     assert not isinstance(info.value, IntegrityError)
     worm_proxy.fail("put_blob", status=409, code="LeaseIdMissing")
-    worm_proxy.set_container_worm(sink.settings.container, True)
+    worm_proxy.set_container_worm(sink.container_name, True)
     with pytest.raises(SinkPermanentError, match="LeaseIdMissing"):
         await sink.put(data, meta)
     assert (await sink.put(data, meta)).created

@@ -71,7 +71,7 @@ async def test_contributor_with_container_default_archives_end_to_end(
     assert 'archiver_sink_permission_fallbacks_total{right="tags/read"} 3.0' in text
     assert 'archiver_sink_permission_fallbacks_total{right="filter/action"} 2.0' in text
     # Tags at upload need only blobs/write: they were stored, and they hold no personal data.
-    tags = await stored_tags(worm_proxy, sink.settings.container, by_id.name)
+    tags = await stored_tags(worm_proxy, sink.container_name, by_id.name)
     assert set(tags) == {
         "conversationId",
         "endDate",
@@ -171,7 +171,7 @@ async def test_without_read_get_fails_naming_it(worm_proxy: WormProxy, azure_sin
     await sink.start()
     data, meta = record()
     await sink.put(data, meta)
-    worm_proxy.set_rights(sink.settings.container, rbac.OWNER - {rbac.BLOBS_READ})
+    worm_proxy.set_rights(sink.container_name, rbac.OWNER - {rbac.BLOBS_READ})
     with pytest.raises(SinkPermanentError, match=r"403 .*lacks .*blobs/read"):
         await sink.get(meta.conversation_id, meta.end_time)
     with pytest.raises(SinkPermanentError, match=r"403 .*lacks .*blobs/read"):
