@@ -1,4 +1,7 @@
-"""Configuration: one frozen tree of msgspec Structs, loaded once from a TOML file plus the environment.
+"""Configuration: loaded once from a TOML file plus the environment into the frozen `Config` tree.
+
+The sections and every key's type, bounds and default are defined in archiver/config_model.py (re-exported
+here); components are built with those section structs (docs/config.md).
 
 Precedence: environment > TOML file > defaults. The file comes from `--config PATH` or `ARCHIVER_CONFIG`.
 Secrets (`GENESYS_CLIENT_SECRET`, `AZURE_STORAGE_CONNECTION_STRING`, `AZURE_STORAGE_SAS_TOKEN`) are read from

@@ -78,10 +78,10 @@ class WritebackConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     """How the archive's address is written back onto the conversation (archiver/writeback.py takes it)."""
 
     mode: WritebackMode = "participant-attributes"
-    # Whether Genesys accepts the attributes PATCH once a conversation has ended is unverified (genesys-api.md
-    # uncertainty 1). When it keeps refusing with a 4xx for this long since the first attempt, or on the last
-    # attempt, write the external tag instead: the archive's address still reaches the conversation and the
-    # item does not end dead. 0: never (refusals are retried until dead).
+    # Whether Genesys accepts the attributes PATCH once a conversation has ended is unverified. When it keeps
+    # refusing with a 4xx for this long since the first attempt, or on the last attempt, write the external
+    # tag instead: the archive's address still reaches the conversation and the item does not end dead.
+    # 0: never (refusals are retried until dead).
     fallback_to_external_tag_after_s: Annotated[float, msgspec.Meta(ge=0)] = 600.0
 
 

@@ -51,7 +51,7 @@ from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of,
 log = logging.getLogger(__name__)
 
 _MAX_BODY = 1 << 20
-_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for If-None-Match: * (azure.md §2.6)
+_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # 409, or 412 for a failed If-None-Match: *
 
 
 class AzureClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
