@@ -18,16 +18,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+import msgspec
+
 from archiver.attachments import AttachmentArchiver, AttachmentSettings
 from archiver.attachments.backends import store_for
 from archiver.attachments.fetch import Downloader
-from archiver.config import (
-    Config,
-    azure_sink_settings,
-    genesys_settings,
-    local_sink_settings,
-    redact_config,
-)
+from archiver.config import Config, redact_config
 from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, ListenerStats
 from archiver.health import STORE_FIX, Reach, endpoint_of
 from archiver.metrics import Metrics, MetricsServer, PulledValues
@@ -35,6 +31,7 @@ from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue, WorkQueue
 from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import settings_from_config as azure_queue_settings
+from archiver.secret import Secret
 from archiver.sinks import AzureSink, LocalSink, PutResult, Sink
 
 if TYPE_CHECKING:
@@ -56,8 +53,9 @@ def sink_kind(config: Config) -> str:
 def build_sink(config: Config, *, local_dir: str | None = None) -> Sink:
     """The configured archive store (not yet started)."""
     if sink_kind(config) == "azure":
-        return AzureSink(azure_sink_settings(config))
-    return LocalSink(local_sink_settings(config, local_dir))
+        return AzureSink(config.sink.azure)
+    local = config.sink.local
+    return LocalSink(local if local_dir is None else msgspec.structs.replace(local, dir=local_dir))
 
 
 def build_queue(config: Config) -> WorkQueue:
@@ -75,9 +73,7 @@ def build_queue(config: Config) -> WorkQueue:
 def pipeline_settings(config: Config) -> PipelineSettings:
     """Pipeline settings from config."""
     return PipelineSettings(
-        writeback=config.writeback.mode,
-        writeback_fallback=config.writeback.fallback,
-        writeback_fallback_after_s=config.writeback.fallback_to_external_tag_after_s,
+        writeback=config.writeback,
         max_attempts=config.queue.max_attempts,
         transcript_source="messages-then-recordings" if config.genesys.recordings_fallback else "messages",
         lease_s=config.queue.lease_s,
@@ -162,11 +158,13 @@ class Components:
                 await self.sim.start(host="127.0.0.1", port=0)
                 self._stack.push_async_callback(self.sim.stop)
             cfg = self.sim.config
-            self.settings = genesys_settings(
-                self.config, base_url=self.sim.base_url, creds=(cfg.client_id, cfg.client_secret)
+            self.settings = GenesysSettings.from_config(
+                self.config.genesys,
+                base_url=self.sim.base_url,
+                creds=(cfg.client_id, Secret(cfg.client_secret)),
             )
         else:
-            self.settings = genesys_settings(self.config)
+            self.settings = GenesysSettings.from_config(self.config.genesys)
         self.client = GenesysClient(self.settings)
         await self.client.start()
         self._stack.push_async_callback(self.client.close)
@@ -225,9 +223,9 @@ class Components:
     def sink_root(self) -> str:
         """Where archives go, for banners: the local directory or the container URL."""
         if isinstance(self.sink, LocalSink):
-            return str(Path(self.sink.settings.root).absolute())
-        if isinstance(self.sink, AzureSink) and self.sink.settings.account_url:
-            return f"{endpoint_of(self.sink.settings.account_url)}/{self.sink.settings.container}"
+            return str(Path(self.sink.config.dir).absolute())
+        if isinstance(self.sink, AzureSink) and self.sink.config.url:
+            return f"{endpoint_of(self.sink.config.url)}/{self.sink.config.container}"
         az = self.config.sink.azure
         return f"{az.url or 'azure'}/{az.container}"
 

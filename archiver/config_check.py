@@ -8,16 +8,14 @@ because those can hold credentials.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 from urllib.parse import urlsplit
 
 import msgspec
 
+from archiver.config_model import AzureSinkConfig, Config, RedactionConfig
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import ConfigError
-
-if TYPE_CHECKING:
-    from archiver.config import AzureSinkConfig, Config, RedactionConfig
 
 _CONTAINER = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 

@@ -28,6 +28,7 @@ from archiver.archive.earlier import earlier_archive_of
 from archiver.archive.record import SCHEMA
 from archiver.attachments import AttachmentArchiver, attachment_refs
 from archiver.attachments.fetch import AttachmentTransient
+from archiver.config_model import WritebackConfig
 from archiver.errors import (
     GenesysAuthError,
     GenesysNotFound,
@@ -52,7 +53,7 @@ from archiver.transcript import (
     TranscriptSource,
     fetch_transcript,
 )
-from archiver.writeback import WriteBack, WritebackClient, WritebackFailed, WritebackMode
+from archiver.writeback import WriteBack, WritebackClient, WritebackFailed
 
 log = logging.getLogger(__name__)
 
@@ -92,12 +93,14 @@ class Built(Protocol):
 
 
 class PipelineSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """How conversations are processed (built from config)."""
+    """How conversations are processed (assemble.pipeline_settings builds it from config).
 
-    writeback: WritebackMode = "analytics-properties"
-    # tried in order after `writeback` (config.WritebackConfig)
-    writeback_fallback: tuple[WritebackMode, ...] = ("participant-attributes", "external-tag")
-    writeback_fallback_after_s: float = 600.0  # a mode refused (4xx) this long → the next one; 0: never
+    Its own shape because it gathers keys of several sections: the `[writeback]` section as loaded (handed
+    on to WriteBack whole, so a new write-back key needs no change here), the queue's attempts and lease,
+    and the transcript source derived from `genesys.recordings_fallback`; the not-ready delays are not keys.
+    """
+
+    writeback: WritebackConfig = msgspec.field(default_factory=WritebackConfig)
     max_attempts: int = 10  # the queue's: the last attempt falls back too, rather than die
     transcript_source: TranscriptSource = "messages"
     not_ready_delay_s: float = 30.0  # a conversation that has not ended / a transcript still transcoding
@@ -138,10 +141,8 @@ class Pipeline:
         self.writeback = WriteBack(
             client,
             metrics,
-            mode=settings.writeback,
-            fallback_after_s=settings.writeback_fallback_after_s,
+            settings.writeback,
             max_attempts=settings.max_attempts,
-            fallback=settings.writeback_fallback,
         )
         # --- store reachability for /healthz (archiver/health.py); set by assemble.Components ---
         self.store_reach: Reach | None = None

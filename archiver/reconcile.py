@@ -60,7 +60,13 @@ class AnalyticsClient(Protocol):
 
 
 class ReconcileSettings(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
-    """Sweep cadence and window (seconds)."""
+    """Sweep cadence and window (seconds).
+
+    Its own shape, not the `[worker]` section: the reconciler lives in the Genesys adapter layer and
+    takes only its five `worker.reconcile_*` keys (built in one place, `app.reconcile_settings`, which
+    converts `reconcile_max_age_days` to seconds and names `reconcile_lag_s` `settle_s`), plus values that
+    are not keys — the first run's lookback, page size and error retry — which demo and tests override.
+    """
 
     interval_s: float = 300.0
     overlap_s: float = 900.0  # re-read this much before the watermark: analytics data arrives late

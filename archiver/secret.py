@@ -1,15 +1,11 @@
-"""Credentials in memory: the `Secret` type and the one repr that masks secret fields of a settings struct.
+"""Credentials in memory: the `Secret` type.
 
 A secret must never reach a log line, a repr or an exception message. Config carries credentials as
-`Secret` (its repr is `Secret('***')`); settings structs that hold a credential as a plain string (the SDKs
-want strings) build their repr with `masked_repr`, which shows only whether the field is set.
+`Secret` (its repr is `Secret('***')`) and so does every component built from it: the value is revealed
+only in the one call that needs it (the OAuth token request, the Azure SDK client constructors).
 """
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-
-import msgspec
 
 
 class Secret:
@@ -34,14 +30,3 @@ class Secret:
 
     def __hash__(self) -> int:
         return hash(self._value)
-
-
-def masked_repr(struct: msgspec.Struct, secret_fields: Iterable[str]) -> str:
-    """`Name(field=value, …)` with each secret field shown as '***' when set and '' when empty."""
-    hidden = frozenset(secret_fields)
-    parts = []
-    for name in struct.__struct_fields__:
-        value = getattr(struct, name)
-        shown = ("'***'" if value else "''") if name in hidden else repr(value)
-        parts.append(f"{name}={shown}")
-    return f"{type(struct).__name__}({', '.join(parts)})"

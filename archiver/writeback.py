@@ -26,8 +26,9 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Literal, Protocol
+from typing import Protocol
 
+from archiver.config_model import WritebackConfig, WritebackMode
 from archiver.errors import (
     GenesysAPIError,
     GenesysNotFound,
@@ -42,7 +43,7 @@ from archiver.transcript import decode_conversation
 
 log = logging.getLogger("archiver.pipeline")
 
-WritebackMode = Literal["analytics-properties", "participant-attributes", "external-tag", "none"]
+__all__ = ["WriteBack", "WritebackClient", "WritebackFailed", "WritebackMode", "external_tag"]
 
 # The role permission each mode needs (README "Permissions"); the attributes PATCH declares none.
 PERMISSION: dict[str, str | None] = {
@@ -144,19 +145,20 @@ class WriteBack:
         self,
         client: WritebackClient,
         metrics: Metrics,
+        config: WritebackConfig,
         *,
-        mode: WritebackMode,
-        fallback_after_s: float,
         max_attempts: int,
-        fallback: Sequence[WritebackMode] = ("external-tag",),
         clock: Callable[[], float] = time.time,
     ) -> None:
+        """`config` is the `[writeback]` section; `max_attempts` the queue's (the last attempt falls back)."""
         self._client, self._metrics = client, metrics
         # Unix time; how long a mode has been refused is measured on it (tests move it instead of waiting).
         self.clock = clock
-        self.mode, self._fallback_after_s, self._max_attempts = mode, fallback_after_s, max_attempts
+        self.mode: WritebackMode = config.mode
+        self._fallback_after_s = config.fallback_to_external_tag_after_s
+        self._max_attempts = max_attempts
         # fallback_after_s = 0 keeps its old meaning: never fall back (refusals are retried until dead)
-        self.chain = chain_of(mode, fallback if fallback_after_s > 0 else ())
+        self.chain = chain_of(config.mode, config.fallback if self._fallback_after_s > 0 else ())
 
     async def customer_participant(self, cid: str) -> str | None:
         """The customer participant (looked up only when a mode of the chain needs it)."""

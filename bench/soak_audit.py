@@ -18,8 +18,10 @@ from typing import Any
 import msgspec
 
 from archiver.audit import audit, list_azure_names
+from archiver.config import AzureSinkConfig
+from archiver.secret import Secret
 from archiver.sim import ConversationTruth
-from archiver.sinks import AzureSink, AzureSinkSettings, StoredArchive
+from archiver.sinks import AzureSink, StoredArchive
 from archiver.sinks.naming import conversation_id_of
 
 ARCHIVABLE = ("webmessaging", "bot")  # bot-only conversations are web messaging found by the reconciler
@@ -154,7 +156,7 @@ async def audit_soak(
     )
 
     sink = AzureSink(
-        AzureSinkSettings(container=container, connection_string=connection_string, compliance=True)
+        AzureSinkConfig(container=container, connection_string=Secret(connection_string), compliance=True)
     )
     await sink.start()
     try:

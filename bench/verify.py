@@ -28,9 +28,10 @@ from isal import igzip
 
 from archiver.auditor.verify import Report, expected_conversations, verify
 from archiver.commands.audit_common import genesys_client, open_store
-from archiver.config import load_config
+from archiver.config import AzureSinkConfig, load_config
+from archiver.secret import Secret
 from archiver.sim import SimConfig, Simulator
-from archiver.sinks import ArchiveMeta, AzureSink, AzureSinkSettings
+from archiver.sinks import ArchiveMeta, AzureSink
 from archiver.sinks.audit_base import Period
 
 TARGET_S = 120.0
@@ -109,8 +110,8 @@ async def main_async(args: argparse.Namespace) -> int:
             container = f"bench{uuid.uuid4().hex[:12]}"
             async with BlobServiceClient.from_connection_string(proxy.connection_string) as svc:
                 await svc.create_container(container)
-            settings = AzureSinkSettings(
-                container=container, connection_string=proxy.connection_string, retention_days=30
+            settings = AzureSinkConfig(
+                container=container, connection_string=Secret(proxy.connection_string), retention_days=30
             )
             sink = AzureSink(settings)
             await sink.start()

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from archiver.config import Config, genesys_settings, load_config
+from archiver.config import Config, load_config
 from archiver.errors import EXIT_CONFIG, ConfigError
+from archiver.genesys import GenesysSettings
 from archiver.secret import Secret
 
 SECRET = "sup3r-s3cr3t-value"
@@ -102,8 +103,8 @@ def test_full_file_and_env_secret(tmp_path: Path) -> None:
     assert cfg.redaction.enabled_types == ("CREDIT_CARD", "EMAIL") and cfg.redaction.mask_cards_last4
     assert cfg.archive.gzip_level == 3 and cfg.metrics.port == 9100
     assert (cfg.logging.level, cfg.logging.format) == ("DEBUG", "json")
-    settings = genesys_settings(cfg)
-    assert settings.client_secret == SECRET and settings.rate_limit_per_min == 200
+    settings = GenesysSettings.from_config(cfg.genesys)
+    assert settings.client_secret.reveal() == SECRET and settings.rate_limit_per_min == 200
     assert settings.hosts().api == "https://api.mypurecloud.de"
 
 
@@ -141,7 +142,9 @@ def test_seed_environment_names() -> None:
     cfg = load_config(env={**REAL, **AZURE, "GENESYS_BASE_URL": "https://api.usw2.pure.cloud"})
     assert (cfg.genesys.client_id, cfg.genesys.region) == ("cid", "eu_west_1")
     assert cfg.sink.kind == "azure" and cfg.sink.azure.url == AZURE["AZURE_STORAGE_URL"]
-    assert genesys_settings(cfg).hosts().api == "https://api.usw2.pure.cloud"  # base_url wins
+    assert (
+        GenesysSettings.from_config(cfg.genesys).hosts().api == "https://api.usw2.pure.cloud"
+    )  # base_url wins
     conn = f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={ACCOUNT_KEY};EndpointSuffix=core.net"
     cfg = load_config(env={**REAL, "AZURE_STORAGE_CONNECTION_STRING": conn, "AZURE_CONTAINER_NAME": "c01"})
     assert cfg.sink.kind == "azure" and cfg.sink.azure.connection_string == Secret(conn)
@@ -330,7 +333,7 @@ def test_secrets_never_in_repr_str_or_safe_dict(tmp_path: Path) -> None:
         assert SECRET not in text and ACCOUNT_KEY not in text and "SIGNATURE" not in text
     assert "***" in repr(cfg.genesys.client_secret) and str(cfg.genesys.client_secret) == "Secret('***')"
     assert cfg.safe_dict()["sink"]["azure"]["sas_token"] == "***"
-    assert SECRET not in repr(genesys_settings(cfg))
+    assert SECRET not in repr(GenesysSettings.from_config(cfg.genesys))
     # The config can cross a process boundary (spawned pool) and still reveal the secret there.
     again = pickle.loads(pickle.dumps(cfg))
     assert isinstance(again, Config) and again.genesys.client_secret is not None
@@ -351,8 +354,10 @@ def test_sas_in_url_is_refused_without_echoing_it(tmp_path: Path) -> None:
 
 
 def test_component_settings_are_built_from_config() -> None:
-    from archiver.config import azure_sink_settings, local_sink_settings, redact_config
+    from archiver.assemble import build_sink
+    from archiver.config import redact_config
     from archiver.redact import PII_TYPES, Redactor
+    from archiver.sinks import AzureSink, LocalSink
 
     conn = f"DefaultEndpointsProtocol=https;AccountName=acct;AccountKey={ACCOUNT_KEY}"
     cfg = load_config(
@@ -365,16 +370,17 @@ def test_component_settings_are_built_from_config() -> None:
             "ARCHIVER_SINK__AZURE__RETENTION_DAYS": "9",
         }
     )
-    az = azure_sink_settings(cfg)
-    assert az.container == "archive" and az.connection_string == conn and az.policy_mode == "Locked"
+    sink = build_sink(cfg)
+    assert isinstance(sink, AzureSink)
+    az = sink.config  # the sink is built with the loaded section itself, secrets still wrapped
+    assert sink.container_name == "archive" and az.connection_string is not None
+    assert az.connection_string.reveal() == conn and az.policy_mode == "Locked"
     assert az.policy_source == "container" and "policy_source='container'" in repr(az)
-    assert (
-        az.retention_days == 9
-        and az.account_url == AZURE["AZURE_STORAGE_URL"]
-        and ACCOUNT_KEY not in repr(az)
-    )
-    local = local_sink_settings(load_config(env={"ARCHIVER_SINK__LOCAL__DIR": "/tmp/a"}))
-    assert local.root == "/tmp/a" and local.retention_days == 2557
+    assert az.retention_days == 9 and az.url == AZURE["AZURE_STORAGE_URL"]
+    assert ACCOUNT_KEY not in repr(az) + repr(vars(sink))
+    local = build_sink(load_config(env={"ARCHIVER_SINK__LOCAL__DIR": "/tmp/a"}))
+    assert isinstance(local, LocalSink)
+    assert local.config.dir == "/tmp/a" and local.config.retention_days == 2557
     rc = redact_config(load_config(env={}))
     assert rc.enabled_types == PII_TYPES
     rc = redact_config(

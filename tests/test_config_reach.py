@@ -19,18 +19,17 @@ from archiver.assemble import (
     Components,
     attachment_settings,
     build_queue,
+    build_sink,
     pipeline_settings,
     sink_kind,
 )
 from archiver.config import (
     SCHEMA,
     Config,
-    azure_sink_settings,
-    genesys_settings,
-    local_sink_settings,
     redact_config,
 )
 from archiver.errors import ConfigError
+from archiver.genesys import GenesysSettings
 from archiver.queue.azure.settings import settings_from_config
 from archiver.secret import Secret
 
@@ -110,14 +109,19 @@ BASE = Config(
 )
 
 
+def sink_state(sink: object) -> dict[str, Any]:
+    """What a sink was built with: its attributes (config section, container name, options)."""
+    return {k: v for k, v in vars(sink).items() if not k.startswith("_") and k != "fallbacks"}
+
+
 def built(cfg: Config) -> dict[str, Any]:
     """What the components receive, built by the worker's own builders."""
     queue = build_queue(cfg)
     server = Components(cfg).metrics_server()
     return {
-        "genesys": genesys_settings(cfg),
-        "azure_sink": azure_sink_settings(cfg),
-        "local_sink": local_sink_settings(cfg),
+        "genesys": GenesysSettings.from_config(cfg.genesys),
+        "azure_sink": sink_state(build_sink(replace(cfg, ("sink", "kind"), "azure"))),
+        "local_sink": sink_state(build_sink(replace(cfg, ("sink", "kind"), "local"))),
         "azure_queue": settings_from_config(cfg),
         "queue": repr(queue) + repr(getattr(queue, "__dict__", {})),
         "pipeline": pipeline_settings(cfg),
@@ -155,3 +159,57 @@ def test_key_reaches_its_component(key: tuple[str, ...]) -> None:
         except ConfigError:  # only this key differs from BASE, which builds: a builder read it
             return
     raise AssertionError(f"{dotted} changes nothing any component is built with")
+
+
+def test_components_hold_their_config_sections() -> None:
+    """A component built from config holds the loaded section itself, so no key can fall out in a copy."""
+    cfg = BASE
+    azure = build_sink(replace(cfg, ("sink", "kind"), "azure"))
+    local = build_sink(replace(cfg, ("sink", "kind"), "local"))
+    assert getattr(azure, "config", None) is cfg.sink.azure
+    assert getattr(local, "config", None) is cfg.sink.local
+    assert pipeline_settings(cfg).writeback is cfg.writeback
+    genesys = GenesysSettings.from_config(cfg.genesys)
+    for name in cfg.genesys.__struct_fields__:  # every [genesys] key is a field of the client's settings
+        assert getattr(genesys, name) == getattr(cfg.genesys, name), name
+
+
+MARKER = "s3cr3t-M4RKER"
+
+
+def plain_strings(obj: Any, path: str, seen: set[int]) -> list[str]:
+    """Paths of every plain `str` inside `obj` (structs, containers, object attributes) holding MARKER."""
+    if id(obj) in seen or isinstance(obj, Secret | int | float | bool | bytes | type(None)):
+        return []
+    seen.add(id(obj))
+    if isinstance(obj, str):
+        return [path] if MARKER in obj else []
+    if isinstance(obj, msgspec.Struct):
+        items: list[tuple[str, Any]] = [(f, getattr(obj, f)) for f in obj.__struct_fields__]
+    elif isinstance(obj, dict):
+        items = [(str(k), v) for k, v in obj.items()]
+    elif isinstance(obj, list | tuple | set | frozenset):
+        items = [(str(i), v) for i, v in enumerate(obj)]
+    elif hasattr(obj, "__dict__"):
+        items = list(vars(obj).items())
+    else:
+        return []
+    return [hit for name, value in items for hit in plain_strings(value, f"{path}.{name}", seen)]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [("genesys", "client_secret"), ("sink", "azure", "connection_string"), ("sink", "azure", "sas_token")],
+    ids=".".join,
+)
+def test_secrets_reach_components_as_secret(key: tuple[str, ...]) -> None:
+    """A secret stays a `Secret` in every component built from config: plain text only where revealed."""
+    value = f"AccountName=acct;AccountKey={MARKER}" if key[-1] == "connection_string" else MARKER
+    cfg = replace(BASE, key, Secret(value))
+    components = {
+        **built(cfg),
+        "azure_sink": build_sink(replace(cfg, ("sink", "kind"), "azure")),
+        "azure_queue_obj": build_queue(replace(cfg, ("queue", "kind"), "azure")),
+    }
+    assert plain_strings(components, "built", set()) == []
+    assert MARKER not in repr(components)

@@ -2,8 +2,16 @@
 
 Decoding is lenient where Genesys may grow (unknown fields ignored, every field optional, enums read as plain
 strings so a new value never fails a conversation) and strict where it matters (a string where an object
-should be is a `TranscriptError` naming the path). Shapes follow docs/genesys.md: MessageConversation,
-TextMessageListing → MessageData → ConversationNormalizedMessage → ConversationMessageContent, Conversation.
+should be is a `TranscriptError` naming the path). Shapes follow docs/genesys.md (the SDK models):
+MessageConversation, TextMessageListing → MessageData → ConversationNormalizedMessage →
+ConversationMessageContent.
+
+Named by purpose: `SourceConversation`, `SourceParticipant`, `SourceMessageDetails` and `SourceRef` are the
+record builder's view of the same `GET /api/v2/conversations/messages/{id}` payload that
+`archiver.genesys.models.MessageConversation` decodes for the pipeline (ended?, message ids, write-back
+target). The two views differ on purpose: this one runs in the process pool, reads the participant fields
+the record keeps (user, divisions, direction, …) and is lenient with every field; the pipeline's needs
+only ids and states and is cheap to decode in the event loop.
 
 Names, addresses, `fromAddress`/`toAddress`, channel `from`/`to` and participant attributes are never
 declared here, so they are never decoded: personal data cannot reach the record by accident.
@@ -26,16 +34,16 @@ class _In(msgspec.Struct, rename="camel", frozen=True):
     pass
 
 
-class Ref(_In, frozen=True):
+class SourceRef(_In, frozen=True):
     """DomainEntityRef / AddressableEntityRef: only the id."""
 
     id: str | None = None
 
 
-# ---- MessageConversation (GET /api/v2/conversations/messages/{id}) ---------------------------------------
+# ---- SourceConversation (GET /api/v2/conversations/messages/{id}) ---------------------------------------
 
 
-class MessageDetails(_In, frozen=True):
+class SourceMessageDetails(_In, frozen=True):
     """One message reference on a participant (`participants[].messages[]`)."""
 
     message_id: str | None = None
@@ -43,7 +51,7 @@ class MessageDetails(_In, frozen=True):
     message_status: str | None = None
 
 
-class MessageParticipant(_In, frozen=True):
+class SourceParticipant(_In, frozen=True):
     """MessageMediaParticipant without name, address, attributes or from/to addresses."""
 
     id: str | None = None
@@ -54,23 +62,23 @@ class MessageParticipant(_In, frozen=True):
     start_time: datetime | None = None
     connected_time: datetime | None = None
     end_time: datetime | None = None
-    user: Ref | None = None
-    queue: Ref | None = None
+    user: SourceRef | None = None
+    queue: SourceRef | None = None
     type: str | None = None  # webmessaging, open, ...
-    messages: list[MessageDetails] | None = None
+    messages: list[SourceMessageDetails] | None = None
 
 
 class DivisionMembership(_In, frozen=True):
     """ConversationDivisionMembership: the division the conversation belongs to (an id, never a name)."""
 
-    division: Ref | None = None
+    division: SourceRef | None = None
 
 
-class MessageConversation(_In, frozen=True):
+class SourceConversation(_In, frozen=True):
     """The conversation's participants, the ids of its messages and its divisions."""
 
     id: str
-    participants: list[MessageParticipant] | None = None
+    participants: list[SourceParticipant] | None = None
     divisions: list[DivisionMembership] | None = None
 
 
@@ -253,7 +261,7 @@ class MessageData(_In, frozen=True):
     messenger_type: str | None = None
     status: str | None = None
     normalized_message: NormalizedMessage | None = None
-    created_by: Ref | None = None  # the agent user who sent an outbound message
+    created_by: SourceRef | None = None  # the agent user who sent an outbound message
     text_body: str | None = None  # deprecated; read only when normalizedMessage is absent (older API)
 
 

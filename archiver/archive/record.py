@@ -186,7 +186,7 @@ def build_record(
     """Decode, redact and assemble the record; returns it and the customer participant's id.
     `attachments`: the archive outcome per attachment id (attachments.mode = "archive")."""
     stored = attachments or {}
-    conv, repairs = p.decode(conversation_raw, p.MessageConversation, "message conversation")
+    conv, repairs = p.decode(conversation_raw, p.SourceConversation, "message conversation")
     pages: list[p.TextMessageListing] = []
     for i, raw in enumerate(message_pages_raw):
         page, n = p.decode(raw, p.TextMessageListing, f"message page {i}")
@@ -198,7 +198,7 @@ def build_record(
     participants = [_participant(mp) for mp in conv.participants or ()]
     customer = next((mp for mp in conv.participants or () if mp.purpose == "customer" and mp.id), None)
     by_user = {mp.user.id: mp for mp in conv.participants or () if mp.user and mp.user.id}
-    owner: dict[str, p.MessageParticipant] = {}
+    owner: dict[str, p.SourceParticipant] = {}
     listed: list[str] = []
     for mp in conv.participants or ():
         for md in mp.messages or ():
@@ -274,7 +274,7 @@ def _parse_time(value: str | datetime) -> datetime:
     return result
 
 
-def _participant(mp: p.MessageParticipant) -> RecordParticipant:
+def _participant(mp: p.SourceParticipant) -> RecordParticipant:
     return RecordParticipant(
         id=mp.id,
         purpose=mp.purpose,
@@ -290,9 +290,9 @@ def _participant(mp: p.MessageParticipant) -> RecordParticipant:
 
 def _message(
     data: p.MessageData,
-    owner: p.MessageParticipant | None,
-    customer: p.MessageParticipant | None,
-    by_user: dict[str, p.MessageParticipant],
+    owner: p.SourceParticipant | None,
+    customer: p.SourceParticipant | None,
+    by_user: dict[str, p.SourceParticipant],
     redact: Callable[[str | None], str | None],
     stored: Mapping[str, AttachmentArchive],
 ) -> RecordMessage:
@@ -323,7 +323,7 @@ def _message(
 
 
 def _times(
-    conv: p.MessageConversation, messages: list[RecordMessage]
+    conv: p.SourceConversation, messages: list[RecordMessage]
 ) -> tuple[datetime | None, datetime | None, bool]:
     parts = conv.participants or []
     starts = [t for t in (_utc(mp.start_time or mp.connected_time) for mp in parts) if t]
@@ -336,7 +336,7 @@ def _times(
 
 
 def _message_type(
-    conv: p.MessageConversation, customer: p.MessageParticipant | None, pages: list[p.TextMessageListing]
+    conv: p.SourceConversation, customer: p.SourceParticipant | None, pages: list[p.TextMessageListing]
 ) -> str | None:
     if customer is not None and customer.type:
         return customer.type
@@ -395,7 +395,7 @@ def build_archive(
 
 def _division_id(conversation_raw: bytes) -> str | None:
     try:
-        conv = msgspec.json.decode(conversation_raw, type=p.MessageConversation)
+        conv = msgspec.json.decode(conversation_raw, type=p.SourceConversation)
     except (msgspec.DecodeError, msgspec.ValidationError):
         return None  # build_record already decoded it; a repaired payload just goes without the tag
     for membership in conv.divisions or ():

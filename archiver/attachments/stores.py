@@ -109,7 +109,7 @@ class LocalAttachmentStore:
 
     def _put_sync(self, name: str, data: bytes, sha256: str) -> bool:
         path = self._path(name)
-        fsync = self._sink.settings.fsync
+        fsync = self._sink.fsync
         try:
             created = []
             d = path.parent

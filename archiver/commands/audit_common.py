@@ -8,9 +8,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 from archiver.assemble import build_sink
-from archiver.config import Config, genesys_settings, require_genesys
+from archiver.config import Config, require_genesys
 from archiver.errors import ConfigError
-from archiver.genesys import GenesysClient
+from archiver.genesys import GenesysClient, GenesysSettings
 from archiver.sinks import AzureSink, LocalSink
 from archiver.sinks.audit_base import AuditStore, Period
 
@@ -75,4 +75,4 @@ def require_org(config: Config, command: str) -> None:
 
 def genesys_client(config: Config) -> GenesysClient:
     """An unstarted GenesysClient for the configured org (use as `async with`)."""
-    return GenesysClient(genesys_settings(config))
+    return GenesysClient(GenesysSettings.from_config(config.genesys))

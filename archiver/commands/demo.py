@@ -24,11 +24,11 @@ from archiver import logs
 from archiver.app import RunOptions, reconcile_settings, serve
 from archiver.assemble import Components, embedded_seed
 from archiver.audit import audit, list_local_names
-from archiver.config import Config, load_config
+from archiver.config import Config, LocalSinkConfig, load_config
 from archiver.errors import EXIT_FAILURE
 from archiver.loop import run as run_loop
 from archiver.reconcile import ReconcileSettings
-from archiver.sinks import LocalSink, LocalSinkSettings
+from archiver.sinks import LocalSink
 from archiver.worker import Worker
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ async def demo(config: Config, args: argparse.Namespace) -> int:
     try:
         await serve(config, options, simulator=sim, local_dir=str(out))
         wall = time.monotonic() - t0
-        sink = LocalSink(LocalSinkSettings(root=str(out)))
+        sink = LocalSink(LocalSinkConfig(dir=str(out)))
         await sink.start()
         try:
             report = await audit(

@@ -21,7 +21,7 @@ import msgspec
 
 from archiver.assemble import build_sink, sink_kind
 from archiver.audit import validate_record
-from archiver.config import Config, load_config, local_sink_settings
+from archiver.config import Config, load_config
 from archiver.errors import EXIT_INTEGRITY, ConfigError, IntegrityError
 from archiver.ids import parse_conversation_id
 from archiver.loop import run as run_loop
@@ -78,9 +78,14 @@ async def get(
     config: Config, conversation_id: str, end_time: datetime | None, args: argparse.Namespace
 ) -> int:
     """Download, verify and print; see the module docstring for exit codes."""
-    sink = LocalSink(local_sink_settings(config, args.dir)) if args.dir else build_sink(config)
-    if isinstance(sink, AzureSink):  # read rights suffice: no start-up probe write (see AzureSinkSettings)
-        sink = AzureSink(msgspec.structs.replace(sink.settings, reader=True))
+    if args.dir:
+        sink: LocalSink | AzureSink = LocalSink(msgspec.structs.replace(config.sink.local, dir=args.dir))
+    else:
+        built = build_sink(config)
+        assert isinstance(built, LocalSink | AzureSink)
+        sink = built
+    if isinstance(sink, AzureSink):  # read rights suffice: no start-up probe write (see AzureSink)
+        sink = AzureSink(sink.config, reader=True)
     await sink.start()
     try:
         stored = await sink.get(conversation_id, end_time)

@@ -47,7 +47,7 @@ class TokenManager:
         self._session = session
         self._url = settings.hosts().login + "/oauth/token"
         # Built once; never logged, never put in an exception.
-        raw = f"{settings.client_id}:{settings.client_secret}".encode()
+        raw = f"{settings.client_id}:{settings.client_secret.reveal()}".encode()
         self._basic = "Basic " + base64.b64encode(raw).decode("ascii")
         self._token: _Token | None = None
         self._refresh: asyncio.Task[_Token] | None = None

@@ -5,6 +5,10 @@ silent socket is declared dead; `{"message":"ping"}` is sent when idle; `v2.syst
 socket to the same channel before the old one closes; before `expires` the topics are PUT again (which
 extends the channel) or, if that did not extend it, a new channel is made before the old is dropped. Any
 drop reconnects with jittered backoff; every period with no socket listening is reported as a Gap.
+
+Why one module of ~400 lines: the channel lifecycle (create, subscribe, connect, renew, replace, drop) is
+one state machine whose steps share the socket and the renewal timer; split, each half would need the
+other's private state.
 """
 
 from __future__ import annotations

@@ -179,7 +179,9 @@ class MessageParticipant(_Model, frozen=True):
 
 
 class MessageConversation(_Model, frozen=True):
-    """`GET /api/v2/conversations/messages/{id}` (no endTime: ended-ness comes from participants)."""
+    """`GET /api/v2/conversations/messages/{id}` as the pipeline reads it: ended-ness (no endTime: it comes
+    from the participants), message ids, the write-back target. The record builder decodes the same payload
+    its own way in the process pool (archiver/archive/payloads.py, `SourceConversation`)."""
 
     id: str
     participants: list[MessageParticipant] = []

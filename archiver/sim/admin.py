@@ -13,7 +13,7 @@ POST /_sim/faults/{name}             body = keyword arguments of Faults.<name> (
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 from aiohttp import web
@@ -21,7 +21,51 @@ from aiohttp import web
 from archiver.sim.web import ApiError, json_response
 
 if TYPE_CHECKING:
-    from archiver.sim.app import Simulator
+    from archiver.sim.auth import Tokens
+    from archiver.sim.config import SimConfig
+    from archiver.sim.faults import Faults
+    from archiver.sim.model import ConversationTruth, Store
+    from archiver.sim.notify import Notifications
+    from archiver.sim.scenario import Org
+    from archiver.sim.traffic import Traffic
+
+
+class AdminTarget(Protocol):
+    """What the admin API reads and drives: `archiver.sim.app.Simulator` (typed here as a Protocol, so the
+    simulator can register these routes without the two modules importing each other)."""
+
+    config: SimConfig
+    org: Org
+    store: Store
+    tokens: Tokens
+    notifications: Notifications
+    faults: Faults
+    traffic: Traffic
+
+    @property
+    def base_url(self) -> str: ...
+
+    async def generate(
+        self,
+        n: int,
+        kind: str = ...,
+        end: bool = ...,
+        messages: int | None = ...,
+        open_for_s: float = ...,
+    ) -> list[str]: ...
+
+    def end_conversation(self, cid: str) -> asyncio.Task[None]: ...
+
+    def truth(self, cid: str) -> ConversationTruth: ...
+
+    def truths(self) -> list[ConversationTruth]: ...
+
+    def attributes(self, cid: str) -> dict[str, dict[str, str]]: ...
+
+    def tags(self, cid: str) -> str | None: ...
+
+    def call_counts(self) -> dict[str, int]: ...
+
 
 FAULTS = (
     "drop_sockets",
@@ -59,7 +103,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
     return doc
 
 
-def add_admin_routes(app: web.Application, sim: Simulator) -> None:
+def add_admin_routes(app: web.Application, sim: AdminTarget) -> None:
     """Register the admin routes for `sim` on `app`."""
 
     def known(cid: str) -> str:

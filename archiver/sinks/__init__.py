@@ -1,6 +1,6 @@
 """Archive stores: the `Sink` protocol, the local directory sink and the Azure Blob WORM sink."""
 
-from archiver.sinks.azure import AzureSink, AzureSinkSettings
+from archiver.sinks.azure import AzureClientOptions, AzureSink
 from archiver.sinks.base import (
     ArchiveMeta,
     ArchiveNotFound,
@@ -9,16 +9,15 @@ from archiver.sinks.base import (
     Sink,
     StoredArchive,
 )
-from archiver.sinks.local import LocalSink, LocalSinkSettings
+from archiver.sinks.local import LocalSink
 from archiver.sinks.naming import blob_name, validate_conversation_id
 
 __all__ = [
     "ArchiveMeta",
     "ArchiveNotFound",
+    "AzureClientOptions",
     "AzureSink",
-    "AzureSinkSettings",
     "LocalSink",
-    "LocalSinkSettings",
     "PutResult",
     "Retention",
     "Sink",

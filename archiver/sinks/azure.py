@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import aiohttp
@@ -38,10 +38,10 @@ from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 
 from archiver.azure_storage import error_code
+from archiver.config_model import AzureSinkConfig
 from archiver.endpoints import is_allowed_endpoint
-from archiver.errors import IntegrityError, SinkError, SinkPermanentError, SinkTransientError
+from archiver.errors import ConfigError, IntegrityError, SinkError, SinkPermanentError, SinkTransientError
 from archiver.logs import scrub
-from archiver.secret import masked_repr
 from archiver.sinks import azure_rights as rights
 from archiver.sinks.azure_codec import TAG_CONVERSATION, from_metadata, retention_from, to_metadata, to_tags
 from archiver.sinks.azure_policy import FIX_DEFAULT, FIX_WORM, check_default_policy
@@ -56,38 +56,16 @@ _MAX_BODY = 1 << 20
 _EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}
 
 
-class AzureSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Azure sink configuration. Give `account_url` (DefaultAzureCredential, or `sas_token`) or a
-    `connection_string` (Azurite). Secrets are hidden from repr."""
+class AzureClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How the SDK client talks to the account: not config keys, because only tests (fault injection
+    without SDK retries, short timeouts) and an odd server (api_version) need anything but the defaults."""
 
-    container: str
-    account_url: str = ""
-    connection_string: str = ""
-    sas_token: str = ""
-    retention_days: int = 2557
-    # "blob": send ImmutabilityPolicy(now + retention_days, policy_mode) with every upload (needs the
-    # runAsSuperUser data action). "container": inherit the container's default policy (set by an admin;
-    # policy_mode = "Locked" then means "require a Locked default").
-    policy_source: Literal["blob", "container"] = "blob"
-    policy_mode: Literal["Unlocked", "Locked"] = "Unlocked"
-    legal_hold: bool = False
-    compliance: bool = True
-    allow_mutable: bool = False
-    create_container: bool = False  # dev convenience (Azurite); production containers come from ARM/IaC
-    # `archiver get`: start without the default-policy probe (it writes a blob), so an auditor with read
-    # rights only (Storage Blob Data Reader) can verify archives; each archive's own policy is checked.
-    reader: bool = False
     api_version: str | None = None  # only if a server rejects the SDK default
     sdk_retry_total: int = 3  # the work queue retries too, so keep the SDK's own retries short
     sdk_initial_backoff_s: int = 1
     # Seconds, not minutes: an unreachable endpoint must fail the start-up probe while someone is looking.
     connection_timeout_s: float = 5.0
     read_timeout_s: float = 60.0
-
-    def __repr__(self) -> str:
-        return masked_repr(self, ("connection_string", "sas_token"))
-
-    __str__ = __repr__
 
 
 def map_error(verb: str, what: str, exc: BaseException, needs: str | None = None) -> SinkError:
@@ -138,8 +116,19 @@ def _check_transport(url: str) -> None:
 class AzureSink:
     """Write-once WORM archive store in one Azure Blob container."""
 
-    def __init__(self, settings: AzureSinkSettings) -> None:
-        self.settings = settings
+    def __init__(
+        self, config: AzureSinkConfig, *, options: AzureClientOptions | None = None, reader: bool = False
+    ) -> None:
+        """`config` is the `[sink.azure]` section as loaded (its secrets stay `Secret` until the client is
+        built). `reader`: `archiver get` starts without the default-policy probe (it writes a blob), so an
+        auditor with read rights only (Storage Blob Data Reader) can verify archives; each archive's own
+        policy is checked."""
+        if not config.container:
+            raise ConfigError("sink.azure.container", "is not set", "set AZURE_CONTAINER_NAME")
+        self.config = config
+        self.container_name: str = config.container
+        self.options = options or AzureClientOptions()
+        self.reader = reader
         self._service: BlobServiceClient | None = None
         self._container: ContainerClient | None = None
         self._credential: Any = None
@@ -168,37 +157,37 @@ class AzureSink:
         }
 
     def _client(self) -> BlobServiceClient:
-        s = self.settings
+        s, o = self.config, self.options
         kwargs: dict[str, Any] = {
             "retry_policy": ExponentialRetry(
-                initial_backoff=s.sdk_initial_backoff_s,
+                initial_backoff=o.sdk_initial_backoff_s,
                 increment_base=2,
-                retry_total=s.sdk_retry_total,
+                retry_total=o.sdk_retry_total,
                 random_jitter_range=1,
             ),
             # aiohttp warns (ResourceWarning) on request bodies > 1 MiB of raw bytes; transcripts are
             # usually KBs, so the rare large archive goes as 1 MiB blocks + Put Block List instead.
             "max_single_put_size": _MAX_BODY,
             "max_block_size": _MAX_BODY,
-            "connection_timeout": s.connection_timeout_s,
-            "read_timeout": s.read_timeout_s,
+            "connection_timeout": o.connection_timeout_s,
+            "read_timeout": o.read_timeout_s,
         }
-        if s.api_version:
-            kwargs["api_version"] = s.api_version
+        if o.api_version:
+            kwargs["api_version"] = o.api_version
         if s.connection_string:
-            return BlobServiceClient.from_connection_string(s.connection_string, **kwargs)
-        if not s.account_url:
+            return BlobServiceClient.from_connection_string(s.connection_string.reveal(), **kwargs)
+        if not s.url:
             raise SinkPermanentError(
-                "cannot start Azure sink: neither account_url (AZURE_STORAGE_URL) nor connection_string "
-                "(AZURE_STORAGE_CONNECTION_STRING) is set"
+                "cannot start Azure sink: neither sink.azure.url (AZURE_STORAGE_URL) nor "
+                "sink.azure.connection_string (AZURE_STORAGE_CONNECTION_STRING) is set"
             )
-        _check_transport(s.account_url)
+        _check_transport(s.url)
         if s.sas_token:
-            return BlobServiceClient(s.account_url, credential=s.sas_token.lstrip("?"), **kwargs)
+            return BlobServiceClient(s.url, credential=s.sas_token.reveal().lstrip("?"), **kwargs)
         from azure.identity.aio import DefaultAzureCredential  # only pulled in when used
 
         self._credential = DefaultAzureCredential()
-        return BlobServiceClient(s.account_url, credential=self._credential, **kwargs)
+        return BlobServiceClient(s.url, credential=self._credential, **kwargs)
 
     async def start(self) -> None:
         """Open the client and check the container (exists; version-level WORM unless allowed mutable)."""
@@ -210,22 +199,22 @@ class AzureSink:
             raise
 
     async def _open(self) -> None:
-        s = self.settings
+        s, container = self.config, self.container_name
         try:
             self._service = self._client()
         except ValueError as exc:  # malformed connection string/URL, or a token credential over http
             cause = f"invalid endpoint or credentials ({scrub(str(exc))[:200]})"
             raise SinkPermanentError(f"cannot start Azure sink: {cause}") from None
         _check_transport(self._service.url)
-        self._container = self._service.get_container_client(s.container)
-        what = f"container {s.container}"
+        self._container = self._service.get_container_client(container)
+        what = f"container {container}"
         # Said before the probe: an endpoint that does not answer costs the SDK's retries, not silence.
         parts = urlsplit(self._service.url)
         log.info(
             "sink_connecting kind=azure endpoint=%s://%s container=%s",
             parts.scheme,
             parts.netloc,
-            s.container,
+            container,
         )
         try:
             try:
@@ -252,7 +241,7 @@ class AzureSink:
                 f"{what} does not have version-level immutability (immutable_storage_with_versioning_enabled "
                 f"is not true), so archives would not be WORM; fix: {FIX_WORM}"
             )
-        elif s.reader:
+        elif self.reader:
             mode = None  # `archiver get` creates nothing: each archive's own policy is what it reports
         elif s.policy_source == "container":
             mode = await self._check_default_policy(props)
@@ -263,29 +252,29 @@ class AzureSink:
                 "which an identity with the runAsSuperUser right can shorten or delete; for SEC 17a-4-style "
                 "retention lock the container default policy (policy_source=container) or use "
                 "policy_mode=Locked",
-                s.container, s.policy_source,
+                container, s.policy_source,
             )  # fmt: skip
         log.info(
             "sink started kind=azure container=%s worm=%s policy_source=%s mode=%s retention_days=%d "
             "legal_hold=%s",
-            s.container, self._worm, s.policy_source, mode, s.retention_days, s.legal_hold,
+            container, self._worm, s.policy_source, mode, s.retention_days, s.legal_hold,
         )  # fmt: skip
 
     def _not_worm(self, problem: str) -> None:
         """Refuse in compliance mode; otherwise (allow_mutable, dev only) start with a loud warning."""
-        if self.settings.compliance and not self.settings.allow_mutable:
+        if self.config.compliance and not self.config.allow_mutable:
             raise SinkPermanentError(f"cannot start Azure sink: {problem}")
         self._worm = False
         log.warning(
             "sink NOT WORM: archives in container=%s are MUTABLE and can be overwritten or deleted "
             "(allow_mutable is set; for development only, never production)",
-            self.settings.container,
+            self.container_name,
         )
 
     async def _check_default_policy(self, props: Any) -> str | None:
         """policy_source = "container": the default policy exists, applies, covers retention_days (and is
         Locked if policy_mode says so); returns its mode (None: running NOT WORM under allow_mutable)."""
-        s = self.settings
+        s = self.config
         assert self._container is not None
         has_default = getattr(props, "has_immutability_policy", None) is True
         try:
@@ -294,10 +283,10 @@ class AzureSink:
             )
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
             raise map_error(
-                "check the default policy of", f"container {s.container}", exc, rights.NEEDS_WRITE
+                "check the default policy of", f"container {self.container_name}", exc, rights.NEEDS_WRITE
             ) from exc
         if problems:
-            self._not_worm(f"container {s.container}: {'; '.join(problems)}; {FIX_DEFAULT}")
+            self._not_worm(f"container {self.container_name}: {'; '.join(problems)}; {FIX_DEFAULT}")
             return None
         return mode
 
@@ -314,12 +303,12 @@ class AzureSink:
         name = blob_name(meta.conversation_id, meta.end_time)
         blob = self._container.get_blob_client(name)
         kwargs: dict[str, Any] = {}
-        if self._worm and self.settings.policy_source == "blob":
-            expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.settings.retention_days)
+        if self._worm and self.config.policy_source == "blob":
+            expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.config.retention_days)
             kwargs["immutability_policy"] = ImmutabilityPolicy(
-                expiry_time=expiry, policy_mode=self.settings.policy_mode
+                expiry_time=expiry, policy_mode=self.config.policy_mode
             )
-        if self._worm and self.settings.legal_hold:  # a default policy cannot carry a legal hold
+        if self._worm and self.config.legal_hold:  # a default policy cannot carry a legal hold
             kwargs["legal_hold"] = True
         needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
         try:
@@ -389,14 +378,14 @@ class AzureSink:
                 else await self._find_name(conversation_id)
             )
             if name is None:
-                raise ArchiveNotFound(f"cannot get {what}: not found in container {self.settings.container}")
+                raise ArchiveNotFound(f"cannot get {what}: not found in container {self.container_name}")
             blob = self._container.get_blob_client(name)
             downloader = await blob.download_blob(validate_content=True)
             data = await downloader.readall()
             props = downloader.properties
             tags = await self._tags(blob)
         except ResourceNotFoundError as exc:
-            missing = f"cannot get {what}: not found in container {self.settings.container}"
+            missing = f"cannot get {what}: not found in container {self.container_name}"
             raise ArchiveNotFound(missing) from exc
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
             raise map_error("get", what, exc, rights.NEEDS_READ) from exc

@@ -236,7 +236,7 @@ class AzureAuditStore:
     async def read(self, entry: ArchiveEntry) -> bytes:
         """Download the stored bytes (transport MD5-validated): lean GET, else the SDK."""
         if self._reader is None:
-            sas = self._sink.settings.sas_token
+            sas = self._sink.config.sas_token
             self._reader = LeanReader(self._container, sas_token=sas, concurrency=self._concurrency)
         async with self._sem:
             data = await self._reader.read(entry.name)
@@ -303,7 +303,7 @@ class AzureAuditStore:
         if "/" in name or name.startswith("."):
             raise SinkPermanentError(f"cannot store attestation: invalid name {name!r}")
         full = f"{ATTESTATION_PREFIX}{name}"
-        s = self._sink.settings
+        s = self._sink.config
         kwargs: dict[str, Any] = {}
         if self._sink.worm:
             expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=s.retention_days)

@@ -42,7 +42,7 @@ class AzureAttachmentStore:
 
     def _policy(self) -> dict[str, Any]:
         """The same per-upload WORM arguments as a record's (sinks/azure.py `put`)."""
-        s = self._sink.settings
+        s = self._sink.config
         kwargs: dict[str, Any] = {}
         if self._sink.worm and s.policy_source == "blob":
             expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=s.retention_days)

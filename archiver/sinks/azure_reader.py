@@ -20,6 +20,7 @@ from urllib.parse import quote
 import aiohttp
 
 from archiver.errors import SinkPermanentError, SinkTransientError
+from archiver.secret import Secret
 from archiver.sinks.base import ArchiveNotFound
 
 _VERSION = "2021-12-02"  # any version that serves Get Blob; the SDK default is newer than Azurite knows
@@ -29,10 +30,10 @@ _SCOPE = "https://storage.azure.com/.default"
 class LeanReader:
     """GET blob bytes from one container with minimal per-request work."""
 
-    def __init__(self, container: Any, *, sas_token: str = "", concurrency: int = 32) -> None:
+    def __init__(self, container: Any, *, sas_token: Secret | None = None, concurrency: int = 32) -> None:
         self._container = container  # the sink's started azure.storage.blob.aio.ContainerClient
         self._base = container.url.split("?", 1)[0].rstrip("/")
-        self._sas = sas_token.lstrip("?")
+        self._sas = sas_token.reveal().lstrip("?") if sas_token else ""
         self._concurrency = concurrency
         self._session: aiohttp.ClientSession | None = None
         self._token: tuple[str, float] | None = None

@@ -26,6 +26,7 @@ from pathlib import Path
 import msgspec
 
 from archiver.archive.compress import gunzip_bytes
+from archiver.config_model import LocalSinkConfig
 from archiver.errors import IntegrityError, SinkPermanentError, SinkTransientError
 from archiver.sinks.base import (
     CONTENT_TYPE,
@@ -42,14 +43,6 @@ log = logging.getLogger(__name__)
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 # Errors a retry cannot fix: the operator must change permissions or the mount.
 _PERMANENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG}
-
-
-class LocalSinkSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Where and how long: `root` directory, `retention_days` recorded in each sidecar."""
-
-    root: str = "./archive"
-    retention_days: int = 2557  # 7 years, a common records-retention floor
-    fsync: bool = True  # only benchmarks on tmpfs should turn this off
 
 
 class Sidecar(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,8 +87,11 @@ def _os_error(verb: str, what: str, exc: OSError) -> SinkPermanentError | SinkTr
 class LocalSink:
     """Write-once archive directory; see the module docstring for the durability protocol."""
 
-    def __init__(self, settings: LocalSinkSettings | None = None) -> None:
-        self.settings = settings or LocalSinkSettings()
+    def __init__(self, config: LocalSinkConfig | None = None, *, fsync: bool = True) -> None:
+        """`config` is the `[sink.local]` section (directory, retention recorded in each sidecar); `fsync`
+        False is for benchmarks on tmpfs only, so it is not a config key."""
+        self.config = config or LocalSinkConfig()
+        self.fsync = fsync  # benchmarks only turn it off; the attachment store follows it
         self._root: Path | None = None
 
     @property
@@ -123,7 +119,7 @@ class LocalSink:
     # ---- blocking implementation (runs in worker threads) -------------------------------------------
 
     def _start_sync(self) -> None:
-        root = Path(self.settings.root).expanduser().resolve()
+        root = Path(self.config.dir).expanduser().resolve()
         try:
             root.mkdir(parents=True, exist_ok=True)
             fd, probe = tempfile.mkstemp(prefix=".probe.", dir=root)
@@ -147,7 +143,7 @@ class LocalSink:
             doc = Sidecar(
                 name=name,
                 meta=meta,
-                retention_until=now + timedelta(days=self.settings.retention_days),
+                retention_until=now + timedelta(days=self.config.retention_days),
                 stored_at=now,
                 size_bytes=len(data),
                 gzip_sha256=hashlib.sha256(data).hexdigest(),
@@ -161,7 +157,7 @@ class LocalSink:
             finally:
                 os.unlink(tmp)
             self._publish_sidecar(path, sidecar, doc)
-            if self.settings.fsync:
+            if self.fsync:
                 for directory in [path.parent, *(d.parent for d in created)]:
                     _fsync_dir(directory)
         except OSError as exc:
@@ -184,7 +180,7 @@ class LocalSink:
                     Sidecar(
                         name=name,
                         meta=meta,
-                        retention_until=mtime + timedelta(days=self.settings.retention_days),
+                        retention_until=mtime + timedelta(days=self.config.retention_days),
                         stored_at=mtime,
                         size_bytes=len(data),
                         gzip_sha256=hashlib.sha256(data).hexdigest(),
@@ -216,7 +212,7 @@ class LocalSink:
                 fh.write(payload)
                 fh.flush()
                 os.fchmod(fh.fileno(), 0o444)
-                if self.settings.fsync:
+                if self.fsync:
                     os.fsync(fh.fileno())
         except BaseException:
             os.unlink(tmp)

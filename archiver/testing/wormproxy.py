@@ -19,6 +19,10 @@ new version — either way the archived bytes cannot be replaced. Only path-styl
 Test controls (thread-safe): `fail(on=...)`, `serve_altered()`, `set_unreachable()`, `delay()`,
 `set_container_worm()`, `set_default_policy()`, `set_rights()`, `advance_clock()`, `calls` (request counts
 per operation).
+
+Why one module of ~440 lines: a test fixture that emulates one service (Azure's WORM, default-policy and
+RBAC rules in front of Azurite); the rules themselves live in wormrules.py, what stays here is the proxy
+and its test controls, which share the per-container state.
 """
 
 from __future__ import annotations

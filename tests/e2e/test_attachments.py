@@ -25,8 +25,9 @@ from azure.storage.blob.aio import ContainerClient
 from archiver.assemble import Components
 from archiver.attachments import AttachmentRef
 from archiver.attachments.fetch import AttachmentTransient, Downloader
-from archiver.config import genesys_settings, load_config
+from archiver.config import load_config
 from archiver.errors import ConfigError, IntegrityError, SinkPermanentError
+from archiver.genesys import GenesysSettings
 from archiver.genesys.client import GenesysClient
 from archiver.pipeline import Pipeline
 from archiver.sim import Simulator
@@ -282,7 +283,7 @@ async def _names(worm_proxy: Any, container: str) -> list[str]:
 
 async def test_token_goes_to_the_genesys_host_only_and_urls_stay_out_of_errors(tmp_path: Path) -> None:
     async with simulator(media_requires_token=True) as sim:
-        client = GenesysClient(genesys_settings(make_config(sim, tmp_path)))
+        client = GenesysClient(GenesysSettings.from_config(make_config(sim, tmp_path).genesys))
         cid = await one_conversation(sim)
         att = sim.attach(cid, mime="image/png", size=100)
         url = f"{sim.base_url}{MEDIA_PATH}{att.id}"

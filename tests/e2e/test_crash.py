@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from archiver.audit import audit, list_local_names
+from archiver.config import LocalSinkConfig
 from archiver.sim import Simulator
-from archiver.sinks import LocalSink, LocalSinkSettings
+from archiver.sinks import LocalSink
 from tests.support import sim_worker_env
 
 # The package from this checkout, whatever the cwd (an editable install may resolve differently).
@@ -106,7 +107,7 @@ async def test_sigkill_mid_run_then_restart_archives_everything_exactly_once(
         proc.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(proc.wait(), 20) == 0, log.read_text(errors="replace")[-3000:]
 
-    sink = LocalSink(LocalSinkSettings(root=str(archive)))
+    sink = LocalSink(LocalSinkConfig(dir=str(archive)))
     await sink.start()
     report = await audit(
         sink,

@@ -16,6 +16,7 @@ from archiver.genesys import GenesysClient, GenesysSettings
 from archiver.metrics import Metrics
 from archiver.queue import SqliteQueue
 from archiver.reconcile import WATERMARK, Reconciler, ReconcileSettings
+from archiver.secret import Secret
 from archiver.sim import Simulator
 
 pytestmark = pytest.mark.timeout(60)
@@ -27,7 +28,7 @@ def client_for(sim: Simulator) -> GenesysClient:
     return GenesysClient(
         GenesysSettings(
             client_id=sim.config.client_id,
-            client_secret=sim.config.client_secret,
+            client_secret=Secret(sim.config.client_secret),
             base_url=sim.base_url,
             rate_limit_per_min=100_000,
         )

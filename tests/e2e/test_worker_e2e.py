@@ -12,8 +12,10 @@ import pytest
 
 from archiver.app import RunOptions, reconcile_settings, serve
 from archiver.audit import audit, list_azure_names
+from archiver.config import AzureSinkConfig
+from archiver.secret import Secret
 from archiver.sim import Simulator
-from archiver.sinks import AzureSink, AzureSinkSettings
+from archiver.sinks import AzureSink
 from archiver.testing.wormproxy import WormProxy
 from tests.e2e.conftest import make_config
 from tests.support import FAST_RECONCILE, eventually, run_worker
@@ -73,7 +75,7 @@ async def test_500_conversations_archived_exactly_once_to_worm(
     assert seen["counts"]["dead"] == 0
 
     sink = AzureSink(
-        AzureSinkSettings(container=azure_container, connection_string=worm_proxy.connection_string)
+        AzureSinkConfig(container=azure_container, connection_string=Secret(worm_proxy.connection_string))
     )
     await sink.start()
     try:

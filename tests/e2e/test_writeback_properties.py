@@ -19,10 +19,11 @@ from isal import igzip
 
 from archiver.assemble import Components
 from archiver.audit import audit, list_local_names
+from archiver.config import LocalSinkConfig
 from archiver.errors import GenesysPermissionError
 from archiver.genesys import GenesysClient, format_interval
 from archiver.sim import Simulator
-from archiver.sinks import LocalSink, LocalSinkSettings
+from archiver.sinks import LocalSink
 from archiver.writeback import analytics_time
 from tests.e2e.conftest import make_config
 from tests.e2e.test_pipeline import api_calls, drain, read_record, stack
@@ -194,7 +195,7 @@ async def test_the_whole_worker_writes_every_archive_into_analytics(
         on_ready=lambda c, _w: generate(c),
     )
     assert seen["counts"]["done"] == 15 and seen["counts"]["dead"] == 0, seen["counts"]
-    sink = LocalSink(LocalSinkSettings(root=str(tmp_path / "archive")))
+    sink = LocalSink(LocalSinkConfig(dir=str(tmp_path / "archive")))
     await sink.start()
     try:
         report = await audit(

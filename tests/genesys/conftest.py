@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from archiver.genesys import GenesysClient, GenesysSettings
+from archiver.secret import Secret
 from archiver.sim import SimConfig, Simulator
 from tests.support import Recorder
 
@@ -21,7 +22,7 @@ FAST = {"backoff_base_s": 0.02, "backoff_cap_s": 0.2, "request_timeout_s": 5.0}
 def settings_for(sim: Simulator, **overrides: Any) -> GenesysSettings:
     base: dict[str, Any] = {
         "client_id": sim.config.client_id,
-        "client_secret": sim.config.client_secret,
+        "client_secret": Secret(sim.config.client_secret),
         "base_url": sim.base_url,
         **FAST,
     }

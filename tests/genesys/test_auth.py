@@ -8,6 +8,7 @@ import pytest
 
 from archiver.errors import GenesysAuthError
 from archiver.genesys import GenesysClient
+from archiver.secret import Secret
 from archiver.sim import Simulator
 
 from .conftest import ClientFactory, SimFactory, settings_for
@@ -69,7 +70,7 @@ async def test_expired_token_recovers(sim: Simulator, client: GenesysClient) -> 
 @pytest.mark.parametrize("status", [400, 401])
 async def test_bad_credentials_raise_auth_error(make_sim: SimFactory, status: int) -> None:
     sim = await make_sim(bad_credentials_status=status)
-    async with GenesysClient(settings_for(sim, client_secret="wrong-secret-123")) as client:
+    async with GenesysClient(settings_for(sim, client_secret=Secret("wrong-secret-123"))) as client:
         with pytest.raises(GenesysAuthError) as info:
             await client.list_queues()
     assert "wrong-secret-123" not in str(info.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 import pytest
 
@@ -9,6 +11,7 @@ from archiver.errors import ConfigError, GenesysNotFound, GenesysPermissionError
 from archiver.genesys import GenesysSettings, resolve_hosts
 from archiver.genesys.models import ErrorBody
 from archiver.genesys.transport import error_for, missing_permissions
+from archiver.secret import Secret
 
 
 @pytest.mark.parametrize(
@@ -59,21 +62,31 @@ def test_unknown_or_missing_region() -> None:
         resolve_hosts(None, None)
 
 
+def secret_hook(typ: type, value: Any) -> Any:
+    if typ is Secret and isinstance(value, str):
+        return Secret(value)
+    raise NotImplementedError
+
+
 def test_settings_hide_the_secret() -> None:
-    s = GenesysSettings(client_id="cid", client_secret="s3cr3t-value", region="mypurecloud.ie")
-    for text in (repr(s), str(s), f"{s}", repr([s]), repr(list(s.__rich_repr__()))):
+    s = GenesysSettings(client_id="cid", client_secret=Secret("s3cr3t-value"), region="mypurecloud.ie")
+    for text in (repr(s), str(s), f"{s}", repr([s]), repr(msgspec.structs.asdict(s))):
         assert "s3cr3t-value" not in text
     assert "cid" in repr(s)
 
 
 def test_settings_validate_at_construction_and_forbid_unknown_fields() -> None:
     with pytest.raises(ConfigError):
-        GenesysSettings(client_id="a", client_secret="b", base_url="http://example.com")
+        GenesysSettings(client_id="a", client_secret=Secret("b"), base_url="http://example.com")
     with pytest.raises(msgspec.ValidationError):
         msgspec.convert(
-            {"client_id": "a", "client_secret": "b", "region": "eu_west_1", "typo": 1}, GenesysSettings
+            {"client_id": "a", "client_secret": "b", "region": "eu_west_1", "typo": 1},
+            GenesysSettings,
+            dec_hook=secret_hook,
         )
-    s = msgspec.convert({"client_id": "a", "client_secret": "b", "region": "eu_west_1"}, GenesysSettings)
+    s = msgspec.convert(
+        {"client_id": "a", "client_secret": "b", "region": "eu_west_1"}, GenesysSettings, dec_hook=secret_hook
+    )
     assert s.hosts().api == "https://api.mypurecloud.ie"
 
 

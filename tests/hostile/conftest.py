@@ -16,6 +16,7 @@ import pytest
 
 from archiver.config import Config, load_config
 from archiver.genesys import GenesysClient, GenesysSettings
+from archiver.secret import Secret
 from archiver.sim import SimConfig, Simulator
 from tests.support import Recorder, fast_sim_config, sim_worker_env
 
@@ -44,7 +45,7 @@ def settings_for(sim: Simulator, **overrides: Any) -> GenesysSettings:
     """Client/listener settings pointing at `sim`, with fast retries."""
     return GenesysSettings(
         client_id=sim.config.client_id,
-        client_secret=sim.config.client_secret,
+        client_secret=Secret(sim.config.client_secret),
         base_url=sim.base_url,
         **{**FAST, **overrides},
     )

@@ -25,12 +25,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from archiver.config import load_config
+from archiver.config import AzureSinkConfig, load_config
 from archiver.errors import ArchiverError, ConfigError, SinkPermanentError
 from archiver.genesys import GenesysClient, GenesysSettings, NotificationListener
 from archiver.genesys.regions import check_transport
+from archiver.secret import Secret
 from archiver.sim import Simulator
-from archiver.sinks import AzureSink, AzureSinkSettings
+from archiver.sinks import AzureClientOptions, AzureSink
 
 from .conftest import FAST, settings_for
 
@@ -57,13 +58,13 @@ ALLOWED_PLAIN = ["http://127.0.0.1:8080", "http://127.5.6.7", "http://localhost:
 @pytest.mark.parametrize("url", REFUSED)
 def test_genesys_base_url_without_tls_is_refused(url: str) -> None:
     with pytest.raises(ConfigError) as info:
-        GenesysSettings(client_id="id", client_secret="secret", base_url=url)
+        GenesysSettings(client_id="id", client_secret=Secret("secret"), base_url=url)
     assert info.value.key == "genesys.base_url"
 
 
 @pytest.mark.parametrize("url", ALLOWED_PLAIN)
 def test_plain_http_is_allowed_only_for_loopback(url: str) -> None:
-    settings = GenesysSettings(client_id="id", client_secret="secret", base_url=url)
+    settings = GenesysSettings(client_id="id", client_secret=Secret("secret"), base_url=url)
     assert settings.hosts().api == url
 
 
@@ -93,9 +94,9 @@ KEY = "QUNDT1VOVEtFWWJhc2U2NA=="
 @pytest.mark.parametrize(
     "settings",
     [
-        {"account_url": "http://acct.blob.core.windows.net", "sas_token": "sv=2024&sig=abc"},
-        {"account_url": "http://host.docker.internal:10000/devstoreaccount1", "sas_token": "sv=2024&sig=abc"},
-        {"account_url": "http://evil.localhost:10000/devstoreaccount1", "sas_token": "sv=2024&sig=abc"},
+        {"url": "http://acct.blob.core.windows.net", "sas_token": "sv=2024&sig=abc"},
+        {"url": "http://host.docker.internal:10000/devstoreaccount1", "sas_token": "sv=2024&sig=abc"},
+        {"url": "http://evil.localhost:10000/devstoreaccount1", "sas_token": "sv=2024&sig=abc"},
         {
             "connection_string": (
                 f"DefaultEndpointsProtocol=http;AccountName=acct;AccountKey={KEY};EndpointSuffix=core.windows.net"
@@ -106,7 +107,10 @@ KEY = "QUNDT1VOVEtFWWJhc2U2NA=="
     ids=["account-url", "docker-host", "dot-localhost", "conn-protocol", "conn-endpoint"],
 )
 async def test_azure_sink_refuses_plain_http_to_non_loopback(settings: dict[str, Any]) -> None:
-    sink = AzureSink(AzureSinkSettings(container="archive", sdk_retry_total=0, **settings))
+    secrets = {k: Secret(v) if k in {"connection_string", "sas_token"} else v for k, v in settings.items()}
+    sink = AzureSink(
+        AzureSinkConfig(container="archive", **secrets), options=AzureClientOptions(sdk_retry_total=0)
+    )
     with pytest.raises(SinkPermanentError) as info:
         await asyncio.wait_for(sink.start(), 10)
     assert "https" in str(info.value)
@@ -178,7 +182,10 @@ async def impostor(tmp_path: Path) -> collections.abc.AsyncIterator[Impostor]:
 
 async def test_genesys_client_verifies_certificates(impostor: Impostor) -> None:
     settings = GenesysSettings(
-        client_id="id", client_secret="the-real-secret", base_url=impostor.url, **{**FAST, "max_retries": 1}
+        client_id="id",
+        client_secret=Secret("the-real-secret"),
+        base_url=impostor.url,
+        **{**FAST, "max_retries": 1},
     )
     async with GenesysClient(settings) as client:
         with pytest.raises(ArchiverError) as info:
@@ -189,14 +196,12 @@ async def test_genesys_client_verifies_certificates(impostor: Impostor) -> None:
 
 async def test_azure_sink_verifies_certificates(impostor: Impostor) -> None:
     sink = AzureSink(
-        AzureSinkSettings(
+        AzureSinkConfig(
             container="archive",
-            account_url=impostor.url + "/devstoreaccount1",
-            sas_token="sv=2024&sig=the-real-sas",
-            sdk_retry_total=0,
-            connection_timeout_s=5,
-            read_timeout_s=5,
-        )
+            url=impostor.url + "/devstoreaccount1",
+            sas_token=Secret("sv=2024&sig=the-real-sas"),
+        ),
+        options=AzureClientOptions(sdk_retry_total=0, connection_timeout_s=5, read_timeout_s=5),
     )
     with pytest.raises(ArchiverError) as info:
         await asyncio.wait_for(sink.start(), 30)

@@ -21,6 +21,7 @@ from archiver.queue import SqliteQueue
 from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import AzureQueueSettings, queue_url_from_blob_url, settings_from_config
 from archiver.queue.azure.state import item_name
+from archiver.secret import Secret
 from archiver.sim import Simulator
 from archiver.testing.azurite import Azurite
 from tests.queue.test_contract import azure_settings, lease_one
@@ -179,9 +180,11 @@ async def test_missing_queue_without_create_is_a_clear_error(azurite_q: Azurite)
 
 def test_secrets_stay_out_of_repr_and_errors() -> None:
     secret = "AccountKey=c2VjcmV0c2VjcmV0c2VjcmV0"
-    s = AzureQueueSettings(connection_string=f"DefaultEndpointsProtocol=https;AccountName=acct;{secret}")
+    s = AzureQueueSettings(
+        connection_string=Secret(f"DefaultEndpointsProtocol=https;AccountName=acct;{secret}")
+    )
     assert "c2VjcmV0" not in repr(s) and "c2VjcmV0" not in repr(AzureQueue(s))
-    bad = AzureQueueSettings(connection_string=f"BlobEndpoint=http://127.0.0.1:1/x;{secret}")
+    bad = AzureQueueSettings(connection_string=Secret(f"BlobEndpoint=http://127.0.0.1:1/x;{secret}"))
     with pytest.raises(QueueError) as info:
         asyncio.run(AzureQueue(bad).start())
     assert "c2VjcmV0" not in str(info.value)
@@ -208,7 +211,7 @@ def test_config_selects_the_azure_queue(azurite_q: Azurite) -> None:
     assert cfg.queue.kind == "azure"
     settings = settings_from_config(cfg)
     assert settings.queue_name == "work-q" and settings.state_container == "archiver-state"
-    assert settings.connection_string == azurite_q.connection_string
+    assert settings.connection_string == Secret(azurite_q.connection_string)
     assert isinstance(build_queue(cfg), AzureQueue)
     assert isinstance(build_queue(load_config(env={})), SqliteQueue)
 

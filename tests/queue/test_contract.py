@@ -21,6 +21,7 @@ from archiver.errors import QueueError
 from archiver.queue import STATES, Lease, QueueItem, SqliteQueue, State, WorkQueue
 from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import AzureQueueSettings
+from archiver.secret import Secret
 from archiver.testing.azurite import Azurite
 
 MAX_ATTEMPTS = 3
@@ -49,7 +50,7 @@ def azurite_q() -> Iterator[Azurite]:
 def azure_settings(az: Azurite, **overrides: object) -> AzureQueueSettings:
     """Settings for a fresh queue + state container on Azurite (unique names per call)."""
     base: dict[str, object] = {
-        "connection_string": az.connection_string,
+        "connection_string": Secret(az.connection_string),
         "queue_name": f"q{uuid.uuid4().hex[:16]}",
         "state_container": f"s{uuid.uuid4().hex[:16]}",
         "max_attempts": MAX_ATTEMPTS,

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from isal import igzip
 
-from archiver.sinks import ArchiveMeta, AzureSink, AzureSinkSettings, LocalSink, LocalSinkSettings, Sink
+from archiver.config import AzureSinkConfig, LocalSinkConfig
+from archiver.secret import Secret
+from archiver.sinks import ArchiveMeta, AzureClientOptions, AzureSink, LocalSink, Sink
 from archiver.testing.wormproxy import WormProxy
 
 END = datetime(2026, 11, 27, 23, 59, 58, tzinfo=UTC)
@@ -55,16 +57,28 @@ async def new_container(proxy: WormProxy, *, worm: bool | None = None) -> str:
     return name
 
 
-def azure_settings(proxy: WormProxy, container: str, **overrides: object) -> AzureSinkSettings:
-    """Settings for an AzureSink through the WORM proxy; SDK retries off so fault tests are fast."""
+NO_SDK_RETRIES = AzureClientOptions(sdk_retry_total=0)  # fault tests stay fast
+
+
+def azure_settings(proxy: WormProxy, container: str, **overrides: object) -> AzureSinkConfig:
+    """The `[sink.azure]` section for an AzureSink through the WORM proxy (string secrets wrapped)."""
     base: dict[str, object] = {
         "container": container,
         "connection_string": proxy.connection_string,
         "retention_days": 30,
-        "sdk_retry_total": 0,
     }
     base.update(overrides)
-    return AzureSinkSettings(**base)  # type: ignore[arg-type]
+    for key in ("connection_string", "sas_token"):
+        if isinstance(base.get(key), str):
+            base[key] = Secret(str(base[key]))
+    return AzureSinkConfig(**base)  # type: ignore[arg-type]
+
+
+def azure_sink(
+    proxy: WormProxy, container: str, *, options: AzureClientOptions = NO_SDK_RETRIES, **overrides: object
+) -> AzureSink:
+    """An AzureSink (not started) through the WORM proxy, SDK retries off unless `options` say otherwise."""
+    return AzureSink(azure_settings(proxy, container, **overrides), options=options)
 
 
 @pytest.fixture
@@ -81,10 +95,10 @@ async def sink(request: pytest.FixtureRequest, tmp_path: Path) -> collections.ab
     """A started sink of each kind (the contract suite runs once per kind)."""
     s: LocalSink | AzureSink
     if request.param == "local":
-        s = LocalSink(LocalSinkSettings(root=str(tmp_path / "archive"), retention_days=30))
+        s = LocalSink(LocalSinkConfig(dir=str(tmp_path / "archive"), retention_days=30))
     else:
         proxy = request.getfixturevalue("worm_proxy")  # sync fixture: safe to resolve lazily here
-        s = AzureSink(azure_settings(proxy, await new_container(proxy)))
+        s = azure_sink(proxy, await new_container(proxy))
     await s.start()
     yield s
     await s.close()

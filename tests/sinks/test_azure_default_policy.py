@@ -21,7 +21,7 @@ from archiver.sinks import AzureSink
 from archiver.sinks.azure_policy import PROBE_PREFIX
 from archiver.testing import rbac
 from archiver.testing.wormproxy import WormProxy
-from tests.sinks.conftest import azure_settings, new_container, record
+from tests.sinks.conftest import azure_sink, new_container, record
 
 
 async def test_admin_path_has_the_arm_shape_and_rules(worm_proxy: WormProxy) -> None:
@@ -85,7 +85,7 @@ async def test_locked_default_archives_with_contributor_rights_and_no_policy_hea
     worm_proxy.set_default_policy(container, 40, locked=True)
     # Contributor has no runAsSuperUser: a single policy or legal-hold header would be refused with 403.
     worm_proxy.set_rights(container, rbac.CONTRIBUTOR)
-    sink = AzureSink(azure_settings(worm_proxy, container, policy_source="container", policy_mode="Locked"))
+    sink = azure_sink(worm_proxy, container, policy_source="container", policy_mode="Locked")
     azure_sinks.append(sink)
     await sink.start()
     data, meta = record()
@@ -108,7 +108,7 @@ async def test_locked_default_archives_with_contributor_rights_and_no_policy_hea
 
 async def test_missing_default_policy_refuses_to_start_and_says_how_to_fix(worm_proxy: WormProxy) -> None:
     container = await new_container(worm_proxy)
-    sink = AzureSink(azure_settings(worm_proxy, container, policy_source="container"))
+    sink = azure_sink(worm_proxy, container, policy_source="container")
     with pytest.raises(SinkPermanentError) as info:
         await sink.start()
     await sink.close()
@@ -120,7 +120,7 @@ async def test_missing_default_policy_refuses_to_start_and_says_how_to_fix(worm_
 async def test_default_shorter_than_retention_days_refuses_to_start(worm_proxy: WormProxy) -> None:
     container = await new_container(worm_proxy)
     worm_proxy.set_default_policy(container, 10, locked=True)
-    sink = AzureSink(azure_settings(worm_proxy, container, policy_source="container", retention_days=30))
+    sink = azure_sink(worm_proxy, container, policy_source="container", retention_days=30)
     with pytest.raises(SinkPermanentError, match=r"about 10 days.*retention_days = 30"):
         await sink.start()
     await sink.close()
@@ -131,7 +131,7 @@ async def test_unlocked_default_starts_with_a_loud_warning_and_metric(
 ) -> None:
     container = await new_container(worm_proxy)
     worm_proxy.set_default_policy(container, 30)
-    sink = AzureSink(azure_settings(worm_proxy, container, policy_source="container"))
+    sink = azure_sink(worm_proxy, container, policy_source="container")
     azure_sinks.append(sink)
     with caplog.at_level(logging.WARNING, logger="archiver.sinks.azure"):
         await sink.start()
@@ -148,7 +148,7 @@ async def test_unlocked_default_starts_with_a_loud_warning_and_metric(
 async def test_policy_mode_locked_requires_a_locked_default(worm_proxy: WormProxy) -> None:
     container = await new_container(worm_proxy)
     worm_proxy.set_default_policy(container, 30)
-    sink = AzureSink(azure_settings(worm_proxy, container, policy_source="container", policy_mode="Locked"))
+    sink = azure_sink(worm_proxy, container, policy_source="container", policy_mode="Locked")
     with pytest.raises(SinkPermanentError, match="Unlocked"):
         await sink.start()
     await sink.close()
@@ -161,7 +161,7 @@ async def test_allow_mutable_without_a_default_starts_not_worm(
     worm_proxy: WormProxy, azure_sinks: list[AzureSink], caplog: pytest.LogCaptureFixture
 ) -> None:
     container = await new_container(worm_proxy)
-    sink = AzureSink(azure_settings(worm_proxy, container, policy_source="container", allow_mutable=True))
+    sink = azure_sink(worm_proxy, container, policy_source="container", allow_mutable=True)
     azure_sinks.append(sink)
     with caplog.at_level(logging.WARNING, logger="archiver.sinks.azure"):
         await sink.start()

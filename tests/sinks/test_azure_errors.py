@@ -16,12 +16,14 @@ from azure.storage.blob import (
 )
 from azure.storage.blob.aio import BlobServiceClient
 
+from archiver.config import AzureSinkConfig
 from archiver.errors import IntegrityError, SinkPermanentError, SinkTransientError
-from archiver.sinks import AzureSink, AzureSinkSettings, blob_name
+from archiver.secret import Secret
+from archiver.sinks import AzureClientOptions, AzureSink, blob_name
 from archiver.sinks.azure_codec import to_metadata
 from archiver.testing.azurite import ACCOUNT, ACCOUNT_KEY
 from archiver.testing.wormproxy import WormProxy
-from tests.sinks.conftest import azure_settings, new_container, record
+from tests.sinks.conftest import azure_sink, new_container, record
 
 Starter = Callable[..., Awaitable[AzureSink]]
 
@@ -31,7 +33,7 @@ def started(worm_proxy: WormProxy, azure_sinks: list[AzureSink]) -> Starter:
     """Factory: a started AzureSink on a fresh container, closed after the test."""
 
     async def make(**kw: object) -> AzureSink:
-        sink = AzureSink(azure_settings(worm_proxy, await new_container(worm_proxy), **kw))
+        sink = azure_sink(worm_proxy, await new_container(worm_proxy), **kw)
         azure_sinks.append(sink)
         await sink.start()
         return sink
@@ -63,7 +65,7 @@ async def test_upload_failures_are_classified(
 
 
 async def test_sdk_retries_absorb_a_transient_fault(worm_proxy: WormProxy, started: Starter) -> None:
-    sink = await started(sdk_retry_total=2, sdk_initial_backoff_s=0)
+    sink = await started(options=AzureClientOptions(sdk_retry_total=2, sdk_initial_backoff_s=0))
     worm_proxy.fail("put_blob", status=503, code="ServerBusy")
     data, meta = record()
     assert (await sink.put(data, meta)).created
@@ -85,15 +87,15 @@ async def test_unreachable_store_is_transient(worm_proxy: WormProxy, started: St
 async def test_start_against_unreachable_store_is_transient(worm_proxy: WormProxy) -> None:
     worm_proxy.set_unreachable()
     with pytest.raises(SinkTransientError):
-        await AzureSink(azure_settings(worm_proxy, "whatever")).start()
+        await azure_sink(worm_proxy, "whatever").start()
 
 
 async def test_missing_container_says_how_to_fix_or_is_created_on_request(
     worm_proxy: WormProxy, azure_sinks: list[AzureSink]
 ) -> None:
     with pytest.raises(SinkPermanentError, match=r"does not exist.*--enable-vlw"):
-        await AzureSink(azure_settings(worm_proxy, "nosuchcontainer1")).start()
-    sink = AzureSink(azure_settings(worm_proxy, "createdonrequest1", create_container=True))
+        await azure_sink(worm_proxy, "nosuchcontainer1").start()
+    sink = azure_sink(worm_proxy, "createdonrequest1", create_container=True)
     azure_sinks.append(sink)
     await sink.start()
     assert sink.worm is True
@@ -103,7 +105,7 @@ async def test_wrong_key_is_permanent_and_never_echoes_the_key(worm_proxy: WormP
     forged_key = "AAAA" + ACCOUNT_KEY[4:]
     bad = worm_proxy.connection_string.replace(ACCOUNT_KEY, forged_key)
     with pytest.raises(SinkPermanentError) as info:
-        await AzureSink(azure_settings(worm_proxy, "anything", connection_string=bad)).start()
+        await azure_sink(worm_proxy, "anything", connection_string=bad).start()
     assert "403" in str(info.value) and forged_key not in str(info.value)
 
 
@@ -119,7 +121,7 @@ async def test_sas_token_auth_and_uri_without_sas(
     )  # fmt: skip
     with pytest.raises(SinkPermanentError, match="account SAS") as info:
         await AzureSink(
-            AzureSinkSettings(container=container, account_url=worm_proxy.blob_url, sas_token=narrow)
+            AzureSinkConfig(container=container, url=worm_proxy.blob_url, sas_token=Secret(narrow))
         ).start()
     assert narrow not in str(info.value)
     sas = generate_account_sas(
@@ -129,9 +131,9 @@ async def test_sas_token_auth_and_uri_without_sas(
             set_immutability_policy=True,
         ), expiry,
     )  # fmt: skip
-    settings = AzureSinkSettings(container=container, account_url=worm_proxy.blob_url, sas_token=sas)
-    assert sas not in repr(settings) and sas not in str(settings)
+    settings = AzureSinkConfig(container=container, url=worm_proxy.blob_url, sas_token=Secret(sas))
     sink = AzureSink(settings)
+    assert sas not in repr(settings) and sas not in str(settings) and sas not in repr(vars(sink))
     azure_sinks.append(sink)
     await sink.start()
     data, meta = record()
@@ -141,10 +143,11 @@ async def test_sas_token_auth_and_uri_without_sas(
 
 
 def test_settings_repr_hides_secrets() -> None:
-    s = AzureSinkSettings(
-        container="c", connection_string=f"AccountKey={ACCOUNT_KEY};", sas_token="sv=x&sig=y"
+    s = AzureSinkConfig(
+        container="c", connection_string=Secret(f"AccountKey={ACCOUNT_KEY};"), sas_token=Secret("sv=x&sig=y")
     )
-    assert ACCOUNT_KEY not in repr(s) and "sig=y" not in repr(s) and "***" in repr(s)
+    shown = repr(s) + repr(vars(AzureSink(s)))
+    assert ACCOUNT_KEY not in shown and "sig=y" not in shown and "***" in shown
 
 
 @pytest.mark.parametrize(
@@ -152,11 +155,11 @@ def test_settings_repr_hides_secrets() -> None:
 )
 async def test_plain_http_only_for_loopback(url: str) -> None:
     with pytest.raises(SinkPermanentError, match="not https"):
-        await AzureSink(AzureSinkSettings(container="c", account_url=url, sas_token="sv=1&sig=2")).start()
+        await AzureSink(AzureSinkConfig(container="c", url=url, sas_token=Secret("sv=1&sig=2"))).start()
 
 
 async def test_token_credential_over_loopback_http_is_refused_cleanly() -> None:
-    sink = AzureSink(AzureSinkSettings(container="c", account_url="http://127.0.0.1:9/devstoreaccount1"))
+    sink = AzureSink(AzureSinkConfig(container="c", url="http://127.0.0.1:9/devstoreaccount1"))
     with pytest.raises(SinkPermanentError, match="cannot start Azure sink"):
         await sink.start()
     await sink.close()
@@ -164,7 +167,7 @@ async def test_token_credential_over_loopback_http_is_refused_cleanly() -> None:
 
 async def test_no_endpoint_configured() -> None:
     with pytest.raises(SinkPermanentError, match="AZURE_STORAGE_URL"):
-        await AzureSink(AzureSinkSettings(container="c")).start()
+        await AzureSink(AzureSinkConfig(container="c")).start()
 
 
 async def test_get_falls_back_to_listing_when_tags_are_missing(
@@ -175,7 +178,7 @@ async def test_get_falls_back_to_listing_when_tags_are_missing(
     name = blob_name(meta.conversation_id, meta.end_time)
     async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as svc:
         # Uploaded by some older tool: metadata but no index tags (or the tag index has not caught up).
-        await svc.get_blob_client(sink.settings.container, name).upload_blob(data, metadata=to_metadata(meta))
+        await svc.get_blob_client(sink.container_name, name).upload_blob(data, metadata=to_metadata(meta))
     got = await sink.get(meta.conversation_id)
     assert got.name == name and got.meta == meta and got.tags == {}
 
@@ -187,7 +190,7 @@ async def test_foreign_blob_at_archive_name_is_an_integrity_error(
     data, meta = record()
     name = blob_name(meta.conversation_id, meta.end_time)
     async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as svc:
-        await svc.get_blob_client(sink.settings.container, name).upload_blob(b"foreign")
+        await svc.get_blob_client(sink.container_name, name).upload_blob(b"foreign")
     with pytest.raises(IntegrityError, match="already exists"):
         await sink.put(data, meta)
     with pytest.raises(IntegrityError, match="metadata"):
@@ -217,13 +220,13 @@ async def test_other_409s_are_not_mistaken_for_already_archived(
     worm_proxy: WormProxy, started: Starter
 ) -> None:
     sink = await started()
-    worm_proxy.set_container_worm(sink.settings.container, False)  # container reconfigured under us
+    worm_proxy.set_container_worm(sink.container_name, False)  # container reconfigured under us
     data, meta = record()
     with pytest.raises(SinkPermanentError, match="409 ImmutableStorageWithVersioningNotEnabled") as info:
         await sink.put(data, meta)
     assert not isinstance(info.value, IntegrityError)
     worm_proxy.fail("put_blob", status=409, code="LeaseIdMissing")
-    worm_proxy.set_container_worm(sink.settings.container, True)
+    worm_proxy.set_container_worm(sink.container_name, True)
     with pytest.raises(SinkPermanentError, match="LeaseIdMissing"):
         await sink.put(data, meta)
     assert (await sink.put(data, meta)).created
@@ -236,7 +239,7 @@ async def test_a_container_another_worker_created_meanwhile_is_success(
     409 ContainerAlreadyExists — which means the container is there, not a reason to exit 6."""
     name = await new_container(worm_proxy)  # the winner's container
     worm_proxy.fail("container_properties", status=404, code="ContainerNotFound")  # the loser's probe
-    sink = AzureSink(azure_settings(worm_proxy, name, create_container=True))
+    sink = azure_sink(worm_proxy, name, create_container=True)
     azure_sinks.append(sink)
     await sink.start()
     assert sink.worm
@@ -248,7 +251,7 @@ async def test_an_unreachable_endpoint_is_named_with_the_fix(
 ) -> None:
     name = await new_container(worm_proxy)
     worm_proxy.set_unreachable()
-    sink = AzureSink(azure_settings(worm_proxy, name))
+    sink = azure_sink(worm_proxy, name, options=AzureClientOptions())  # the default (5 s) connect timeout
     azure_sinks.append(sink)
     with pytest.raises(SinkTransientError) as info:
         await sink.start()
@@ -258,4 +261,4 @@ async def test_an_unreachable_endpoint_is_named_with_the_fix(
 
 
 def test_the_connect_timeout_is_seconds() -> None:
-    assert AzureSinkSettings(container="c").connection_timeout_s <= 5.0
+    assert AzureClientOptions().connection_timeout_s <= 5.0

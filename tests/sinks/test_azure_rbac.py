@@ -14,13 +14,15 @@ import pytest
 from azure.storage.blob import AccountSasPermissions, ResourceTypes, generate_account_sas
 from azure.storage.blob.aio import BlobServiceClient
 
+from archiver.config import AzureSinkConfig
 from archiver.errors import SinkPermanentError
 from archiver.metrics import Metrics
-from archiver.sinks import AzureSink, AzureSinkSettings, blob_name
+from archiver.secret import Secret
+from archiver.sinks import AzureSink, blob_name
 from archiver.testing import rbac
 from archiver.testing.azurite import ACCOUNT, ACCOUNT_KEY
 from archiver.testing.wormproxy import WormProxy
-from tests.sinks.conftest import azure_settings, new_container, record
+from tests.sinks.conftest import NO_SDK_RETRIES, azure_sink, new_container, record
 
 SUPER = "immutableStorage/runAsSuperUser"
 
@@ -33,7 +35,7 @@ async def sink_with(
     if source == "container":
         proxy.set_default_policy(container, 30, locked=True)
     proxy.set_rights(container, rights)
-    sink = AzureSink(azure_settings(proxy, container, policy_source=source, **kw))
+    sink = azure_sink(proxy, container, policy_source=source, **kw)
     opened.append(sink)
     return sink
 
@@ -69,7 +71,7 @@ async def test_contributor_with_container_default_archives_end_to_end(
     assert 'archiver_sink_permission_fallbacks_total{right="tags/read"} 3.0' in text
     assert 'archiver_sink_permission_fallbacks_total{right="filter/action"} 2.0' in text
     # Tags at upload need only blobs/write: they were stored, and they hold no personal data.
-    tags = await stored_tags(worm_proxy, sink.settings.container, by_id.name)
+    tags = await stored_tags(worm_proxy, sink.container_name, by_id.name)
     assert set(tags) == {
         "conversationId",
         "endDate",
@@ -169,7 +171,7 @@ async def test_without_read_get_fails_naming_it(worm_proxy: WormProxy, azure_sin
     await sink.start()
     data, meta = record()
     await sink.put(data, meta)
-    worm_proxy.set_rights(sink.settings.container, rbac.OWNER - {rbac.BLOBS_READ})
+    worm_proxy.set_rights(sink.container_name, rbac.OWNER - {rbac.BLOBS_READ})
     with pytest.raises(SinkPermanentError, match=r"403 .*lacks .*blobs/read"):
         await sink.get(meta.conversation_id, meta.end_time)
     with pytest.raises(SinkPermanentError, match=r"403 .*lacks .*blobs/read"):
@@ -187,11 +189,11 @@ async def sas_sink(proxy: WormProxy, opened: list[AzureSink], letters: str, sour
     container = await new_container(proxy)
     if source == "container":
         proxy.set_default_policy(container, 30, locked=True)
-    settings = AzureSinkSettings(
-        container=container, account_url=proxy.blob_url, sas_token=_sas(letters), retention_days=30,
-        sdk_retry_total=0, policy_source=source,  # type: ignore[arg-type]
+    settings = AzureSinkConfig(
+        container=container, url=proxy.blob_url, sas_token=Secret(_sas(letters)), retention_days=30,
+        policy_source=source,  # type: ignore[arg-type]
     )  # fmt: skip
-    sink = AzureSink(settings)
+    sink = AzureSink(settings, options=NO_SDK_RETRIES)
     opened.append(sink)
     await sink.start()
     return sink

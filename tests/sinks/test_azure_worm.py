@@ -21,7 +21,7 @@ from archiver.errors import SinkPermanentError
 from archiver.sinks import AzureSink, blob_name
 from archiver.testing.azurite import Azurite
 from archiver.testing.wormproxy import WormProxy
-from tests.sinks.conftest import azure_settings, new_container, record
+from tests.sinks.conftest import NO_SDK_RETRIES, azure_settings, azure_sink, new_container, record
 
 Archived = tuple[AzureSink, BlobClient, bytes]
 
@@ -32,7 +32,7 @@ async def archived(
 ) -> collections.abc.AsyncIterator[tuple[AzureSink, BlobClient, bytes]]:
     """One archive uploaded by the sink (Unlocked, 30 days) and a raw SDK client on its blob."""
     container = await new_container(worm_proxy)
-    sink = AzureSink(azure_settings(worm_proxy, container))
+    sink = azure_sink(worm_proxy, container)
     await sink.start()
     data, meta = record()
     await sink.put(data, meta)
@@ -140,7 +140,7 @@ async def test_locked_policy_can_only_be_extended(archived: Archived) -> None:
 
 async def test_locked_mode_and_legal_hold_from_settings(worm_proxy: WormProxy) -> None:
     container = await new_container(worm_proxy)
-    sink = AzureSink(azure_settings(worm_proxy, container, policy_mode="Locked", legal_hold=True))
+    sink = azure_sink(worm_proxy, container, policy_mode="Locked", legal_hold=True)
     await sink.start()
     data, meta = record()
     await sink.put(data, meta)
@@ -153,7 +153,7 @@ async def test_locked_mode_and_legal_hold_from_settings(worm_proxy: WormProxy) -
 
 async def test_compliance_mode_refuses_container_without_version_level_worm(worm_proxy: WormProxy) -> None:
     container = await new_container(worm_proxy, worm=False)
-    sink = AzureSink(azure_settings(worm_proxy, container))
+    sink = azure_sink(worm_proxy, container)
     with pytest.raises(SinkPermanentError) as info:
         await sink.start()
     text = str(info.value)
@@ -166,14 +166,14 @@ async def test_compliance_mode_refuses_plain_azurite(azurite_worm: tuple[Azurite
     container = await new_container(proxy)
     direct = azure_settings(proxy, container, connection_string=azurite.connection_string)
     with pytest.raises(SinkPermanentError, match="not be WORM"):
-        await AzureSink(direct).start()
+        await AzureSink(direct, options=NO_SDK_RETRIES).start()
 
 
 async def test_allow_mutable_starts_with_a_loud_warning_and_writes_no_policy(
     worm_proxy: WormProxy, caplog: pytest.LogCaptureFixture
 ) -> None:
     container = await new_container(worm_proxy, worm=False)
-    sink = AzureSink(azure_settings(worm_proxy, container, allow_mutable=True))
+    sink = azure_sink(worm_proxy, container, allow_mutable=True)
     with caplog.at_level(logging.WARNING, logger="archiver.sinks.azure"):
         await sink.start()
     assert any("NOT WORM" in r.getMessage() and r.levelno == logging.WARNING for r in caplog.records)

@@ -10,14 +10,15 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from archiver.config import LocalSinkConfig
 from archiver.errors import IntegrityError, SinkPermanentError
-from archiver.sinks import LocalSink, LocalSinkSettings, blob_name
+from archiver.sinks import LocalSink, blob_name
 from archiver.sinks.local import Sidecar
 from tests.sinks.conftest import record
 
 
-async def started(root: Path, **kw: object) -> LocalSink:
-    sink = LocalSink(LocalSinkSettings(root=str(root), **kw))  # type: ignore[arg-type]
+async def started(root: Path, *, fsync: bool = True, **kw: object) -> LocalSink:
+    sink = LocalSink(LocalSinkConfig(dir=str(root), **kw), fsync=fsync)  # type: ignore[arg-type]
     await sink.start()
     return sink
 
@@ -93,12 +94,12 @@ async def test_unusable_root_is_a_permanent_error(tmp_path: Path) -> None:
 async def test_use_before_start_is_refused(tmp_path: Path) -> None:
     data, meta = record()
     with pytest.raises(SinkPermanentError, match="start"):
-        await LocalSink(LocalSinkSettings(root=str(tmp_path))).put(data, meta)
+        await LocalSink(LocalSinkConfig(dir=str(tmp_path))).put(data, meta)
 
 
 def test_settings_reject_unknown_fields() -> None:
     with pytest.raises(msgspec.ValidationError):
-        msgspec.convert({"root": "x", "retension_days": 3}, LocalSinkSettings)
+        msgspec.convert({"dir": "x", "retension_days": 3}, LocalSinkConfig)
 
 
 END = record()[1].end_time

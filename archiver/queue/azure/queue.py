@@ -15,6 +15,11 @@ loser of a race deletes its own message. Attempts live in the state blob, not in
 
 Costs: lease ≈ 3 requests (receive, read, write), done ≈ 3 (read, write, delete). `counts()` and `items()`
 list the state container (one request per 5,000 items) — `counts()` is cached `counts_cache_s`.
+
+Why one module of ~430 lines: it implements the whole `WorkQueue` contract (enqueue, lease, done, retry,
+dead, extend, revive, prune, counts, items) over one pair of resources; the message/state-blob protocol
+that keeps two VMs from owning one id is only checkable when every operation on it is in one place.
+Settings/clients, state blobs and the leader are already separate modules.
 """
 
 from __future__ import annotations

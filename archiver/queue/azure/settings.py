@@ -19,7 +19,7 @@ from azure.storage.queue.aio import QueueClient
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import QueueError
 from archiver.logs import scrub
-from archiver.secret import masked_repr
+from archiver.secret import Secret
 
 if TYPE_CHECKING:
     from archiver.config import Config
@@ -29,14 +29,21 @@ NAME_RE = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 
 
 class AzureQueueSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """Where the shared queue and its state live, how to authenticate, and the retry policy of items."""
+    """Where the shared queue and its state live, how to authenticate, and the retry policy of items.
+
+    Not a config section on purpose: the queue combines three of them (`[queue.azure]`, the item retry keys
+    of `[queue]`, and the account and credentials of `[sink.azure]`, which it shares) and adds knobs tests
+    shrink (`counts_cache_s`, `orphan_grace_s`, SDK retries). `settings_from_config` is the one place that
+    combines them; its keys are checked once, in config_check.py. Credentials stay `Secret` until
+    `open_clients` builds the SDK clients.
+    """
 
     queue_name: str = "archiver-work"
     state_container: str = "archiver-state"  # must NOT be the WORM archive container: state blobs change
     blob_url: str = ""  # account blob endpoint (state container); empty with a connection string
     queue_url: str = ""  # account queue endpoint; empty: derived from blob_url
-    connection_string: str = ""
-    sas_token: str = ""
+    connection_string: Secret | None = None
+    sas_token: Secret | None = None
     create: bool = True  # create the queue and the state container when missing
     max_attempts: int = 10
     backoff_base_s: float = 5.0
@@ -49,11 +56,6 @@ class AzureQueueSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     sdk_retry_total: int = 4
     connection_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
-
-    def __repr__(self) -> str:
-        return masked_repr(self, ("connection_string", "sas_token"))
-
-    __str__ = __repr__
 
     def __post_init__(self) -> None:
         for what, name in (("queue name", self.queue_name), ("state container", self.state_container)):
@@ -85,8 +87,8 @@ def settings_from_config(cfg: Config) -> AzureQueueSettings:
         state_container=q.azure.state_container,
         blob_url=a.url or "",
         queue_url=q.azure.url or "",
-        connection_string=a.connection_string.reveal() if a.connection_string else "",
-        sas_token=a.sas_token.reveal() if a.sas_token else "",
+        connection_string=a.connection_string,
+        sas_token=a.sas_token,
         create=q.azure.create,
         max_attempts=q.max_attempts,
         backoff_base_s=q.backoff_base_s,
@@ -136,8 +138,9 @@ def open_clients(s: AzureQueueSettings) -> Clients:
     credential: Any = None
     try:
         if s.connection_string:
-            queue = QueueClient.from_connection_string(s.connection_string, s.queue_name, **kwargs)
-            blobs = BlobServiceClient.from_connection_string(s.connection_string, **kwargs)
+            conn = s.connection_string.reveal()
+            queue = QueueClient.from_connection_string(conn, s.queue_name, **kwargs)
+            blobs = BlobServiceClient.from_connection_string(conn, **kwargs)
         else:
             if not s.blob_url:
                 raise QueueError(
@@ -148,7 +151,7 @@ def open_clients(s: AzureQueueSettings) -> Clients:
             _check_transport(s.blob_url)
             _check_transport(queue_url)
             if s.sas_token:
-                cred: Any = s.sas_token.lstrip("?")
+                cred: Any = s.sas_token.reveal().lstrip("?")
             else:
                 from azure.identity.aio import DefaultAzureCredential  # only pulled in when used
 
