@@ -32,6 +32,9 @@ from archiver.sinks.azure_policy import FIX_DEFAULT, FIX_WORM, PROBE_PREFIX
 PREFLIGHT_PREFIX = "_archiver/preflight/"  # reserved: never a conversation archive (those are conversations/)
 CANARY_PREFIX = "_archiver/canary/"
 CANARY_BODY = b"archiver check --write-canary: proves write and WORM policy rights (no personal data)\n"
+_ACTION = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/"
+_TAGS_READ = f"{_ACTION}{rights.TAGS_READ} (not in Storage Blob Data Contributor; SAS letter t)"
+_FILTER = f"{_ACTION}{rights.FILTER} (not in Storage Blob Data Contributor; SAS letter f)"
 _ROLE_FIX = "grant the identity {} (README, Permissions > Azure Storage)"
 
 
@@ -143,7 +146,7 @@ async def _check_container(
     report.add(
         await _right(
             "right blobs/tags/read",
-            rights.TAGS_READ,
+            _TAGS_READ,
             blob.get_blob_tags(),
             {404},
             optional="`archiver get` shows tags from blob metadata instead",
@@ -152,7 +155,7 @@ async def _check_container(
     report.add(
         await _right(
             "right blobs/filter/action",
-            rights.FILTER,
+            _FILTER,
             _first(container.find_blobs_by_tags("conversationId = 'preflight'")),
             {404},
             optional="`archiver get ID` without --date lists conversations/ instead",
@@ -186,10 +189,12 @@ async def _check_policy(container: ContainerClient, s: AzureSinkSettings, props:
     if getattr(props, "has_immutability_policy", None) is not True:
         report.add(fail(name, "the container has no default immutability policy", FIX_DEFAULT, EXIT_SINK))
         return
-    newest = None
+    newest: tuple[Any, str] | None = None
     try:
-        async for item in container.list_blobs(name_starts_with=PROBE_PREFIX):
-            newest = item.name if newest is None or item.name > newest else newest
+        for prefix in (PROBE_PREFIX, CANARY_PREFIX):  # the worker's start-up probes and earlier canaries
+            async for item in container.list_blobs(name_starts_with=prefix):
+                key = (item.creation_time or item.last_modified, item.name)
+                newest = key if newest is None or key > newest else newest
         if newest is None:
             report.add(
                 warn(
@@ -199,7 +204,7 @@ async def _check_policy(container: ContainerClient, s: AzureSinkSettings, props:
                 )
             )
             return
-        mode, days = _state(await container.get_blob_client(newest).get_blob_properties(), True)
+        mode, days = _state(await container.get_blob_client(newest[1]).get_blob_properties(), True)
     except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
         report.add(
             fail(
@@ -210,7 +215,7 @@ async def _check_policy(container: ContainerClient, s: AzureSinkSettings, props:
             )
         )
         return
-    report.add(_policy_verdict(name, mode, days, s, f"as inherited by {newest}"))
+    report.add(_policy_verdict(name, mode, days, s, f"as inherited by {newest[1]}"))
 
 
 def _policy_verdict(

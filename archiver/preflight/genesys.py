@@ -177,13 +177,20 @@ async def _notifications(client: GenesysClient, queue_id: str | None) -> Result:
     if result.status != "ok" or not isinstance(topics, list):
         return result
     rejected = [t for t in topics if t.state == "Rejected"]
+    topic = TOPIC.format(queue_id)
+    if rejected and not rejected[0].missing_permissions:
+        return fail(
+            name,
+            f"topic {topic} Rejected ({rejected[0].rejection_reason})",
+            "check genesys.queue_ids against Admin > Queues",
+            EXIT_FAILURE,
+        )
     if rejected:
-        missing = ", ".join(p for t in rejected for p in (t.missing_permissions or [])) or "?"
+        missing = ", ".join(rejected[0].missing_permissions or [])
         return warn(
             name,
-            f"topic {TOPIC.format(queue_id)} Rejected ({rejected[0].rejection_reason}; "
-            f"missing {missing}): ended conversations are found only by the reconciler, "
-            "minutes later",
+            f"topic {topic} Rejected (missing {missing}): ended conversations are found "
+            "only by the reconciler, minutes later",
             f"add {missing} to the OAuth client's role",
         )
     return ok(

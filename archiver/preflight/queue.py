@@ -61,16 +61,6 @@ async def check_queue(cfg: Config, report: Report) -> None:
         except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
             report.add(fail(qname, f"cannot read it ({_cause(exc)})", f"grant {_QUEUE_RIGHTS}", EXIT_SINK))
         cname = f"state container {settings.state_container}"
-        if settings.state_container == cfg.sink.azure.container:
-            report.add(
-                fail(
-                    cname,
-                    "is the archive container: state blobs are rewritten, WORM refuses that",
-                    "set queue.azure.state_container to another container",
-                    EXIT_SINK,
-                )
-            )
-            return
         try:
             await clients.container.get_container_properties()
             async for _ in clients.container.list_blobs():

@@ -136,7 +136,7 @@ class Faults:
     def deny_permission(self, permission: str, path_prefix: str = "/api/v2/") -> None:
         """Answer 403 `missing.permissions` naming `permission` under `path_prefix` until `clear()`.
 
-        A prefix with `*` is a pattern (`*` matches any run of characters, e.g. "/api/v2/conversations/*/tags"),
+        A prefix with `*` is a pattern (`*` matches any characters, e.g. "/api/v2/conversations/*/tags"),
         for routes whose distinguishing part follows an id.
 
         Checked after authentication and the rate limit, as Genesys does: the token is fine, its role is not.

@@ -131,5 +131,11 @@ async def test_unreachable_host_fails_before_any_call(tmp_path: Any) -> None:
             "ARCHIVER_SINK__LOCAL__DIR": str(tmp_path),
         }
     )
-    report, status = await check(cfg)
+    _, status = await check(cfg)
     assert status[f"Genesys host 127.0.0.1:{port}"] == "fail" and "token" not in status
+
+
+async def test_a_configured_queue_the_org_lacks_fails(sim: Simulator, tmp_path: Any) -> None:
+    report, status = await check(config_for(sim, tmp_path, GENESYS_QUEUE_IDS="no-such-queue"))
+    assert status["queue list"] == "fail" and report.exit_code() != 0
+    assert "no-such-queue" in next(r.detail for r in report.results if r.name == "queue list")
