@@ -1,4 +1,4 @@
-"""`archiver check` in azure-queue mode (Azurite with the queue service): the work queue and state container."""
+"""`archiver check` in azure-queue mode (Azurite with its queue service): work queue and state container."""
 
 from __future__ import annotations
 
@@ -23,8 +23,14 @@ def azurite_q() -> Iterator[Azurite]:
 
 
 async def check(az: Azurite, **env: str) -> dict[str, str]:
-    cfg = load_config(env={"ARCHIVER_QUEUE__KIND": "azure", "AZURE_STORAGE_CONNECTION_STRING": az.connection_string,
-                           "AZURE_CONTAINER_NAME": "archive", **env})  # fmt: skip
+    cfg = load_config(
+        env={
+            "ARCHIVER_QUEUE__KIND": "azure",
+            "AZURE_STORAGE_CONNECTION_STRING": az.connection_string,
+            "AZURE_CONTAINER_NAME": "archive",
+            **env,
+        }
+    )
     report = Report(io.StringIO())
     await check_queue(cfg, report)
     return {r.name.split(" ")[0] + " " + r.name.split(" ")[1]: r.status for r in report.results}
@@ -34,7 +40,9 @@ async def test_missing_queue_and_state_container(azurite_q: Azurite) -> None:
     name = f"q{uuid.uuid4().hex[:12]}"
     env = {"ARCHIVER_QUEUE__AZURE__NAME": name, "ARCHIVER_QUEUE__AZURE__STATE_CONTAINER": name}
     assert await check(azurite_q, **env, ARCHIVER_QUEUE__AZURE__CREATE="false") == {
-        "work queue": "fail", "state container": "fail"}  # fmt: skip
+        "work queue": "fail",
+        "state container": "fail",
+    }
     assert await check(azurite_q, **env) == {
         "work queue": "warn",
         "state container": "warn",
@@ -47,4 +55,3 @@ async def test_missing_queue_and_state_container(azurite_q: Azurite) -> None:
     assert await check(azurite_q, **env) == {"work queue": "ok", "state container": "ok"}
     async with QueueClient.from_connection_string(azurite_q.connection_string, name) as q:
         assert (await q.get_queue_properties()).approximate_message_count == 1  # peeked, never received
-
