@@ -69,6 +69,7 @@ class SoakResult:
     scrapes: int = 0
     failovers: list[tuple[str, float, int]] = field(default_factory=list)  # multi-VM: (cause, s, new leader)
     shares: list[int] = field(default_factory=list)  # multi-VM: archives created per VM
+    restarts: list[str] = field(default_factory=list)  # multi-VM: exits restarted as systemd would
 
     def scan(self) -> list[Finding]:
         """Search every log, /metrics page and SQLite file for secrets, tokens, PII and message text."""

@@ -110,12 +110,13 @@ class Fleet:
             await asyncio.sleep(0.1)
         raise RuntimeError(f"no leader listening after {timeout_s:.0f}s")
 
-    async def measure(self, cause: str, t_lost: float, elections_before: int, not_vm: int | None) -> None:
-        """Seconds from the lease loss until a (new) leader's socket is connected."""
+    async def measure(self, cause: str, t_lost: float, elections_before: int) -> None:
+        """Seconds from the lease loss until a leader elected since (any VM, the restarted victim included)
+        has its notification socket connected."""
         deadline = t_lost + 180.0
         while time.monotonic() < deadline:
             i = self.leader()
-            if self.elections() > elections_before and i is not None and i != not_vm and self.listening():
+            if self.elections() > elections_before and i is not None and self.listening():
                 self.failovers.append((cause, time.monotonic() - t_lost, i))
                 return
             await asyncio.sleep(0.1)
@@ -128,6 +129,20 @@ class Fleet:
         ]
 
 
+async def supervise(fleet: Fleet, killer: LeaderKiller, restarts: list[str], every_s: float = 2.0) -> None:
+    """systemd's `Restart=on-failure`: a VM that exits on its own (not one the schedule killed) is restarted
+    after `RestartSec`. Each such exit is listed in the table: the worker stops when its queue is unusable,
+    e.g. the state container unreachable for longer than the SDK's retries (the blob outage)."""
+    while True:
+        await asyncio.sleep(every_s)
+        for i, vm in enumerate(fleet.vms):
+            if vm.proc is not None and not vm.running and i not in killer.pending:
+                restarts.append(
+                    f"vm-{vm.run_dir.name[3:]} exit {vm.proc.returncode} (incarnation {vm.incarnation})"
+                )
+                await vm.start()
+
+
 class LeaderKiller:
     """What the fault player kills and restarts: the current leader, with the failover timed."""
 
@@ -135,19 +150,22 @@ class LeaderKiller:
         self.fleet = fleet
         self.victim: int | None = None
         self.kills = 0
+        self.pending: set[int] = set()  # killed, restart scheduled by the fault player
         self._measures: set[asyncio.Task[None]] = set()
 
     async def kill(self) -> None:
         victim = await self.fleet.wait_leader()
         before = self.fleet.elections()
         t = time.monotonic()
+        self.pending.add(victim)
         await self.fleet.vms[victim].kill()
         self.victim, self.kills = victim, self.kills + 1
-        self._spawn(self.fleet.measure(f"SIGKILL leader vm-{victim}", t, before, victim))
+        self._spawn(self.fleet.measure(f"SIGKILL leader vm-{victim}", t, before))
 
     async def start(self) -> None:
         if self.victim is not None:
             await self.fleet.vms[self.victim].start()
+            self.pending.discard(self.victim)
 
     async def break_lease(self, conn: str) -> None:
         """Break the leader blob's lease under the leader: its next renewal is refused (a lost renewal)."""
@@ -159,7 +177,7 @@ class LeaderKiller:
             lease = BlobLeaseClient(svc.get_blob_client(STATE_CONTAINER, LEADER_BLOB))
             t = time.monotonic()
             await lease.break_lease(lease_break_period=0)
-        self._spawn(self.fleet.measure(f"lease renewal lost by vm-{victim}", t, before, None))
+        self._spawn(self.fleet.measure(f"lease renewal lost by vm-{victim}", t, before))
 
     def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(coro)
@@ -185,7 +203,7 @@ async def run_multi(opts: SoakOptions, run_dir: Path, workers: int, *, progress:
         await asyncio.to_thread(queue_az.start)
         assert store.proxy is not None
         store.proxy.set_container_worm(STATE_CONTAINER, False)  # queue state is rewritten: never WORM
-        conn = connection_string(store.proxy.blob_url, queue_az.urls["Queue"])
+        conn = connection_string(store.proxy.blob_url, queue_az.queue_url)
         env = worker_env(secret, conn)
         for i in range(workers):
             vm_dir = run_dir / f"vm-{i}"
@@ -210,6 +228,8 @@ async def run_multi(opts: SoakOptions, run_dir: Path, workers: int, *, progress:
                 fleet.errors.append(f"break_lease: {type(exc).__name__}: {exc}")
 
         renewal = asyncio.create_task(lose_renewal())
+        restarts: list[str] = []
+        supervisor = asyncio.create_task(supervise(fleet, killer, restarts))
         all_ids = await play_traffic(sim, opts, t0)
         await faults
         await renewal
@@ -225,11 +245,9 @@ async def run_multi(opts: SoakOptions, run_dir: Path, workers: int, *, progress:
                 print(f"  drain: {done}/{len(expected)} written back", file=sys.stderr, flush=True)
             if done == len(expected):
                 break
-            for vm in vms:
-                if not vm.running:
-                    await vm.start()
             await asyncio.sleep(1.0)
         drained = time.monotonic()
+        supervisor.cancel()
         await asyncio.gather(*(vm.scrape_now() for vm in vms))
         exits = await asyncio.gather(*(vm.terminate(60.0) for vm in vms))
         sim.faults.clear()
@@ -291,6 +309,7 @@ async def run_multi(opts: SoakOptions, run_dir: Path, workers: int, *, progress:
             scrapes=sum(vm.scrapes for vm in vms),
             failovers=list(fleet.failovers),
             shares=fleet.shares(),
+            restarts=restarts,
         )
         return result
     finally:
