@@ -42,7 +42,7 @@ QUEUE_NAME = "soak-work"
 STATE_CONTAINER = "soak-state"
 _ELECTED = re.compile(rb"leader_elected identity=")
 _LOST = re.compile(rb"leader_lost identity=")
-_ARCHIVED = re.compile(rb"archived id=\S+ created=True")
+_DONE = re.compile(rb"(?:archived|written_back) id=(\S+)")  # the two log lines of an item done
 
 
 def multi_config(run_dir: Path, sim: Simulator, opts: SoakOptions) -> Path:
@@ -123,9 +123,10 @@ class Fleet:
         self.errors.append(f"{cause}: no new leader listening within 180 s")
 
     def shares(self) -> list[int]:
-        """Archives each VM created (over all its incarnations), from its `archived … created=True` lines."""
+        """Conversations each VM completed (all its incarnations): its `archived` / `written_back` lines."""
         return [
-            sum(len(_ARCHIVED.findall(p.read_bytes())) for p in vm.run_dir.glob("*.err")) for vm in self.vms
+            len({m for p in vm.run_dir.glob("*.err") for m in _DONE.findall(p.read_bytes())})
+            for vm in self.vms
         ]
 
 
