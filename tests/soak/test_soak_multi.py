@@ -37,5 +37,8 @@ def test_three_vms_archive_every_conversation_exactly_once_through_leader_failov
     assert r.queue_states.get("done") == 200 and sum(r.queue_states.values()) == 200, r.queue_states
     # two SIGKILLed leaders and one lost renewal, each followed by a leader listening again
     assert len(multi.failovers) == 3, multi.failovers
-    assert sum(multi.shares) >= 200 and sum(1 for n in multi.shares if n > 0) >= 2, multi.shares
+    # every VM did work; a completion whose log line a SIGKILL cut off (at most the items in flight on the
+    # two killed VMs) is counted by no VM, so the shares may sum to a little under 200
+    assert all(n > 0 for n in multi.shares), multi.shares
+    assert 200 - 2 * OPTIONS.processors <= sum(multi.shares) <= 200 + 2 * OPTIONS.processors, multi.shares
     assert multi.scan() == []
