@@ -162,7 +162,7 @@ async def _check_container(
         )
     )
     if canary:
-        report.add(await _canary(container, s))
+        report.add(await _canary(container, s, worm=worm))
 
 
 async def _first(pages: Any) -> None:
@@ -244,14 +244,14 @@ def _policy_verdict(
     return ok(name, text)
 
 
-async def _canary(container: ContainerClient, s: AzureSinkSettings) -> Result:
+async def _canary(container: ContainerClient, s: AzureSinkSettings, *, worm: bool) -> Result:
     """Write one canary blob: with policy_source = blob an Unlocked policy of one day (the shortest Azure
     accepts); with container, no policy of its own, so it inherits (and proves) the default one."""
     name = "write canary"
     now = datetime.now(UTC)
     blob = container.get_blob_client(f"{CANARY_PREFIX}{now:%Y/%m/%d/%H%M%S}-{uuid.uuid4().hex[:8]}.txt")
     policy = None
-    if s.policy_source == "blob":
+    if s.policy_source == "blob" and worm:  # a container without version-level WORM refuses any policy
         policy = ImmutabilityPolicy(expiry_time=now + timedelta(days=1), policy_mode="Unlocked")
     try:
         await blob.upload_blob(
@@ -265,6 +265,10 @@ async def _canary(container: ContainerClient, s: AzureSinkSettings) -> Result:
         needs = rights.NEEDS_SUPER_USER if policy is not None else rights.NEEDS_WRITE
         return fail(name, f"{blob.blob_name}: {_cause(exc)}", _ROLE_FIX.format(needs), EXIT_SINK)
     mode, days = _state(props, True)
+    if not worm:
+        return warn(
+            name, f"{blob.blob_name} stored, but MUTABLE: the container has no version-level WORM", FIX_WORM
+        )
     if s.policy_source == "container":
         return _policy_verdict(name, mode, days, s, f"inherited by {blob.blob_name}")
     if mode is None:

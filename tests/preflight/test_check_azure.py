@@ -56,8 +56,9 @@ async def test_container_without_version_level_worm_fails(worm_proxy: WormProxy)
     container = await new_container(worm_proxy, worm=False)
     report, status = await check(worm_proxy, container)
     assert status["version-level immutability"] == "fail" and report.exit_code() == EXIT_SINK
-    report, status = await check(worm_proxy, container, allow_mutable=True)
-    assert status["version-level immutability"] == "warn"
+    report, status = await check(worm_proxy, container, allow_mutable=True, canary=True)
+    assert status["version-level immutability"] == "warn" and status["write canary"] == "warn"
+    assert "MUTABLE" in out(report) and report.exit_code() == 0
 
 
 async def test_contributor_with_blob_policies_lacks_run_as_super_user(worm_proxy: WormProxy) -> None:
