@@ -133,7 +133,7 @@ async def _check_container(
             {404, 412},
         )
     )
-    if s.policy_source == "blob" or s.legal_hold:
+    if worm and (s.policy_source == "blob" or s.legal_hold):  # without WORM, any policy is refused
         until = datetime.now(UTC) + timedelta(days=1)
         report.add(
             await _right(
