@@ -1,6 +1,7 @@
-"""The multi-VM fault soak at 200 conversations (`make test`'s version of `python -m bench.soak --queue azure
---workers 3`): three worker processes share the Azure queue (Azurite) and the WORM store while the whole fault
-schedule plays, each kill hitting the current leader, plus a lease broken under the leader."""
+"""The multi-VM fault soak at 200 conversations (`pytest -m soak_multi tests/soak`), a small version of
+`python -m bench.soak --queue azure --workers 3`: three worker processes share the Azure queue (Azurite) and
+the WORM store while the whole fault schedule plays, each kill hitting the current leader, plus a lease
+broken under the leader. Not in `make test`: at ~3 min it pushes the suite past its 15-min budget."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def multi(tmp_path_factory: pytest.TempPathFactory) -> collections.abc.Iterator[
 
 
 @pytest.mark.slow
+@pytest.mark.soak_multi
 @pytest.mark.timeout(600)
 def test_three_vms_archive_every_conversation_exactly_once_through_leader_failovers(
     multi: SoakResult,
