@@ -84,7 +84,10 @@ class Fleet:
         return path.read_bytes() if path.exists() else b""
 
     def leader(self) -> int | None:
-        """The VM whose live incarnation was elected last and has not lost it since."""
+        """The VM that holds the lease: of the live incarnations whose last `leader_elected` has no
+        `leader_lost` after it, the most recently elected one. Two can claim it for a while: a VM whose lease
+        was broken learns so only at its next renewal, after another VM has already taken the lease."""
+        claims: list[tuple[bytes, int]] = []
         for i, vm in enumerate(self.vms):
             if not vm.running:
                 continue
@@ -92,8 +95,9 @@ class Fleet:
             elected = [m.start() for m in _ELECTED.finditer(text)]
             lost = [m.start() for m in _LOST.finditer(text)]
             if elected and (not lost or elected[-1] > lost[-1]):
-                return i
-        return None
+                line_start = text.rfind(b"\n", 0, elected[-1]) + 1
+                claims.append((text[line_start : line_start + 24], i))  # the line's ISO timestamp
+        return max(claims)[1] if claims else None
 
     def elections(self) -> int:
         return sum(len(_ELECTED.findall(p.read_bytes())) for vm in self.vms for p in vm.run_dir.glob("*.err"))
