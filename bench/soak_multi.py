@@ -331,7 +331,7 @@ def fleet_table(result: SoakResult) -> str:
     lines += [f"  {cause}: {secs:.1f} s → vm-{vm}" for cause, secs, vm in result.failovers]
     total = sum(result.shares) or 1
     lines.append(
-        "archives created per VM: "
+        "conversations completed per VM: "
         + ", ".join(f"vm-{i} {n} ({100 * n / total:.0f}%)" for i, n in enumerate(result.shares))
     )
     return "\n".join(lines)
