@@ -15,6 +15,7 @@ from archiver.errors import EXIT_USAGE, ArchiverError
 # command -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("archiver.commands.run", "run the worker (simulator + ./archive/ when no Genesys credentials)"),
+    "check": ("archiver.commands.check", "preflight: config, Genesys permissions, Azure container and WORM"),
     "demo": ("archiver.commands.demo", "archive N simulated conversations end to end and print a summary"),
     "backfill": ("archiver.commands.backfill", "archive a historical date range via analytics jobs"),
     "get": ("archiver.commands.get", "download an archive, verify digest and retention, print the record"),

@@ -67,6 +67,9 @@ class SoakResult:
     db_files: list[Path]
     needles: dict[str, set[str]] = field(default_factory=dict, repr=False)  # PII and secrets: never printed
     scrapes: int = 0
+    failovers: list[tuple[str, float, int]] = field(default_factory=list)  # multi-VM: (cause, s, new leader)
+    shares: list[int] = field(default_factory=list)  # multi-VM: archives created per VM
+    restarts: list[str] = field(default_factory=list)  # multi-VM: exits restarted as systemd would
 
     def scan(self) -> list[Finding]:
         """Search every log, /metrics page and SQLite file for secrets, tokens, PII and message text."""
@@ -312,6 +315,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--run-dir", type=Path, default=None, help="keep logs, metrics and state here")
     p.add_argument("--backlog", type=int, default=0, help="backlog mode: conversations queued before release")
     p.add_argument("--backlog-sample", type=int, default=3000, help="archives timed in backlog mode")
+    p.add_argument(
+        "--queue",
+        choices=("sqlite", "azure"),
+        default="sqlite",
+        help="azure: several workers share an Azure queue (bench/soak_multi.py)",
+    )
+    p.add_argument("--workers", type=int, default=1, help="worker processes (VMs); --queue azure only")
     p.add_argument("--no-scan", action="store_true", help="skip the security scan of logs/metrics/SQLite")
     return p
 
@@ -349,12 +359,23 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
     try:
-        result = asyncio.run(run_soak(opts, run_dir))
+        if a.queue == "azure":
+            from bench.soak_multi import run_multi
+
+            result = asyncio.run(run_multi(opts, run_dir, max(1, a.workers)))
+        else:
+            result = asyncio.run(run_soak(opts, run_dir))
         findings = [] if a.no_scan else result.scan()
         # Every id behind every figure (the table shows the first few), for whoever investigates.
         (run_dir / "report.json").write_bytes(msgspec.json.format(msgspec.json.encode(result.report)))
         title = f"archiver fault soak — {opts.conversations} conversations, seed {opts.seed}"
+        if a.queue == "azure":
+            from bench.soak_multi import fleet_table
+
+            title = f"archiver multi-VM soak — {a.workers} workers, Azure queue, " + title.split(" — ", 1)[1]
         print(table(result.report, title=title))
+        if a.queue == "azure":
+            print(fleet_table(result))
         if not a.no_scan:
             files = len(result.log_files) + len(result.metrics_files) + len(result.db_files)
             kinds = sorted({f"{f.kind} in {f.file}" for f in findings})

@@ -13,13 +13,13 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
 if TYPE_CHECKING:
     from archiver.sim import Simulator
-    from bench.soak_stack import BlobStore, WorkerProcess
+    from bench.soak_stack import BlobStore
 
 log = logging.getLogger("bench.soak")
 
@@ -88,11 +88,19 @@ def plan(seed: int, duration_s: float, knobs: FaultKnobs) -> list[FaultEvent]:
     return sorted(ev, key=lambda e: e.at)
 
 
+class Restartable(Protocol):
+    """What a kill fault acts on: one worker process, or (multi-VM soak) whichever VM currently leads."""
+
+    async def kill(self) -> None: ...
+
+    async def start(self) -> None: ...
+
+
 class FaultPlayer:
     """Applies a plan against live components; `applied` counts what actually ran (for the table)."""
 
     def __init__(
-        self, sim: Simulator, store: BlobStore, worker: WorkerProcess, knobs: FaultKnobs, t0: float
+        self, sim: Simulator, store: BlobStore, worker: Restartable, knobs: FaultKnobs, t0: float
     ) -> None:
         self.sim, self.store, self.worker, self.knobs, self.t0 = sim, store, worker, knobs, t0
         self.applied: Counter[str] = Counter()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import random
 from collections.abc import Coroutine
 from dataclasses import dataclass
@@ -135,6 +136,9 @@ class Faults:
     def deny_permission(self, permission: str, path_prefix: str = "/api/v2/") -> None:
         """Answer 403 `missing.permissions` naming `permission` under `path_prefix` until `clear()`.
 
+        A prefix with `*` is a pattern (`*` matches any characters, e.g. "/api/v2/conversations/*/tags"),
+        for routes whose distinguishing part follows an id.
+
         Checked after authentication and the rate limit, as Genesys does: the token is fine, its role is not.
         """
         if not permission or not path_prefix.startswith("/"):
@@ -143,7 +147,9 @@ class Faults:
 
     def denied_permission(self, path: str) -> str | None:
         """The permission a request to `path` lacks, if one was denied (longest prefix wins)."""
-        hits = [p for p in self.denied if path.startswith(p)]
+        hits = [
+            p for p in self.denied if (fnmatch.fnmatchcase(path, p + "*") if "*" in p else path.startswith(p))
+        ]
         return self.denied[max(hits, key=len)] if hits else None
 
     def answer_next(
