@@ -114,8 +114,7 @@ async def check_genesys(cfg: Config, settings: GenesysSettings, report: Report) 
                     )
                 )[0]
             )
-        wb = cfg.writeback
-        report.extend(await check_writeback(client, wb.mode, wb.fallback_to_external_tag_after_s))
+        report.extend(await check_writeback(client, cfg.writeback))
 
 
 async def _queues(cfg: Config, client: GenesysClient, report: Report) -> str | None:

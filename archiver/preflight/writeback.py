@@ -12,10 +12,12 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from archiver.config_model import WritebackConfig
 from archiver.genesys import GenesysClient
+from archiver.genesys.models import AnalyticsProperty, PropertyIndexRequest
 from archiver.preflight import probe
 from archiver.preflight.report import Result, fail
-from archiver.writeback import external_tag
+from archiver.writeback import PERMISSION, chain_of, external_tag
 
 _URI = "https://preflight.invalid/archiver-check"  # never stored: the conversation does not exist
 
@@ -34,31 +36,42 @@ async def _external_tag(client: GenesysClient, cid: str) -> None:
     await client.put_external_tag(cid, external_tag(_URI))
 
 
+async def _properties(client: GenesysClient, cid: str) -> None:
+    request = PropertyIndexRequest(
+        session_id=str(uuid.uuid4()),
+        target_date="2000-01-01T00:00:00.000Z",
+        properties=[AnalyticsProperty(property="archiveUri", property_type="string", value=_URI)],
+    )
+    await client.index_conversation_properties(cid, request)
+
+
 PROBES: dict[str, WritebackProbe] = {
+    "analytics-properties": WritebackProbe(str(PERMISSION["analytics-properties"]), _properties),
     "participant-attributes": WritebackProbe(
         "the participant-attributes PATCH (no declared permission)", _attributes
     ),
-    "external-tag": WritebackProbe("conversation:externalTag:edit", _external_tag),
+    "external-tag": WritebackProbe(str(PERMISSION["external-tag"]), _external_tag),
 }
 
 
-async def check_writeback(client: GenesysClient, mode: str, fallback_after_s: float) -> list[Result]:
-    """The configured mode's probe; in attributes mode with the fallback on, the external tag's too (warn)."""
-    if mode == "none":
-        return []
-    entry = PROBES.get(mode)
-    if entry is None:
-        return [fail(f"write-back ({mode})", "no preflight probe for this mode", "report this as a bug")]
-    call = entry.call(client, str(uuid.uuid4()))
-    results = [(await probe.permission(f"write-back ({mode})", call, entry.permission))[0]]
-    if mode == "participant-attributes" and fallback_after_s > 0:
-        tag = PROBES["external-tag"]
-        result, _ = await probe.permission(
-            "write-back fallback (external-tag)",
-            tag.call(client, str(uuid.uuid4())),
-            tag.permission,
-            optional="a conversation whose attributes Genesys keeps refusing is retried, then dead-lettered, "
-            "instead of falling back; or set writeback.fallback_to_external_tag_after_s = 0",
-        )
-        results.append(result)
+async def check_writeback(client: GenesysClient, section: WritebackConfig) -> list[Result]:
+    """The configured mode's probe (a failure), then each fallback of its chain (a warning: the worker still
+    archives, a refused fallback is retried naming the permission)."""
+    chain = chain_of(section.mode, section.fallback if section.fallback_to_external_tag_after_s > 0 else ())
+    results: list[Result] = []
+    for i, mode in enumerate(chain):
+        entry = PROBES.get(mode)
+        name = f"write-back ({mode})" if i == 0 else f"write-back fallback ({mode})"
+        if entry is None:
+            results.append(fail(name, "no preflight probe for this mode", "report this as a bug"))
+            continue
+        call = entry.call(client, str(uuid.uuid4()))
+        if i == 0:
+            results.append((await probe.permission(name, call, entry.permission))[0])
+        else:
+            optional = (
+                f"a write-back the modes before it keep refusing cannot fall back to {mode}; grant the "
+                "permission, or remove it from writeback.fallback"
+            )
+            results.append((await probe.permission(name, call, entry.permission, optional=optional))[0])
     return results

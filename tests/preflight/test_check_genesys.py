@@ -49,7 +49,8 @@ async def test_everything_granted_passes(sim: Simulator, tmp_path: Any) -> None:
         "analytics details query",
         "notification channel",
         "transcript read",
-        "write-back (participant-attributes)",
+        "write-back (analytics-properties)",  # the default mode, then its fallback chain
+        "write-back fallback (participant-attributes)",
         "write-back fallback (external-tag)",
     ):
         assert status[name] == "ok", report.out.getvalue()  # type: ignore[attr-defined]
@@ -62,6 +63,12 @@ DENIALS = [
     ("analytics:conversationDetail:view", "/api/v2/analytics/", "analytics details query", {}),
     ("conversation:webmessaging:view", "/api/v2/conversations/messages/", "transcript read", {}),
     ("notification:channel:create", "/api/v2/notifications/", "notification channel", {}),
+    (
+        "analytics:conversationProperties:index",
+        "/api/v2/analytics/conversations/*/details/properties",
+        "write-back (analytics-properties)",
+        {},
+    ),
     (
         "conversation:externalTag:edit",
         "/api/v2/conversations/*/tags",
@@ -105,7 +112,7 @@ async def test_missing_external_tag_permission_warns_for_the_attribute_fallback(
     sim: Simulator, tmp_path: Any
 ) -> None:
     sim.faults.deny_permission("conversation:externalTag:edit", "/api/v2/conversations/*/tags")
-    report, status = await check(config_for(sim, tmp_path))
+    report, status = await check(config_for(sim, tmp_path, ARCHIVER_WRITEBACK__MODE="participant-attributes"))
     assert status["write-back (participant-attributes)"] == "ok"
     assert status["write-back fallback (external-tag)"] == "warn" and report.exit_code() == 0
 
