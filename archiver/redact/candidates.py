@@ -12,10 +12,13 @@ from typing import NamedTuple
 from archiver.redact import patterns
 from archiver.redact.context import add_national, national_after
 from archiver.redact.emails import no_space_script, unicode_email
+from archiver.redact.ids import itin_ok
 from archiver.redact.runs import fours_run, group_tables
+from archiver.redact.shapes import Extra
+from archiver.redact.tails import card_tail_types, card_tails
 from archiver.redact.validators import (
+    BASE_TYPES,
     IBAN_LENGTHS,
-    PII_TYPES,
     card_brand_ok_cached,
     card_grouping_ok,
     iban_ok,
@@ -26,7 +29,7 @@ from archiver.redact.validators import (
     usps_tracking_ok,
 )
 
-CARD, SSN, EMAIL, PHONE, IBAN = PII_TYPES
+CARD, SSN, EMAIL, PHONE, IBAN = BASE_TYPES
 
 _WORD_ASCII = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
 _JOINERS = frozenset(b"-./_")  # `ORD-4155550132`, `4155550132.00`: a separator glued to a word continues it
@@ -122,9 +125,15 @@ Span = tuple[int, int, str]  # (start, end, type): plain tuples on the hot path,
 
 
 class Finder:
-    """Finds the PII of the enabled types in UTF-8 bytes."""
+    """Finds the PII of the enabled types in UTF-8 bytes; `extra` confirms the cue and shape candidates."""
 
-    def __init__(self, enabled: frozenset[str]) -> None:
+    def __init__(
+        self, enabled: frozenset[str], extra: Extra | None = None, extra_source: bytes = b""
+    ) -> None:
+        self._extra = extra
+        self._outer = patterns.outer_with(extra_source)
+        self._itin = "US_ITIN" in enabled
+        self._card_tail = card_tail_types(enabled)
         self._email = EMAIL in enabled
         self._iban_on = IBAN in enabled
         self._card = CARD in enabled
@@ -137,7 +146,8 @@ class Finder:
         append = hits.append
         confirm = self._confirm
         digits_kind = self._digits
-        search = patterns.OUTER.search
+        search = self._outer.search
+        extra = self._extra
         phone, email, iban = self._phone, self._email, self._iban_on
         m = search(data)
         seen = -1  # end of the last rejected grouped candidate: its windows need no second look
@@ -160,6 +170,17 @@ class Finder:
             first = tok[0]
             if first in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
                 self._url_hits(data, start, end, hits)
+            elif (
+                extra is not None
+                and (first > 0x39 or _maybe_shape(tok))
+                and 0x40 not in tok
+                and (found := extra.match(tok)) is not None
+            ):  # a cue word and its value, or a shape (IP, address, …): see shapes.py
+                hit = extra.confirm(data, start, found)
+                if hit is not None:
+                    append(hit)
+                else:  # look again from the next character: what else is in there is found as usual
+                    end = start + (1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4)
             elif tok.isdigit():  # the commonest shape: one digit run (`_confirm`'s first case, inline)
                 before = _touch_before(data, start)
                 after = _touch_after(data, end) if before != GLUED else GLUED
@@ -221,6 +242,8 @@ class Finder:
             pending = national_after(data, waiting, hits, _touch_before, _touch_after)
         if pending is not None:
             add_national(hits, pending)
+        if self._card_tail and any(h[2] == CARD for h in hits):
+            hits = card_tails(data, hits, self._card_tail)
         return hits
 
     def _fours(self, data: bytes, start: int, end: int, tok: bytes, seen: int) -> Span | None:
@@ -415,7 +438,11 @@ class Finder:
                     return None
             return CARD if luhn_ok(digits) and card_brand_ok_cached(digits) else None
         if n == 9:
-            if not self._ssn or not ssn_ok(digits):
+            if not ssn_ok(digits):
+                # 9XX-7X-XXXX: an ITIN, in the SSN's printed shape (bare nine digits need the ITIN cue)
+                ok = self._itin and groups is not None and groups[0] == [3, 2, 4] and len(groups[1]) == 1
+                return "US_ITIN" if ok and itin_ok(digits) else None
+            if not self._ssn:
                 return None
             if groups is None:  # bare nine digits: only with a context word nearby
                 return SSN if _ssn_context(data, start, start + len(tok)) else None
@@ -439,6 +466,12 @@ class Finder:
         if groups is None and _ID_CONTEXT.search(data, lo, start):
             return None  # `order 4155550132`: an identifier, not a phone number
         return PHONE
+
+
+def _maybe_shape(tok: bytes) -> bool:
+    """A digit-first candidate that may be an IP or address: digit groups alone are the walk's (fast)."""
+    rest = tok.translate(None, b"0123456789 -")
+    return bool(rest) and rest not in (b".", b"..")
 
 
 def _uniform_fours(tok: bytes) -> bool:

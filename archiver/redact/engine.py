@@ -22,6 +22,7 @@ import msgspec
 from archiver.errors import ConfigError
 from archiver.redact.candidates import CARD, Finder, Hit
 from archiver.redact.normalize import view_of
+from archiver.redact.shapes import Extra, builtin_alts, re2_source
 from archiver.redact.validators import PII_TYPES
 
 REDACTOR_VERSION = "archiver-redact/1"
@@ -48,18 +49,18 @@ def _check(config: RedactConfig) -> dict[str, bytes]:
     for name in config.enabled_types:
         if name not in PII_TYPES:
             raise ConfigError(
-                "redact.enabled_types", f"unknown PII type {name!r}", f"use any of {', '.join(PII_TYPES)}"
+                "redaction.enabled_types", f"unknown PII type {name!r}", f"use any of {', '.join(PII_TYPES)}"
             )
     fmt = config.token_format
     try:
         tokens = {t: fmt.format(type=t) for t in PII_TYPES}
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(
-            "redact.token_format", f"cannot format {fmt!r} ({exc!r})", "use only the {type} placeholder"
+            "redaction.token_format", f"cannot format {fmt!r} ({exc!r})", "use only the {type} placeholder"
         ) from exc
     if "{type}" not in fmt or any(c in fmt for c in "\n\r\x00"):
         raise ConfigError(
-            "redact.token_format",
+            "redaction.token_format",
             f"{fmt!r} lacks {{type}} or holds a line break or NUL",
             'use a one-line format containing {type}, e.g. "[REDACTED:{type}]"',
         )
@@ -73,7 +74,9 @@ class Redactor:
         self.config = config
         self._tokens = _check(config)
         self._mask = config.mask_cards_last4
-        self._finder = Finder(frozenset(config.enabled_types))
+        enabled = frozenset(config.enabled_types)
+        alts = builtin_alts(enabled)
+        self._finder = Finder(enabled, Extra(alts, enabled) if alts else None, re2_source(alts))
 
     def redact(self, text: str) -> Redaction:
         """Replace every PII value in `text` by its token; all other characters are kept as they are."""
@@ -283,4 +286,4 @@ def config_from_mapping(raw: Any) -> RedactConfig:
     try:
         return msgspec.convert(raw, RedactConfig)
     except msgspec.ValidationError as exc:
-        raise ConfigError("redact", str(exc), "see RedactConfig for the allowed keys and types") from exc
+        raise ConfigError("redaction", str(exc), "see RedactConfig for the allowed keys and types") from exc

@@ -11,6 +11,7 @@ Candidates are deliberately loose; `engine.py` confirms each one with the valida
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import re2
@@ -90,3 +91,16 @@ def _compile(source: bytes) -> Any:
 
 OUTER = _compile(OUTER_SOURCE)
 INNER = _compile(INNER_SOURCE)
+
+
+@lru_cache(maxsize=16)
+def outer_with(extra: bytes) -> Any:
+    """The combined pattern with the cue, shape and operator alternatives `extra` (see shapes.py).
+
+    They come after the five original types, so at one start position those win (leftmost-first), and
+    before the phone context words, whose candidates are only a first look.
+    """
+    if not extra:
+        return OUTER
+    parts = (_URL, _EMAIL_QUOTED, _EMAIL, _IBAN, _INTL, _PAREN, _NUM, extra, context.SOURCE)
+    return _compile(b"|".join(parts))

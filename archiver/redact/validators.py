@@ -6,8 +6,30 @@ on candidates, never per character of the text, so plain Python is fast enough h
 
 from __future__ import annotations
 
-# The entity types, in the order the redactor reports them.
-PII_TYPES: tuple[str, ...] = ("CREDIT_CARD", "US_SSN", "EMAIL", "PHONE", "IBAN")
+# The entity types, in the order the redactor reports them: the five with a shape of their own first, then
+# the cue-word and shape types of cues.py/shapes.py (docs/redaction.md describes each).
+BASE_TYPES: tuple[str, ...] = ("CREDIT_CARD", "US_SSN", "EMAIL", "PHONE", "IBAN")
+PII_TYPES: tuple[str, ...] = (
+    *BASE_TYPES,
+    "CARD_CVV",
+    "CARD_EXPIRY",
+    "PIN",
+    "PASSWORD",
+    "DATE_OF_BIRTH",
+    "IP_ADDRESS",
+    "UK_NINO",
+    "CA_SIN",
+    "US_ITIN",
+    "AU_TFN",
+    "BANK_ROUTING",
+    "BANK_ACCOUNT",
+    "UK_SORT_CODE",
+    "POSTAL_CODE",
+    "PASSPORT",
+    "DRIVER_ID",
+    "PERSON_NAME",
+    "STREET_ADDRESS",
+)
 
 # Luhn: the doubled digit's digit sum, as a bytes.translate table (ASCII digit -> ASCII digit)
 _DOUBLE = bytes.maketrans(b"0123456789", b"0246813579")

@@ -56,4 +56,5 @@ def test_committed_sample_is_labelled_consistently_and_fully_redacted() -> None:
             for s in turn.spans:
                 assert turn.text[s.start : s.end] == s.value
     _, fn, fp = _score(transcripts)
-    assert sum(fn.values()) == 0 and sum(fp.values()) == 0, (fn, fp)
+    fp_labelled = {kind: n for kind, n in fp.items() if kind in PII_TYPES}  # the types the sample labels
+    assert sum(fn.values()) == 0 and sum(fp_labelled.values()) == 0, (fn, fp)
