@@ -148,12 +148,22 @@ class WorkerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     reconcile_lag_s: Annotated[float, msgspec.Meta(ge=0)] = 120.0  # analytics lags: query up to now − lag
 
 
+class CustomRedaction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """One `[[redaction.custom]]` entry (mirrors archiver.redact.CustomPattern, checked there)."""
+
+    name: str
+    pattern: str
+    cues: tuple[str, ...] = ()
+    validator: str = ""
+
+
 class RedactionConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Redactor settings (mirrors archiver.redact.RedactConfig; None = every type)."""
 
     enabled_types: tuple[str, ...] | None = None
     token_format: str = "[REDACTED:{type}]"  # noqa: S105 (a placeholder format, not a password)
     mask_cards_last4: bool = False
+    custom: tuple[CustomRedaction, ...] = ()  # [[redaction.custom]] operator patterns
 
 
 class ArchiveConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -347,13 +357,14 @@ def genesys_settings(
 
 def redact_config(cfg: Config) -> RedactConfig:
     """The redactor's settings (None enabled_types = every PII type)."""
-    from archiver.redact import PII_TYPES, RedactConfig
+    from archiver.redact import PII_TYPES, CustomPattern, RedactConfig
 
     r = cfg.redaction
     return RedactConfig(
         enabled_types=r.enabled_types if r.enabled_types is not None else PII_TYPES,
         token_format=r.token_format,
         mask_cards_last4=r.mask_cards_last4,
+        custom=tuple(CustomPattern(c.name, c.pattern, c.cues, c.validator) for c in r.custom),
     )
 
 

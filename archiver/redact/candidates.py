@@ -172,7 +172,7 @@ class Finder:
                 self._url_hits(data, start, end, hits)
             elif (
                 extra is not None
-                and (first > 0x39 or _maybe_shape(tok))
+                and (first > 0x39 or extra.any_digit_first or _maybe_shape(tok))
                 and 0x40 not in tok
                 and (found := extra.match(tok)) is not None
             ):  # a cue word and its value, or a shape (IP, address, …): see shapes.py

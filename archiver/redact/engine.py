@@ -21,8 +21,11 @@ import msgspec
 
 from archiver.errors import ConfigError
 from archiver.redact.candidates import CARD, Finder, Hit
+from archiver.redact.custom import CustomPattern
+from archiver.redact.custom import check as check_custom
+from archiver.redact.custom import source as custom_source
 from archiver.redact.normalize import view_of
-from archiver.redact.shapes import Extra, builtin_alts, re2_source
+from archiver.redact.shapes import Alt, Extra, builtin_alts, re2_source
 from archiver.redact.validators import PII_TYPES
 
 REDACTOR_VERSION = "archiver-redact/1"
@@ -35,6 +38,7 @@ class RedactConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     enabled_types: tuple[str, ...] = PII_TYPES
     token_format: str = "[REDACTED:{type}]"  # noqa: S105 - a template, not a password
     mask_cards_last4: bool = False  # PCI-style `**** **** **** 1111` instead of the card token
+    custom: tuple[CustomPattern, ...] = ()  # operator patterns, `[[redaction.custom]]` (custom.py)
 
 
 class Redaction(NamedTuple):
@@ -46,6 +50,7 @@ class Redaction(NamedTuple):
 
 def _check(config: RedactConfig) -> dict[str, bytes]:
     """Validate `config`; return the replacement token of each type."""
+    check_custom(config.custom)
     for name in config.enabled_types:
         if name not in PII_TYPES:
             raise ConfigError(
@@ -53,7 +58,7 @@ def _check(config: RedactConfig) -> dict[str, bytes]:
             )
     fmt = config.token_format
     try:
-        tokens = {t: fmt.format(type=t) for t in PII_TYPES}
+        tokens = {t: fmt.format(type=t) for t in (*PII_TYPES, *(c.name for c in config.custom))}
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(
             "redaction.token_format", f"cannot format {fmt!r} ({exc!r})", "use only the {type} placeholder"
@@ -75,7 +80,10 @@ class Redactor:
         self._tokens = _check(config)
         self._mask = config.mask_cards_last4
         enabled = frozenset(config.enabled_types)
-        alts = builtin_alts(enabled)
+        alts = builtin_alts(enabled) + [
+            Alt(c.name, custom_source(c), c.cues, c.validator) for c in config.custom
+        ]
+        enabled |= {c.name for c in config.custom}
         self._finder = Finder(enabled, Extra(alts, enabled) if alts else None, re2_source(alts))
 
     def redact(self, text: str) -> Redaction:

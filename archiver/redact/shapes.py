@@ -402,6 +402,7 @@ class Alt(NamedTuple):
     type: str
     source: bytes
     cues: tuple[str, ...] = ()
+    validator: str | None = None  # operator patterns only: "", "luhn" or "mod97"
 
 
 _KEY = re.compile(rb"[A-Za-z\x80-\xff]+")
@@ -426,8 +427,10 @@ class Extra:
         self._by_word: dict[bytes, list[int]] = {}
         self._digit_shapes: list[int] = []
         self._other_shapes: list[int] = []
+        # an operator pattern may start with a digit in any shape: digit-first candidates all come here
+        self.any_digit_first = any(a.validator is not None and not a.cues for a in alts)
         for i, alt in enumerate(alts):
-            if alt.cues:
+            if alt.cues:  # (an operator pattern's own pattern may start with anything: it is a shape too)
                 for key in {_key(f.encode()) for w in alt.cues for f in word_forms(w)}:
                     self._by_word.setdefault(key, []).append(i)
             else:
@@ -450,6 +453,11 @@ class Extra:
         """The value's span and type when the candidate holds one, else None."""
         i, m = found
         kind = self._alts[i].type
+        validator = self._alts[i].validator
+        if validator is not None:  # an operator pattern
+            vs, ve = m.span("v")
+            ok = custom_value_ok(validator, m.group("v")) and not _glued(data, start + ve)
+            return (start + vs, start + ve, kind) if ok else None
         if not self._alts[i].cues:  # a shape: the whole candidate
             return _shape(data, start, m.group(), kind)
         vs, ve = m.span("v")

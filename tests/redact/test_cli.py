@@ -85,3 +85,27 @@ def test_python_dash_m_entry_point() -> None:
         env={**os.environ},
     )
     assert proc.stdout == b"mail [REDACTED:EMAIL]\n"
+
+
+def test_list_types_prints_every_type_with_an_example_that_is_redacted() -> None:
+    from archiver.redact import PII_TYPES
+    from archiver.redact.cli import EXAMPLES
+
+    proc = run(b"", "--list-types")
+    assert proc.returncode == 0
+    listed = [line.split(None, 1) for line in proc.stdout.decode().splitlines()]
+    assert [kind for kind, _ in listed] == list(PII_TYPES)
+    r = Redactor()
+    for kind, example in listed:
+        assert example == EXAMPLES[kind]
+        assert f"[REDACTED:{kind}]" in r.redact(example).text, example
+
+
+def test_types_and_config_custom_patterns(tmp_path: Path) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[[redaction.custom]]\nname = "TICKET"\npattern = "TCK-[0-9]{5}"\n')
+    proc = run(b"TCK-12345 cvv 123 a@b.co\n", "--config", str(cfg), "--stats")
+    assert proc.stdout == b"[REDACTED:TICKET] cvv [REDACTED:CARD_CVV] [REDACTED:EMAIL]\n"
+    assert b"TICKET\t1" in proc.stderr
+    proc = run(b"TCK-12345 cvv 123 a@b.co\n", "--config", str(cfg), "--types", "EMAIL")
+    assert proc.stdout == b"TCK-12345 cvv 123 [REDACTED:EMAIL]\n"
