@@ -25,7 +25,7 @@ def words(*cues: str) -> bytes:
 
 # between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `nº`); the
 # value's own checks (`shapes._gap_ok`) reject gaps that name another thing (`account - ssn 123…`)
-GAP = rb"(?:[A-Za-z \t:#.,=\-'/]|\xc2[\xba\xb0]){0,24}?"
+GAP = rb"[A-Za-z \t:#.,=\-'/]{0,24}?"
 # what joins a credential cue to its value: `is`, `:`, `=` (a connector is required: `I forgot my password
 # yesterday` holds no password)
 CONNECT = (
@@ -37,10 +37,11 @@ _MONTH = words(*MONTHS)
 _DATE = (
     rb"(?:\d{1,2}[ \t]?[/.\-][ \t]?\d{1,2}[ \t]?[/.\-][ \t]?(?:\d{4}|\d{2})\b"
     rb"|\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}\b"
-    rb"|" + _MONTH + rb"\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?,?[ \t]+\d{4}\b"
-    rb"|\d{1,2}(?:st|nd|rd|th|er|\.|\xc2\xba)?[ \t]+(?:(?:of|de)[ \t]+)?"
+    # `March 12, 1985`, `12 March 1985`, `12th of March 1985`, `12 de marzo de 1985`, `12. März 1985`: the
+    # month names once (a second copy doubles the DFA's state size); `birth_date_ok` wants a day and a year
+    rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:(?:of|de)[ \t]+)?)?"
     + _MONTH
-    + rb"\.?,?[ \t]+(?:(?:de|del)[ \t]+)?\d{4}\b)"
+    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?\d{4}\b)"
 )
 _EXPIRY = rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])\d{2}\b)"
 
@@ -62,7 +63,8 @@ _NAME_WORD = (
     + rb")*"
 )
 _PARTICLE = rb"(?:van|von|de|da|del|della|der|den|di|du|la|le|dos|das|bin|al|ten|ter|zu|y)"
-NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb"){0,3}"
+# (unbounded: one copy of the word in the automaton; `extra._person` keeps the first four words)
+NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb")*"
 
 
 def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple[str, ...], bytes]:
@@ -177,7 +179,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "passwort",
             "kennwort",
         ),
-        CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
+        CONNECT + rb"(?P<v>[^\s\x00]+)",
     ),
     _cue(
         "DATE_OF_BIRTH",
@@ -209,7 +211,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "geburtstag",
             "geb.",
         ),
-        rb"[^0-9\n\r\x00@?!;]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
+        rb"[A-Za-z \t:#.,=\-'/]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
     ),
     _cue(
         "UK_NINO",
@@ -360,7 +362,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "fuehrerschein",
             "führerscheinnummer",
         ),
-        rb"[^0-9\n\r\x00@?!;]{0,24}?" + rb"\b(?P<v>[A-Za-z0-9]{1,20}(?:[ \-][0-9]{2,10}){0,4})\b",
+        GAP + rb"\b(?P<v>[A-Za-z0-9]{1,20}(?:[ \-][0-9]{2,10}){0,4})\b",
     ),
     _cue(
         "PERSON_NAME",

@@ -24,8 +24,8 @@ from archiver.redact.candidates import CARD, Finder, Hit
 from archiver.redact.custom import CustomPattern
 from archiver.redact.custom import check as check_custom
 from archiver.redact.custom import source as custom_source
+from archiver.redact.extra import Alt, Extra, builtin_alts, re2_source
 from archiver.redact.normalize import view_of
-from archiver.redact.shapes import Alt, Extra, builtin_alts, re2_source
 from archiver.redact.validators import PII_TYPES
 
 REDACTOR_VERSION = "archiver-redact/1"
