@@ -164,6 +164,17 @@ class RedactionConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     token_format: str = "[REDACTED:{type}]"  # noqa: S105 (a placeholder format, not a password)
     mask_cards_last4: bool = False
     custom: tuple[CustomRedaction, ...] = ()  # [[redaction.custom]] operator patterns
+    # customer participant attributes holding personal data: their values are redacted from the texts
+    known_value_attributes: tuple[str, ...] = (
+        "context.firstName",
+        "context.lastName",
+        "context.email",
+        "context.phoneNumber",
+        "context.addressStreet",
+        "context.addressCity",
+        "context.addressPostalCode",
+    )
+    agent_names: bool = False  # redact the agents' own names too
 
 
 class ArchiveConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
@@ -365,6 +376,8 @@ def redact_config(cfg: Config) -> RedactConfig:
         token_format=r.token_format,
         mask_cards_last4=r.mask_cards_last4,
         custom=tuple(CustomPattern(c.name, c.pattern, c.cues, c.validator) for c in r.custom),
+        known_value_attributes=r.known_value_attributes,
+        agent_names=r.agent_names,
     )
 
 

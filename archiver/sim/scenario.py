@@ -142,6 +142,7 @@ def build(
         address=caddr or None,
         sees_all=True,
     )
+    turns = _known_details(customer, cname, turns)
     flow = Participant(
         id=new_id(rng),
         purpose="workflow",
@@ -275,6 +276,38 @@ def build(
         finish(Pending(steps), end)
         return conv, None
     return conv, Pending(steps)
+
+
+KNOWN_SHARE = 0.3  # customers whose Messenger set pre-chat attributes (context.firstName …)
+
+
+def _known_details(
+    customer: Participant, cname: str, turns: list[tuple[str, str, list[str]]]
+) -> list[tuple[str, str, list[str]]]:
+    """Give a share of customers the common `context.*` attributes, and use them in the texts.
+
+    The agent greets by first name, the customer signs off with the full name (now and then in lower
+    case or without accents), and some customers repeat their e-mail address. A side RNG seeded from the
+    customer id keeps the main stream, and so every other generated value, unchanged.
+    """
+    side = random.Random(customer.id)
+    if side.random() >= KNOWN_SHARE or " " not in cname:
+        return turns
+    first, last = cname.split(" ", 1)
+    email = f"{first.lower()}.{last.lower()}{side.randint(1, 99)}@example.com"
+    customer.attributes.update({"context.firstName": first, "context.lastName": last, "context.email": email})
+    out = list(turns)
+    agent = next((i for i, t in enumerate(out) if t[0] != "customer"), None)
+    if agent is not None:
+        role, text, pii = out[agent]
+        out[agent] = (role, f"Hi {first}! {text}", pii)  # (a first name alone is no planted value)
+    mine = [i for i, t in enumerate(out) if t[0] == "customer"]
+    if mine:
+        role, text, pii = out[mine[-1]]
+        name = cname.lower() if side.random() < 0.3 else cname
+        extra = f" my email is {email}" if side.random() < 0.3 else ""
+        out[mine[-1]] = (role, f"{text} — {name}{extra}", [*pii, name] + ([email] if extra else []))
+    return out
 
 
 def conv_type(kind: str) -> str:
