@@ -1,4 +1,4 @@
-"""Known values: the customer's own name and attributes, redacted wherever the conversation's texts hold them."""
+"""Known values: the customer's own name and attributes, redacted wherever the texts hold them."""
 
 from __future__ import annotations
 
