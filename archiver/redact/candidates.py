@@ -115,7 +115,6 @@ class Finder:
             elif (
                 extra is not None
                 and (first > 0x39 or extra.any_digit_first or _maybe_shape(tok))
-                and 0x40 not in tok
                 and (found := extra.match(tok)) is not None
             ):  # a cue word and its value, or a shape (IP, address, …): see shapes.py
                 hit = extra.confirm(data, start, found)
@@ -149,6 +148,7 @@ class Finder:
                     hit = self._iban(data, start, tok)
                     if hit is not None:
                         append(hit)
+                        end = hit[1]  # `…4471 account 1496…`: the candidate ran on into the next words
             elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and uniform_fours(tok):  # `1234 5678 …`
                 hit = fours_card(data, start, end, tok, seen) if self._card else None
                 if hit is not None:

@@ -95,7 +95,7 @@ class Extra:
         validator = self._alts[i].validator
         if validator is not None:  # an operator pattern
             vs, ve = m.span("v")
-            ok = custom_value_ok(validator, m.group("v")) and not _glued(data, start + ve)
+            ok = custom_value_ok(validator, m.group("v")) and not _glued(data, start + vs, start + ve)
             return (start + vs, start + ve, kind) if ok else None
         if not self._alts[i].cues:  # a shape: the whole candidate
             return shape_span(data, start, m.group(), kind)
@@ -109,7 +109,7 @@ class Extra:
             if value.lower().rstrip(b".,!") in PASSWORD_WORDS or b"REDACTED" in value or len(value) > 128:
                 return None
             return (start + vs, start + ve, kind)
-        if not _gap_ok(gap) or _glued(data, start + ve):
+        if not _gap_ok(gap) or _glued(data, start + vs, start + ve):
             return None
         real = _value_kind(kind, value)
         return None if real is None or real not in self._enabled else (start + vs, start + ve, real)
@@ -124,15 +124,22 @@ def _gap_ok(gap: bytes) -> bool:
     if len(found) > 6 or any(w.lower() in OTHER_THING for w in found):
         return False
     # `my account, #2473…`, `account. It says …`: a clause break after the cue word
+    if b", " in gap:  # `my bank account, 9222 9574)`, `account as a precaution, 6415…`: another clause
+        return False
     return _SENTENCE_END.search(gap) is None and not _CLAUSE_BREAK.match(gap)
 
 
-def _glued(data: bytes, end: int) -> bool:
-    """`cvv 123-456`, `pin 1234.5`: the value continues with a joined digit or letter."""
+def _glued(data: bytes, start: int, end: int) -> bool:
+    """`cvv 123-456`, `pin 1234.5`, `…rossi.1988@…`: the value is part of a longer token."""
+    if data[end : end + 1] == b"@" or (start >= 2 and data[start - 1] in b".-_" and data[start - 2] in _WORD):
+        return True
     nxt = data[end : end + 2]
     if len(nxt) < 2:
         return False
     return (nxt[0] in b" -./,:" and nxt[1:].isdigit()) or (nxt[0] in b"-/" and nxt[1:].isalpha())
+
+
+_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def _value_kind(kind: str, value: bytes) -> str | None:
@@ -143,6 +150,8 @@ def _value_kind(kind: str, value: bytes) -> str | None:
         sizes = [len(g) for g in _SEP.split(value)]
         if sizes == [3, 2, 4] and ssn_ok(digits):
             return "US_SSN"
+        if len(sizes) > 1 and (len(digits) < 8 or sizes == [5, 4]):
+            return None  # `account 996-000`, `19355-5142` (a ZIP+4): too short or another shape
         return kind
     if kind == "CARD_EXPIRY":
         return kind if expiry_ok(value) else None

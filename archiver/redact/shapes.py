@@ -142,6 +142,8 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
         return (start, end, kind) if nino_ok(tok.translate(None, b" \t"), strict=True) else None
     if kind == "POSTAL_CODE":
         return None if _INWARD_UNITS.search(tok) else (start, end, kind)
+    if tok.endswith(b".") and len(tok.rsplit(None, 1)[-1]) > 5:  # `… Baker Road.`: a full stop
+        tok, end = tok[:-1], end - 1
     # a street address: its name words are no ordinary words (`3 blocks down the street`)
     words = tok.split()
     if len(words) < 3 and tok[:1].isdigit():

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from archiver.synth.chat import Span, Transcript, Turn, generate_transcript
+from archiver.synth.extra_types import NEW_TYPES, new_negative, new_pii
 from archiver.synth.negatives import hard_negative
 from archiver.synth.values import PII_TYPES, luhn_valid, obfuscate, pii_value
 
 __all__ = [
+    "NEW_TYPES",
+    "new_negative",
+    "new_pii",
     "PII_TYPES",
     "Span",
     "Transcript",
