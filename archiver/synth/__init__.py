@@ -9,8 +9,6 @@ from archiver.synth.values import PII_TYPES, luhn_valid, obfuscate, pii_value
 
 __all__ = [
     "NEW_TYPES",
-    "new_negative",
-    "new_pii",
     "PII_TYPES",
     "Span",
     "Transcript",
@@ -18,6 +16,8 @@ __all__ = [
     "generate_transcript",
     "hard_negative",
     "luhn_valid",
+    "new_negative",
+    "new_pii",
     "obfuscate",
     "pii_value",
 ]
