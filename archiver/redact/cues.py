@@ -46,7 +46,10 @@ _DATE = (
 _EXPIRY = rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])\d{2}\b)"
 
 # Letters of names: ASCII, Latin-1 and Latin Extended-A (UTF-8 lead bytes \xc3-\xc5), e.g. José, Zoë, Łukasz
-_UPPER = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e]|[\xc4\xc5][\x80-\xbf])"
+# (upper and lower case are disjoint: a Latin Extended-A letter counts as lower case, so `Dvořák` and
+# `Błaszczykowski` match; overlapping classes would give a run of words many readings, and the automaton
+# many states)
+_UPPER = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e])"
 _LOWER = rb"(?:[a-z]|\xc3[\x9f-\xb6\xb8-\xbf]|[\xc4\xc5][\x80-\xbf])"
 _NAME_WORD = (
     _UPPER
@@ -63,8 +66,9 @@ _NAME_WORD = (
     + rb")*"
 )
 _PARTICLE = rb"(?:van|von|de|da|del|della|der|den|di|du|la|le|dos|das|bin|al|ten|ter|zu|y)"
-# (unbounded: one copy of the word in the automaton; `extra._person` keeps the first four words)
-NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb")*"
+# (bounded: a rejected candidate is looked at again from its next character, so an unbounded run of
+# capitalised words would be rescanned once per word — quadratic)
+NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb"){0,3}"
 
 
 def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple[str, ...], bytes]:
@@ -179,7 +183,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "passwort",
             "kennwort",
         ),
-        CONNECT + rb"(?P<v>[^\s\x00]+)",
+        CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
     ),
     _cue(
         "DATE_OF_BIRTH",

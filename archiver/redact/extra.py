@@ -20,6 +20,7 @@ from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
 from archiver.redact.wordlists import NOT_NAMES, OTHER_THING, PASSWORD_WORDS
 
 _LETTERS = re.compile(rb"[A-Za-z]+")
+_SPACE = re.compile(rb"[\s\x00]")
 _SEP = re.compile(rb"[ \t\-/.]")
 Span = tuple[int, int, str]
 
@@ -106,9 +107,11 @@ class Extra:
             found_len = _person(value)
             return None if found_len is None else (start + vs, start + vs + found_len, kind)
         if kind == "PASSWORD":
-            if value.lower().rstrip(b".,!") in PASSWORD_WORDS or b"REDACTED" in value or len(value) > 128:
+            if value.lower().rstrip(b".,!") in PASSWORD_WORDS or b"REDACTED" in value:
                 return None
-            return (start + vs, start + ve, kind)
+            # the pattern takes 64 bytes at most: a longer password is redacted to its end all the same
+            stop = _SPACE.search(data, start + ve)
+            return (start + vs, stop.start() if stop else len(data), kind)
         if not _gap_ok(gap) or _glued(data, start + vs, start + ve):
             return None
         real = _value_kind(kind, value)

@@ -15,7 +15,9 @@ from archiver.redact import cues
 from archiver.redact.ids import ipv4_ok, ipv6_ok, nino_ok
 from archiver.redact.wordlists import STOP_STREET, STREET_SUFFIXES, SUFFIX_WORDS, WEAK_SUFFIX
 
-_NAME_WORD = cues.NAME.split(b"(?:[ \t]")[0]
+# a capitalised word of an address (Latin-1 letters): upper then lower case only, so that a run of
+# capitalised words has one reading (overlapping readings multiply the automaton's states)
+_NAME_WORD = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e])(?:[a-z]|\xc3[\x9f-\xb6\xb8-\xbf])+"
 _SUFFIX = cues.words(*STREET_SUFFIXES, "hwy.", "st.", "rd.", "ave.")
 _UK_POST = rb"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
 _ZIP = rb"(?:\d{5}(?:-\d{4})?|" + _UK_POST + rb"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
@@ -99,7 +101,7 @@ SHAPES: tuple[tuple[str, bytes], ...] = (
         + _IPV6_GROUP
         + rb"(?:::?"
         + _IPV6_GROUP
-        + rb"){2,}(?:::)?|::(?:"
+        + rb"){2,7}(?:::)?|::(?:"
         + _IPV6_GROUP
         + rb":){0,6}"
         + _IPV6_GROUP

@@ -90,6 +90,7 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("me llamo Carlos Pérez", "Carlos Pérez", "PERSON_NAME"),
     ("je m'appelle Élodie Dubois", "Élodie Dubois", "PERSON_NAME"),
     ("mein Name ist Jürgen Müller", "Jürgen Müller", "PERSON_NAME"),
+    ("my name is Antonín Dvořák", "Antonín Dvořák", "PERSON_NAME"),
     (
         "I live at 42 Elm Street, Springfield IL 62704",
         "42 Elm Street, Springfield IL 62704",
