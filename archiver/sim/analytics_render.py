@@ -98,8 +98,8 @@ def analytics(conv: Conversation, t: float, *, with_attributes: bool) -> dict[st
                 "sessions": [session],
             }
         )
-        if with_attributes and p.attributes:
-            doc["attributes"] = dict(p.attributes)
+        if with_attributes and (p.attributes or p.prechat):
+            doc["attributes"] = {**p.prechat, **p.attributes}
         parts.append(doc)
     end = conv.end_time()
     return drop_none(

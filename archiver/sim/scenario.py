@@ -95,7 +95,13 @@ def _turns(
     out: list[tuple[str, str, list[str]]] = []
     while True:
         tr: Any = generate_transcript(rng, min_turns=min_turns, max_turns=max_turns, pii_rate=pii_rate)
-        out.extend((t.role, t.text, [s.value for s in t.spans]) for t in tr.turns)
+        # planted values are looked for as substrings of whole archives: a CVV or ZIP of the cue-word types
+        # (`073`, `94107`) would be found in any id or timestamp, so only values of 8 characters or more
+        # of those types are planted (every value of the five shape types is)
+        out.extend(
+            (t.role, t.text, [s.value for s in t.spans if s.type in _SHAPE_TYPES or len(s.value) >= 8])
+            for t in tr.turns
+        )
         if n is None or len(out) >= n:
             return out if n is None else out[:n]
 
@@ -278,6 +284,7 @@ def build(
     return conv, Pending(steps)
 
 
+_SHAPE_TYPES = frozenset(("CREDIT_CARD", "US_SSN", "EMAIL", "PHONE", "IBAN"))
 KNOWN_SHARE = 0.3  # customers whose Messenger set pre-chat attributes (context.firstName …)
 
 
@@ -295,7 +302,7 @@ def _known_details(
         return turns
     first, last = cname.split(" ", 1)
     email = f"{first.lower()}.{last.lower()}{side.randint(1, 99)}@example.com"
-    customer.attributes.update({"context.firstName": first, "context.lastName": last, "context.email": email})
+    customer.prechat.update({"context.firstName": first, "context.lastName": last, "context.email": email})
     out = list(turns)
     agent = next((i for i, t in enumerate(out) if t[0] != "customer"), None)
     if agent is not None:
