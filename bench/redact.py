@@ -56,7 +56,8 @@ def corpus(mb: float, seed: int, profile: str) -> list[str]:
     """The message texts of a seeded corpus of about `mb` MB (UTF-8), generated once and cached."""
     from archiver.synth import generate_transcript
 
-    path = CORPUS_DIR / f"chat-{profile}-s{seed}-{mb:g}mb.json"
+    # (v2: the generator covers the cue-word and shape types; older cached corpora do not)
+    path = CORPUS_DIR / f"chat-v2-{profile}-s{seed}-{mb:g}mb.json"
     if path.exists():
         return msgspec.json.decode(path.read_bytes(), type=list[str])
     rng = random.Random(seed)

@@ -76,13 +76,15 @@ class Extra:
             else:
                 self._digit_shapes.append(i)
                 self._other_shapes.append(i)
+        # per first word: its cue alternatives, then the shapes (built once: no list per candidate)
+        self._orders = {key: order + self._other_shapes for key, order in self._by_word.items()}
 
     def match(self, tok: bytes) -> tuple[int, re.Match[bytes]] | None:
         """Which alternative `tok` (an RE2 candidate) is, and its match with the value group."""
         if 0x30 <= tok[0] <= 0x39:
             order: list[int] = self._digit_shapes
         else:
-            order = self._by_word.get(_key(tok), []) + self._other_shapes
+            order = self._orders.get(_key(tok), self._other_shapes)
         for i in order:
             m = self._regexes[i].fullmatch(tok)
             if m is not None:
@@ -191,12 +193,16 @@ def _person(value: bytes) -> int | None:
                 break
             kept.append(p)
         parts = kept
-    names = [p for p in parts]
-    while names and names[-1].decode("utf-8", "replace").lower() in NOT_NAMES:
-        names.pop()
-    if not names or names[0].decode("utf-8", "replace").lower() in NOT_NAMES:
+    if parts[0].lower() in _NOT_NAMES:
         return None
-    return len(b" ".join(names))
+    names = parts
+    while names and names[-1].lower() in _NOT_NAMES:
+        names = names[:-1]
+    return len(b" ".join(names)) if names else None
+
+
+# (bytes, lower-cased ASCII-wise: `Désolé`.lower() is `désolé`, which is how the list spells it)
+_NOT_NAMES = frozenset(w.encode() for w in NOT_NAMES)
 
 
 def custom_value_ok(validator: str, value: bytes) -> bool:
