@@ -210,11 +210,14 @@ def _dec_secret(typ: type, value: Any) -> Any:
 
 def redact_config(cfg: Config) -> RedactConfig:
     """The redactor's settings (None enabled_types = every PII type)."""
-    from archiver.redact import PII_TYPES, RedactConfig
+    from archiver.redact import PII_TYPES, CustomPattern, RedactConfig
 
     r = cfg.redaction
     return RedactConfig(
         enabled_types=r.enabled_types if r.enabled_types is not None else PII_TYPES,
         token_format=r.token_format,
         mask_cards_last4=r.mask_cards_last4,
+        custom=tuple(CustomPattern(c.name, c.pattern, c.cues, c.validator) for c in r.custom),
+        known_value_attributes=r.known_value_attributes,
+        agent_names=r.agent_names,
     )

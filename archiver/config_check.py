@@ -161,6 +161,9 @@ def _check_azure_queue(cfg: Config) -> None:
 
 def _check_redaction(r: RedactionConfig) -> None:
     from archiver.redact import PII_TYPES  # lazy: only the names, but the package pulls in RE2
+    from archiver.redact.custom import CustomPattern, check
+
+    check(tuple(CustomPattern(c.name, c.pattern, c.cues, c.validator) for c in r.custom))
 
     for name in r.enabled_types or ():
         if name not in PII_TYPES:

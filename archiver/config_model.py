@@ -148,12 +148,33 @@ class WorkerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     reconcile_max_pages: Annotated[int, msgspec.Meta(ge=3, le=100_000)] = 200
 
 
+class CustomRedaction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
+    """One `[[redaction.custom]]` entry (mirrors archiver.redact.CustomPattern, checked there)."""
+
+    name: str
+    pattern: str
+    cues: tuple[str, ...] = ()
+    validator: str = ""
+
+
 class RedactionConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """Redactor settings (mirrors archiver.redact.RedactConfig; None = every type)."""
 
     enabled_types: tuple[str, ...] | None = None
     token_format: str = "[REDACTED:{type}]"  # noqa: S105 (a placeholder format, not a password)
     mask_cards_last4: bool = False
+    custom: tuple[CustomRedaction, ...] = ()  # [[redaction.custom]] operator patterns
+    # customer participant attributes holding personal data: their values are redacted from the texts
+    known_value_attributes: tuple[str, ...] = (
+        "context.firstName",
+        "context.lastName",
+        "context.email",
+        "context.phoneNumber",
+        "context.addressStreet",
+        "context.addressCity",
+        "context.addressPostalCode",
+    )
+    agent_names: bool = False  # redact the agents' own names too
 
 
 class ArchiveConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):

@@ -6,7 +6,9 @@ Rows, each the best of N runs on the same messages:
 - the seed tutorial's approach: four stdlib `re` patterns (card, SSN, e-mail, phone) applied one after the
   other with `re.sub`, per message — reproduced faithfully below as `seed_redact`;
 - Microsoft Presidio's pattern recognizers, when `presidio_analyzer` is importable (skipped with a note);
-- the process pool (`archiver.pool.CpuPool` running `redact_and_compress`) from 1 to N processes.
+- the process pool (`archiver.pool.CpuPool` running `redact_and_compress`) from 1 to N processes;
+- the cost of each type group: the bytes path with the five shape types plus that group alone, on a 2 MB
+  slice of the typical corpus (every archiver row above runs every type, the default).
 
 Two corpora: "typical" (PII in ~5% of customer messages, look-alike numbers in 15%, some emoji/CJK/RTL)
 and "dense" (the generator's defaults, the accuracy yardstick: PII in 30% of customer messages, look-alikes
@@ -54,7 +56,8 @@ def corpus(mb: float, seed: int, profile: str) -> list[str]:
     """The message texts of a seeded corpus of about `mb` MB (UTF-8), generated once and cached."""
     from archiver.synth import generate_transcript
 
-    path = CORPUS_DIR / f"chat-{profile}-s{seed}-{mb:g}mb.json"
+    # (v2: the generator covers the cue-word and shape types; older cached corpora do not)
+    path = CORPUS_DIR / f"chat-v2-{profile}-s{seed}-{mb:g}mb.json"
     if path.exists():
         return msgspec.json.decode(path.read_bytes(), type=list[str])
     rng = random.Random(seed)
@@ -125,6 +128,47 @@ def _rows(texts: list[str], runs: int, presidio: tuple[Any, str] | None) -> list
     return rows
 
 
+GROUPS: dict[str, tuple[str, ...]] = {
+    "card data (CVV, expiry, PIN)": ("CARD_CVV", "CARD_EXPIRY", "PIN"),
+    "credentials (password)": ("PASSWORD",),
+    "date of birth": ("DATE_OF_BIRTH",),
+    "national ids (NINO, SIN, ITIN, TFN)": ("UK_NINO", "CA_SIN", "US_ITIN", "AU_TFN"),
+    "bank (routing, account, sort code)": ("BANK_ROUTING", "BANK_ACCOUNT", "UK_SORT_CODE"),
+    "postal codes": ("POSTAL_CODE",),
+    "documents (passport, driver id)": ("PASSPORT", "DRIVER_ID"),
+    "person names": ("PERSON_NAME",),
+    "IP addresses": ("IP_ADDRESS",),
+    "street addresses": ("STREET_ADDRESS",),
+}
+
+
+def _group_rows(texts: list[str], runs: int) -> list[list[object]]:
+    """redact_utf8 MB/s with the five shape types plus one group, and what the group costs."""
+    from archiver.redact import BASE_TYPES, PII_TYPES, RedactConfig, Redactor
+
+    blob, size = b"", 0
+    lines = []
+    for t in texts:
+        lines.append(t.replace("\n", " "))
+        size += len(t)
+        if size > 2_000_000:
+            break
+    blob = "\n".join(lines).encode("utf-8", "surrogatepass")
+
+    def rate(types: tuple[str, ...]) -> float:
+        redactor = Redactor(RedactConfig(enabled_types=types))
+        return len(blob) / best_of(runs, lambda: redactor.redact_utf8(blob)) / 1e6
+
+    base = rate(BASE_TYPES)
+    rows: list[list[object]] = [["the five shape types only", f"{base:.1f}", "—"]]
+    for name, group in GROUPS.items():
+        r = rate(BASE_TYPES + group)
+        rows.append([f"+ {name}", f"{r:.1f}", f"{(1 / r - 1 / base) * 1e3:+.1f} ms/MB"])
+    every = rate(PII_TYPES)
+    rows.append(["every type (the default)", f"{every:.1f}", f"{(1 / every - 1 / base) * 1e3:+.1f} ms/MB"])
+    return rows
+
+
 def _pool_rows(data_chunks: list[bytes], size: int, runs: int) -> list[list[object]]:
     from archiver.pool import CpuPool
     from bench.textproc import redact_and_compress
@@ -158,7 +202,9 @@ def run(mb: float, seed: int, runs: int, profiles: list[str], pool_only: bool = 
         texts = corpus(mb, seed, profile)
         size = sum(len(t.encode("utf-8", "surrogatepass")) for t in texts)
         hits = sum(redactor.redact_many(texts)[1].values())
-        out.append(f"## {profile}: {len(texts)} messages, {size / 1e6:.1f} MB, {hits} PII values")
+        out.append(
+            f"## {profile}: {len(texts)} messages, {size / 1e6:.1f} MB, {hits} PII values (every type on)"
+        )
         out.append(
             table(["engine (1 process unless noted)", "MB/s", "vs. seed"], _rows(texts, runs, presidio))
         )
@@ -166,6 +212,10 @@ def run(mb: float, seed: int, runs: int, profiles: list[str], pool_only: bool = 
     if presidio is None and not pool_only:
         out.append("presidio: not installed (pip install presidio-analyzer) — row skipped")
     texts = corpus(mb, seed, profiles[0])
+    if not pool_only:
+        out.append(f"## cost per type group ({profiles[0]} corpus, 2 MB slice, bytes path)")
+        out.append(table(["types", "MB/s", "cost"], _group_rows(texts, min(runs, 3))))
+        out.append("")
     blob = "\n".join(t.replace("\n", " ") for t in texts).encode("utf-8", "surrogatepass")
     chunks = [blob[i : i + 256_000] for i in range(0, len(blob), 256_000)]
     out.append(f"## pool scaling ({profiles[0]} corpus, {len(chunks)} documents of 256 kB, spawn workers)")

@@ -395,7 +395,7 @@ def test_component_settings_are_built_from_config() -> None:
 
 
 def test_unknown_pii_type_is_a_config_error(tmp_path: Path) -> None:
-    err = error(tmp_path, "[redaction]\nenabled_types = ['EMAIL', 'PASSPORT']\n")
+    err = error(tmp_path, "[redaction]\nenabled_types = ['EMAIL', 'PASSPORTS']\n")
     assert err.key == "redaction.enabled_types" and "CREDIT_CARD" in err.fix
 
 

@@ -115,9 +115,13 @@ class BuiltArchive(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RedactorLike(Protocol):
-    """`archiver.redact.Redactor` (only `redact_many` is used)."""
+    """`archiver.redact.Redactor` (`redact_many`, and `known_values_of` for the customer's own details)."""
 
-    def redact_many(self, texts: Iterable[str]) -> tuple[list[str], dict[str, int]]: ...
+    def redact_many(
+        self, texts: Iterable[str], known: tuple[tuple[str, str], ...] = ()
+    ) -> tuple[list[str], dict[str, int]]: ...
+
+    def known_values_of(self, raws: list[bytes]) -> tuple[tuple[str, str], ...]: ...
 
 
 _encoder = msgspec.json.Encoder(order="deterministic")
@@ -222,7 +226,10 @@ def build_record(
                 (data, first, _message(data, owner.get(data.id or ""), customer, by_user, collect, stored))
             )
     texts = collect.texts
-    redacted, counts = redactor.redact_many(texts) if texts else ([], {})
+    # the customer's name and personal attributes (never stored) are redacted wherever the texts hold them
+    raws = [conversation_raw]
+    known = redactor.known_values_of(raws) if texts else ()
+    redacted, counts = redactor.redact_many(texts, known) if texts else ([], {})
     bounds = [first for _, first, _ in built] + [len(texts)]
     entries: list[tuple[datetime, int, RecordMessage]] = []
     for k, (data, first, msg) in enumerate(built):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from archiver.redact.candidates import Hit
+from archiver.redact.custom import CustomPattern
 from archiver.redact.engine import REDACTOR_VERSION, RedactConfig, Redaction, Redactor, config_from_mapping
-from archiver.redact.validators import PII_TYPES
+from archiver.redact.validators import BASE_TYPES, PII_TYPES
 
 __all__ = [
+    "BASE_TYPES",
     "PII_TYPES",
     "REDACTOR_VERSION",
+    "CustomPattern",
     "Hit",
     "RedactConfig",
     "Redaction",

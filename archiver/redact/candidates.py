@@ -11,25 +11,33 @@ from typing import NamedTuple
 
 from archiver.redact import patterns
 from archiver.redact.context import add_national, national_after
-from archiver.redact.emails import no_space_script, unicode_email
-from archiver.redact.runs import fours_run, group_tables
+from archiver.redact.emails import unicode_email
+from archiver.redact.extra import Extra
+from archiver.redact.ids import itin_ok
+from archiver.redact.runs import fours_card, fours_run, uniform_fours
+from archiver.redact.tails import card_tail_types, card_tails
+from archiver.redact.touch import FREE, GLUED
+from archiver.redact.touch import accept as _accept
+from archiver.redact.touch import glued_after as _glued_after
+from archiver.redact.touch import touch_after as _touch_after
+from archiver.redact.touch import touch_before as _touch_before
 from archiver.redact.validators import (
+    BASE_TYPES,
     IBAN_LENGTHS,
-    PII_TYPES,
     card_brand_ok_cached,
     card_grouping_ok,
     iban_ok,
     intl_phone_ok,
     luhn_ok,
     nanp_ok,
+    paren_nanp_ok,
+    ssn_context,
     ssn_ok,
     usps_tracking_ok,
 )
 
-CARD, SSN, EMAIL, PHONE, IBAN = PII_TYPES
+CARD, SSN, EMAIL, PHONE, IBAN = BASE_TYPES
 
-_WORD_ASCII = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
-_JOINERS = frozenset(b"-./_")  # `ORD-4155550132`, `4155550132.00`: a separator glued to a word continues it
 _DIGIT_SEPS = b" .-"
 _SEPS_TO_SPACE = bytes.maketrans(b".-", b"  ")
 _NEVER = 1 << 62
@@ -39,12 +47,6 @@ _SEP_SPLIT = re.compile(rb"([ .\-])")
 _SPACE_SPLIT = re.compile(rb"( )")
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
 _PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
-_SSN_CONTEXT = re.compile(
-    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|social|soc\.? ?sec|ssa number|tax ?payer id)"
-    rb"|\bs\. ?s\. ?n\b|security\W{0,3}(?:number|no\b|num|#))"
-)
-# `415-555-0132 x12`, `…0132ext.45`: an extension glued to a number does not make it part of a word
-_EXTENSION = re.compile(rb"(?i)(?:x|ext\.?)\d{1,6}\b")
 # A bare digit run right after these words is an identifier, not a phone number.
 _ID_CONTEXT = re.compile(
     rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#"
@@ -61,70 +63,19 @@ class Hit(NamedTuple):
     type: str
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() and not no_space_script(ch)
-
-
-def _char_before(data: bytes, pos: int) -> str:
-    start = pos - 1
-    while start > 0 and pos - start < 4 and 0x80 <= data[start] < 0xC0:
-        start -= 1
-    return data[start:pos].decode("utf-8", "replace")[-1:]
-
-
-def _char_after(data: bytes, pos: int) -> str:
-    return data[pos : pos + 4].decode("utf-8", "replace")[:1]
-
-
-# How a candidate touches its neighbours: FREE, JOINED (`ORD-4111…`, `4155550132.00`: a separator glued to
-# a word) or GLUED (`x4111…`, `é4111…`, `…39%`: directly part of a longer token).
-FREE, JOINED, GLUED = 0, 1, 2
-
-
-def _touch_before(data: bytes, pos: int) -> int:
-    if pos == 0:
-        return FREE
-    b = data[pos - 1]
-    if b < 0x80:
-        if b in _WORD_ASCII:
-            return GLUED
-        return JOINED if b in _JOINERS and pos >= 2 and data[pos - 2] in _WORD_ASCII else FREE
-    return GLUED if _is_word_char(_char_before(data, pos)) else FREE
-
-
-def _touch_after(data: bytes, pos: int) -> int:
-    if pos >= len(data):
-        return FREE
-    b = data[pos]
-    if b < 0x80:
-        if b in _WORD_ASCII or b == 0x25:  # `… 39%` is a percentage, not the end of a number
-            # an extension, only after a full last group: `…0132x12`, not `… 97 1x4` (a size)
-            ext = b in b"xXeE" and data[pos - 2 : pos].isdigit() and _EXTENSION.match(data, pos)
-            return FREE if ext else GLUED
-        if pos + 1 < len(data) and (b in _JOINERS or b == 0x3A):  # `… 01:54`: the hour of a time
-            return JOINED if data[pos + 1] in _WORD_ASCII else FREE
-        return FREE
-    return GLUED if _is_word_char(_char_after(data, pos)) else FREE
-
-
-def _glued_after(data: bytes, pos: int) -> bool:
-    return _touch_after(data, pos) != FREE
-
-
-def _accept(kind: str | None, before: int, after: int) -> bool:
-    """Glued tokens are never PII; joined ones only when self-validating (a Luhn-valid card)."""
-    if kind is None or before == GLUED or after == GLUED:
-        return False
-    return kind == CARD or (before == FREE and after == FREE)
-
-
 Span = tuple[int, int, str]  # (start, end, type): plain tuples on the hot path, Hit for callers
 
 
 class Finder:
-    """Finds the PII of the enabled types in UTF-8 bytes."""
+    """Finds the PII of the enabled types in UTF-8 bytes; `extra` confirms the cue and shape candidates."""
 
-    def __init__(self, enabled: frozenset[str]) -> None:
+    def __init__(
+        self, enabled: frozenset[str], extra: Extra | None = None, extra_source: bytes = b""
+    ) -> None:
+        self._extra = extra
+        self._outer = patterns.outer_with(extra_source)
+        self._itin = "US_ITIN" in enabled
+        self._card_tail = card_tail_types(enabled)
         self._email = EMAIL in enabled
         self._iban_on = IBAN in enabled
         self._card = CARD in enabled
@@ -137,7 +88,8 @@ class Finder:
         append = hits.append
         confirm = self._confirm
         digits_kind = self._digits
-        search = patterns.OUTER.search
+        search = self._outer.search
+        extra = self._extra
         phone, email, iban = self._phone, self._email, self._iban_on
         m = search(data)
         seen = -1  # end of the last rejected grouped candidate: its windows need no second look
@@ -160,6 +112,16 @@ class Finder:
             first = tok[0]
             if first in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
                 self._url_hits(data, start, end, hits)
+            elif (
+                extra is not None
+                and (first > 0x39 or extra.any_digit_first or _maybe_shape(tok))
+                and (found := extra.match(tok)) is not None
+            ):  # a cue word and its value, or a shape (IP, address, …): see shapes.py
+                hit = extra.confirm(data, start, found)
+                if hit is not None:
+                    append(hit)
+                else:  # look again from the next character: what else is in there is found as usual
+                    end = start + (1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4)
             elif tok.isdigit():  # the commonest shape: one digit run (`_confirm`'s first case, inline)
                 before = _touch_before(data, start)
                 after = _touch_after(data, end) if before != GLUED else GLUED
@@ -186,8 +148,9 @@ class Finder:
                     hit = self._iban(data, start, tok)
                     if hit is not None:
                         append(hit)
-            elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and _uniform_fours(tok):  # `1234 5678 …`
-                hit = self._fours(data, start, end, tok, seen)
+                        end = hit[1]  # `…4471 account 1496…`: the candidate ran on into the next words
+            elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and uniform_fours(tok):  # `1234 5678 …`
+                hit = fours_card(data, start, end, tok, seen) if self._card else None
                 if hit is not None:
                     append(hit)
                     end = hit[1]
@@ -221,32 +184,9 @@ class Finder:
             pending = national_after(data, waiting, hits, _touch_before, _touch_after)
         if pending is not None:
             add_national(hits, pending)
+        if self._card_tail and any(h[2] == CARD for h in hits):
+            hits = card_tails(data, hits, self._card_tail)
         return hits
-
-    def _fours(self, data: bytes, start: int, end: int, tok: bytes, seen: int) -> Span | None:
-        """`_confirm` for three to six 4-digit groups, the shapes a table of digit groups yields.
-
-        Only 16 digits can be PII there (a card; 8, 12, 20 and 24 digits are nothing): the whole of four
-        groups, or a 4-group window of five or six, tried leftmost first as `_longest` does, with a card's
-        brand and Luhn sum from per-group tables. Five groups that are a USPS tracking number hold no card.
-        """
-        before = _touch_before(data, start)
-        if before == GLUED or not self._card:
-            return None
-        sums, brands = group_tables()
-        groups = tok.split(tok[4:5])
-        count = len(groups)
-        if count < 4 or (count == 5 and usps_tracking_ok(b"".join(groups))):
-            return None
-        parts = [sums[g] for g in groups]
-        for j in range(count - 3):
-            hi = start + 5 * j + 19
-            if hi <= seen or groups[j] not in brands or sum(parts[j : j + 4]) % 10:
-                continue
-            if hi == end and _touch_after(data, hi) == GLUED:
-                return None
-            return (start + 5 * j, hi, CARD)
-        return None
 
     def _url_hits(self, data: bytes, start: int, end: int, hits: list[Span]) -> None:
         # Inside a URL, numeric ids look like phone numbers; only self-validating PII is redacted there.
@@ -298,7 +238,7 @@ class Finder:
             if hit is not None or not tok[2:3].isdigit():
                 return hit  # else maybe an SSN `001-23-4567`: go on
         if 0x28 in tok:  # '('
-            ok = self._phone and not in_url and _paren_nanp_ok(tok)  # `…0132/(415) 555-0133` too
+            ok = self._phone and not in_url and paren_nanp_ok(tok)  # `…0132/(415) 555-0133` too
             return (start, end, PHONE) if ok and not _glued_after(data, end) else None
         if first > 0x39:  # a letter: IBAN
             return self._iban(data, start, tok) if self._iban_on else None
@@ -415,10 +355,14 @@ class Finder:
                     return None
             return CARD if luhn_ok(digits) and card_brand_ok_cached(digits) else None
         if n == 9:
-            if not self._ssn or not ssn_ok(digits):
+            if not ssn_ok(digits):
+                # 9XX-7X-XXXX: an ITIN, in the SSN's printed shape (bare nine digits need the ITIN cue)
+                ok = self._itin and groups is not None and groups[0] == [3, 2, 4] and len(groups[1]) == 1
+                return "US_ITIN" if ok and itin_ok(digits) else None
+            if not self._ssn:
                 return None
             if groups is None:  # bare nine digits: only with a context word nearby
-                return SSN if _ssn_context(data, start, start + len(tok)) else None
+                return SSN if ssn_context(data, start, start + len(tok)) else None
             sizes, seps = groups
             if sizes != [3, 2, 4] or len(seps) != 1:
                 return None
@@ -441,31 +385,7 @@ class Finder:
         return PHONE
 
 
-def _uniform_fours(tok: bytes) -> bool:
-    """4-digit groups with one space, dash or dot separator: the candidates a table of digit groups yields."""
-    sep = tok[4:5]
-    return (
-        sep in (b" ", b"-", b".") and tok.count(sep) == len(tok) // 5 and tok.translate(None, sep).isdigit()
-    )
-
-
-def _paren_nanp_ok(tok: bytes) -> bool:
-    digits = tok.translate(None, b" .-()")
-    if len(digits) == 11:
-        if digits[0] != 0x31:
-            return False
-        digits = digits[1:]
-    return len(digits) == 10 and nanp_ok(digits)
-
-
-def _ssn_context(data: bytes, start: int, end: int) -> bool:
-    """A context word ("SSN", "social security", …) within the same message, close to the number."""
-    lo = max(0, start - 48)
-    nul = data.rfind(b"\x00", lo, start)
-    if nul >= 0:
-        lo = nul + 1
-    hi = min(len(data), end + 32)
-    nul = data.find(b"\x00", end, hi)
-    if nul >= 0:
-        hi = nul
-    return _SSN_CONTEXT.search(data, lo, hi) is not None
+def _maybe_shape(tok: bytes) -> bool:
+    """A digit-first candidate that may be an IP or address: digit groups alone are the walk's (fast)."""
+    rest = tok.translate(None, b"0123456789 -")
+    return bool(rest) and rest not in (b".", b"..")

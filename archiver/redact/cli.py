@@ -18,6 +18,32 @@ from typing import BinaryIO
 from archiver.redact.engine import RedactConfig, Redactor
 from archiver.redact.validators import PII_TYPES
 
+# one example per type for `--list-types` (each is redacted by the default configuration: see the tests)
+EXAMPLES = {
+    "CREDIT_CARD": "card 4111 1111 1111 1111",
+    "US_SSN": "ssn 123-45-6789",
+    "EMAIL": "jane.doe@example.com",
+    "PHONE": "(415) 555-0132",
+    "IBAN": "DE89 3704 0044 0532 0130 00",
+    "CARD_CVV": "cvv 123",
+    "CARD_EXPIRY": "exp 04/27",
+    "PIN": "PIN 4821",
+    "PASSWORD": "my password is Hunter2!",
+    "DATE_OF_BIRTH": "date of birth 12/03/1985",
+    "IP_ADDRESS": "192.168.10.24",
+    "UK_NINO": "NI number QQ 12 34 56 C",
+    "CA_SIN": "SIN 046 454 286",
+    "US_ITIN": "ITIN 912-78-1234",
+    "AU_TFN": "TFN 123 456 782",
+    "BANK_ROUTING": "routing 021000021",
+    "BANK_ACCOUNT": "account 123456789012",
+    "UK_SORT_CODE": "sort code 12-34-56",
+    "POSTAL_CODE": "postcode SW1A 1AA",
+    "PASSPORT": "passport 123456789",
+    "DRIVER_ID": "driver's license D123-4567-8901",
+    "PERSON_NAME": "my name is Jane Doberman",
+    "STREET_ADDRESS": "42 Elm Street, Springfield IL 62704",
+}
 _BLOCK = 1 << 20
 _MAX_LINE = 8 << 20
 
@@ -64,13 +90,18 @@ def redact_stream(redactor: Redactor, src: BinaryIO, dst: BinaryIO, block: int =
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="archiver redact",
-        description="Redact PII (cards, SSNs, e-mails, phones, IBANs) from stdin to stdout, line by line.",
+        description="Redact PII (cards and their codes, national ids, bank details, credentials, dates of "
+        "birth, IPs, names, addresses, e-mails, phones …) from stdin to stdout, line by line.",
     )
     parser.add_argument(
         "--types",
-        default=",".join(PII_TYPES),
-        help=f"comma-separated PII types to redact (default: all of {','.join(PII_TYPES)})",
+        default=None,
+        help="comma-separated PII types to redact (default: every type, and the config's custom ones)",
     )
+    parser.add_argument(
+        "--list-types", action="store_true", help="print each type with an example, then exit"
+    )
+    parser.add_argument("--config", default=None, help="TOML config file: its [redaction] settings apply")
     parser.add_argument(
         "--token", default=RedactConfig().token_format, help="replacement; {type} is the PII type"
     )
@@ -84,9 +115,26 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str]) -> int:
     """Run the filter; exit status 0, or the ConfigError exit code for bad options."""
     args = _parser().parse_args(argv)
-    types = tuple(t.strip().upper() for t in args.types.split(",") if t.strip())
+    if args.list_types:
+        print("\n".join(f"{kind:<16}{EXAMPLES[kind]}" for kind in PII_TYPES))
+        return 0
+    base = RedactConfig()
+    if args.config is not None:
+        from archiver.config import load_config, redact_config
+
+        base = redact_config(load_config(args.config))
+    types = base.enabled_types
+    if args.types is not None:
+        types = tuple(t.strip().upper() for t in args.types.split(",") if t.strip())
+    custom = tuple(c for c in base.custom if args.types is None or c.name in types)
+    token = args.token if args.token != RedactConfig().token_format else base.token_format
     redactor = Redactor(
-        RedactConfig(enabled_types=types, token_format=args.token, mask_cards_last4=args.mask_cards)
+        RedactConfig(
+            enabled_types=tuple(t for t in types if t not in {c.name for c in base.custom}),
+            token_format=token,
+            mask_cards_last4=args.mask_cards or base.mask_cards_last4,
+            custom=custom,
+        )
     )
     try:
         counts = redact_stream(redactor, sys.stdin.buffer, sys.stdout.buffer)
@@ -96,6 +144,7 @@ def main(argv: list[str]) -> int:
         return 0
     if args.stats:
         total = sum(counts.values())
-        lines = [f"{kind}\t{counts.get(kind, 0)}" for kind in PII_TYPES] + [f"TOTAL\t{total}"]
+        kinds = (*PII_TYPES, *(c.name for c in custom))
+        lines = [f"{kind}\t{counts.get(kind, 0)}" for kind in kinds] + [f"TOTAL\t{total}"]
         print("\n".join(lines), file=sys.stderr)
     return 0

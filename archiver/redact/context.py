@@ -49,7 +49,7 @@ _WORDS = (
 )  # fmt: skip
 
 
-def _word_source(word: str) -> bytes:
+def word_source(word: str) -> bytes:
     """RE2 (Latin-1 mode) source: ASCII letters in either case, other bytes literal, \\b at ASCII ends."""
     out = []
     for byte in word.encode("utf-8"):
@@ -66,7 +66,7 @@ def _word_source(word: str) -> bytes:
     return core
 
 
-def _forms(word: str) -> set[str]:
+def word_forms(word: str) -> set[str]:
     # `Телефон`, `ТЕЛ`: (?i) would fold Latin-1 bytes, not UTF-8 letters, so the other cases are listed
     # where a non-ASCII letter changes (ASCII letters match either case already; each form costs DFA
     # time, so long words get no all-caps form)
@@ -78,7 +78,7 @@ def _forms(word: str) -> set[str]:
     return {f for f in forms if not f.isascii() or f == word}
 
 
-_SORTED = sorted({f for w in _WORDS for f in _forms(w)}, key=lambda w: (-len(w.encode()), w))
+_SORTED = sorted({f for w in _WORDS for f in word_forms(w)}, key=lambda w: (-len(w.encode()), w))
 # the word, up to 16 bytes of gap on the same line (no digit, `@` or `+`: those start other values), then
 # the number's start
 # What may follow the gap: `(` or `0` (a trunk prefix: most national formats), or a shape that starts with
@@ -101,7 +101,7 @@ _NUMBER_START = (
     + _END
     + rb")"
 )
-SOURCE = b"(?:" + b"|".join(map(_word_source, _SORTED)) + rb")[^0-9\n\r\x00@+?!;#]{0,16}" + _NUMBER_START
+SOURCE = b"(?:" + b"|".join(map(word_source, _SORTED)) + rb")[^0-9\n\r\x00@+?!;#]{0,16}" + _NUMBER_START
 
 # words that make the digits after them an identifier, not a phone number (between or just before)
 _ID = (

@@ -21,6 +21,11 @@ import msgspec
 
 from archiver.errors import ConfigError
 from archiver.redact.candidates import CARD, Finder, Hit
+from archiver.redact.custom import CustomPattern
+from archiver.redact.custom import check as check_custom
+from archiver.redact.custom import source as custom_source
+from archiver.redact.extra import Alt, Extra, builtin_alts, re2_source
+from archiver.redact.known import DEFAULT_ATTRIBUTES, KnownValue, known_values, redact_known
 from archiver.redact.normalize import view_of
 from archiver.redact.validators import PII_TYPES
 
@@ -34,6 +39,9 @@ class RedactConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     enabled_types: tuple[str, ...] = PII_TYPES
     token_format: str = "[REDACTED:{type}]"  # noqa: S105 - a template, not a password
     mask_cards_last4: bool = False  # PCI-style `**** **** **** 1111` instead of the card token
+    custom: tuple[CustomPattern, ...] = ()  # operator patterns, `[[redaction.custom]]` (custom.py)
+    known_value_attributes: tuple[str, ...] = DEFAULT_ATTRIBUTES  # customer attributes to redact (known.py)
+    agent_names: bool = False  # also redact the agents' own names where they appear
 
 
 class Redaction(NamedTuple):
@@ -45,21 +53,22 @@ class Redaction(NamedTuple):
 
 def _check(config: RedactConfig) -> dict[str, bytes]:
     """Validate `config`; return the replacement token of each type."""
+    check_custom(config.custom)
     for name in config.enabled_types:
         if name not in PII_TYPES:
             raise ConfigError(
-                "redact.enabled_types", f"unknown PII type {name!r}", f"use any of {', '.join(PII_TYPES)}"
+                "redaction.enabled_types", f"unknown PII type {name!r}", f"use any of {', '.join(PII_TYPES)}"
             )
     fmt = config.token_format
     try:
-        tokens = {t: fmt.format(type=t) for t in PII_TYPES}
+        tokens = {t: fmt.format(type=t) for t in (*PII_TYPES, *(c.name for c in config.custom))}
     except (KeyError, IndexError, ValueError, AttributeError) as exc:
         raise ConfigError(
-            "redact.token_format", f"cannot format {fmt!r} ({exc!r})", "use only the {type} placeholder"
+            "redaction.token_format", f"cannot format {fmt!r} ({exc!r})", "use only the {type} placeholder"
         ) from exc
     if "{type}" not in fmt or any(c in fmt for c in "\n\r\x00"):
         raise ConfigError(
-            "redact.token_format",
+            "redaction.token_format",
             f"{fmt!r} lacks {{type}} or holds a line break or NUL",
             'use a one-line format containing {type}, e.g. "[REDACTED:{type}]"',
         )
@@ -72,8 +81,14 @@ class Redactor:
     def __init__(self, config: RedactConfig = RedactConfig()) -> None:  # noqa: B008 - frozen, immutable
         self.config = config
         self._tokens = _check(config)
+        self._str_tokens = {t: tok.decode("utf-8", "surrogatepass") for t, tok in self._tokens.items()}
         self._mask = config.mask_cards_last4
-        self._finder = Finder(frozenset(config.enabled_types))
+        enabled = frozenset(config.enabled_types)
+        alts = builtin_alts(enabled) + [
+            Alt(c.name, custom_source(c), c.cues, c.validator) for c in config.custom
+        ]
+        enabled |= {c.name for c in config.custom}
+        self._finder = Finder(enabled, Extra(alts, enabled) if alts else None, re2_source(alts))
 
     def redact(self, text: str) -> Redaction:
         """Replace every PII value in `text` by its token; all other characters are kept as they are."""
@@ -82,14 +97,30 @@ class Redactor:
         out = self._redact(data, counts, text.isascii())
         return Redaction(out.decode("utf-8", "surrogatepass") if out is not data else text, counts)
 
-    def redact_many(self, texts: Iterable[str]) -> tuple[list[str], dict[str, int]]:
-        """Redact each text; return the texts in order and the counts summed over all of them."""
+    def redact_many(
+        self, texts: Iterable[str], known: tuple[KnownValue, ...] = ()
+    ) -> tuple[list[str], dict[str, int]]:
+        """Redact each text; return the texts in order and the counts summed over all of them.
+
+        `known`: (type, value) pairs the conversation says are the customer's (`known_values_of`); every
+        occurrence is replaced too (known.py).
+        """
+        out, counts = self._redact_many(texts)
+        if known:
+            out = redact_known(out, known, self._str_tokens, counts)
+        return out, counts
+
+    def known_values_of(self, raws: list[bytes]) -> tuple[KnownValue, ...]:
+        """The known values in raw conversation JSON payloads, per this redactor's configuration."""
+        return known_values(raws, self.config.known_value_attributes, self.config.agent_names)
+
+    def _redact_many(self, texts: Iterable[str]) -> tuple[list[str], dict[str, int]]:
         items = texts if isinstance(texts, list) else list(texts)
         if len(items) > _SLICE:  # slices keep the joined batch in cache: ~30% faster on 20 MB
             out: list[str] = []
             counts: dict[str, int] = {}
             for i in range(0, len(items), _SLICE):
-                part, part_counts = self.redact_many(items[i : i + _SLICE])
+                part, part_counts = self._redact_many(items[i : i + _SLICE])
                 out += part
                 for kind, n in part_counts.items():
                     counts[kind] = counts.get(kind, 0) + n
@@ -283,4 +314,4 @@ def config_from_mapping(raw: Any) -> RedactConfig:
     try:
         return msgspec.convert(raw, RedactConfig)
     except msgspec.ValidationError as exc:
-        raise ConfigError("redact", str(exc), "see RedactConfig for the allowed keys and types") from exc
+        raise ConfigError("redaction", str(exc), "see RedactConfig for the allowed keys and types") from exc

@@ -18,7 +18,8 @@ from functools import lru_cache
 from itertools import accumulate
 from operator import sub
 
-from archiver.redact.validators import card_brand_ok
+from archiver.redact.touch import GLUED, touch_after, touch_before
+from archiver.redact.validators import card_brand_ok, usps_tracking_ok
 
 _RUNS = {sep: re.compile(rb"\d{4}(?:" + re.escape(bytes((sep,))) + rb"\d{4}\b)*") for sep in b" -."}
 _ZEROS = {sep: re.compile(re.escape(bytes((sep,))) + rb"00") for sep in b" -."}
@@ -100,3 +101,37 @@ def fours_run(
             seen = visit + 4
         spans.append((offset(v), offset(v + 3) + 4))
         c = v + 4
+
+
+def fours_card(data: bytes, start: int, end: int, tok: bytes, seen: int) -> tuple[int, int, str] | None:
+    """`_confirm` for three to six 4-digit groups, the shapes a table of digit groups yields.
+
+    Only 16 digits can be PII there (a card; 8, 12, 20 and 24 digits are nothing): the whole of four
+    groups, or a 4-group window of five or six, tried leftmost first as `_longest` does, with a card's
+    brand and Luhn sum from per-group tables. Five groups that are a USPS tracking number hold no card.
+    """
+    before = touch_before(data, start)
+    if before == GLUED:
+        return None
+    sums, brands = group_tables()
+    groups = tok.split(tok[4:5])
+    count = len(groups)
+    if count < 4 or (count == 5 and usps_tracking_ok(b"".join(groups))):
+        return None
+    parts = [sums[g] for g in groups]
+    for j in range(count - 3):
+        hi = start + 5 * j + 19
+        if hi <= seen or groups[j] not in brands or sum(parts[j : j + 4]) % 10:
+            continue
+        if hi == end and touch_after(data, hi) == GLUED:
+            return None
+        return (start + 5 * j, hi, "CREDIT_CARD")
+    return None
+
+
+def uniform_fours(tok: bytes) -> bool:
+    """4-digit groups with one space, dash or dot separator: the candidates a table of digit groups yields."""
+    sep = tok[4:5]
+    return (
+        sep in (b" ", b"-", b".") and tok.count(sep) == len(tok) // 5 and tok.translate(None, sep).isdigit()
+    )

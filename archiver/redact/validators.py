@@ -6,8 +6,32 @@ on candidates, never per character of the text, so plain Python is fast enough h
 
 from __future__ import annotations
 
-# The entity types, in the order the redactor reports them.
-PII_TYPES: tuple[str, ...] = ("CREDIT_CARD", "US_SSN", "EMAIL", "PHONE", "IBAN")
+import re
+
+# The entity types, in the order the redactor reports them: the five with a shape of their own first, then
+# the cue-word and shape types of cues.py/shapes.py (docs/redaction.md describes each).
+BASE_TYPES: tuple[str, ...] = ("CREDIT_CARD", "US_SSN", "EMAIL", "PHONE", "IBAN")
+PII_TYPES: tuple[str, ...] = (
+    *BASE_TYPES,
+    "CARD_CVV",
+    "CARD_EXPIRY",
+    "PIN",
+    "PASSWORD",
+    "DATE_OF_BIRTH",
+    "IP_ADDRESS",
+    "UK_NINO",
+    "CA_SIN",
+    "US_ITIN",
+    "AU_TFN",
+    "BANK_ROUTING",
+    "BANK_ACCOUNT",
+    "UK_SORT_CODE",
+    "POSTAL_CODE",
+    "PASSPORT",
+    "DRIVER_ID",
+    "PERSON_NAME",
+    "STREET_ADDRESS",
+)
 
 # Luhn: the doubled digit's digit sum, as a bytes.translate table (ASCII digit -> ASCII digit)
 _DOUBLE = bytes.maketrans(b"0123456789", b"0246813579")
@@ -244,3 +268,31 @@ def iban_ok(compact: bytes) -> bool:
         return int(bban.decode() + head) % 97 == 1
     rearranged = bban + compact[:4]
     return int("".join(map(_IBAN_DIGITS.__getitem__, rearranged))) % 97 == 1
+
+
+def paren_nanp_ok(tok: bytes) -> bool:
+    digits = tok.translate(None, b" .-()")
+    if len(digits) == 11:
+        if digits[0] != 0x31:
+            return False
+        digits = digits[1:]
+    return len(digits) == 10 and nanp_ok(digits)
+
+
+SSN_CONTEXT = re.compile(
+    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|social|soc\.? ?sec|ssa number|tax ?payer id)"
+    rb"|\bs\. ?s\. ?n\b|security\W{0,3}(?:number|no\b|num|#))"
+)
+
+
+def ssn_context(data: bytes, start: int, end: int) -> bool:
+    """A context word ("SSN", "social security", …) within the same message, close to the number."""
+    lo = max(0, start - 48)
+    nul = data.rfind(b"\x00", lo, start)
+    if nul >= 0:
+        lo = nul + 1
+    hi = min(len(data), end + 32)
+    nul = data.find(b"\x00", end, hi)
+    if nul >= 0:
+        hi = nul
+    return SSN_CONTEXT.search(data, lo, hi) is not None

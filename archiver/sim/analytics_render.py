@@ -116,8 +116,8 @@ def analytics(
         )
         # Analytics keeps the attributes as they were at the end: it never saves later writes
         attrs = p.attributes if p.analytics_attributes is None else p.analytics_attributes
-        if with_attributes and attrs:
-            doc["attributes"] = dict(attrs)
+        if with_attributes and (attrs or p.prechat):
+            doc["attributes"] = {**p.prechat, **attrs}
         parts.append(doc)
     end = conv.end_time()
     return drop_none(

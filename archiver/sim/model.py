@@ -72,9 +72,10 @@ class Participant:
     user_id: str | None = None
     queue_id: str | None = None
     address: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)  # written through the API (the archiver's)
     # frozen by the first attributes PATCH after the end: analytics never saves later writes (sim/rest.py)
     analytics_attributes: dict[str, str] | None = None
+    prechat: dict[str, str] = field(default_factory=dict)  # set by the website (`context.firstName` …)
     # the customer sees every message; other participants the ones they sent or received while connected
     sees_all: bool = False
 

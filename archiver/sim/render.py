@@ -92,7 +92,7 @@ def _base_participant(conv: Conversation, p: Participant, t: float) -> dict[str,
         "disconnectType": p.disconnect_type if p.end is not None and p.end <= t else None,
         "held": False,
         "wrapupRequired": False,
-        "attributes": dict(p.attributes),
+        "attributes": {**p.prechat, **p.attributes},
     }
 
 
@@ -169,7 +169,7 @@ def conversation(conv: Conversation, t: float) -> dict[str, Any]:
                     "purpose": p.purpose,
                     "address": p.address,
                     "wrapupRequired": False,
-                    "attributes": dict(p.attributes),
+                    "attributes": {**p.prechat, **p.attributes},
                     "messages": [comm],
                 }
             )

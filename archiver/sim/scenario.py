@@ -95,7 +95,13 @@ def _turns(
     out: list[tuple[str, str, list[str]]] = []
     while True:
         tr: Any = generate_transcript(rng, min_turns=min_turns, max_turns=max_turns, pii_rate=pii_rate)
-        out.extend((t.role, t.text, [s.value for s in t.spans]) for t in tr.turns)
+        # planted values are looked for as substrings of whole archives: a CVV or ZIP of the cue-word types
+        # (`073`, `94107`) would be found in any id or timestamp, so only values of 8 characters or more
+        # of those types are planted (every value of the five shape types is)
+        out.extend(
+            (t.role, t.text, [s.value for s in t.spans if s.type in _SHAPE_TYPES or len(s.value) >= 8])
+            for t in tr.turns
+        )
         if n is None or len(out) >= n:
             return out if n is None else out[:n]
 
@@ -146,6 +152,7 @@ def build(
         address=caddr or None,
         sees_all=True,
     )
+    turns = _known_details(customer, cname, turns)
     flow = Participant(
         id=new_id(rng),
         purpose="workflow",
@@ -280,6 +287,39 @@ def build(
         finish(Pending(steps), end)
         return conv, None
     return conv, Pending(steps)
+
+
+_SHAPE_TYPES = frozenset(("CREDIT_CARD", "US_SSN", "EMAIL", "PHONE", "IBAN"))
+KNOWN_SHARE = 0.3  # customers whose Messenger set pre-chat attributes (context.firstName …)
+
+
+def _known_details(
+    customer: Participant, cname: str, turns: list[tuple[str, str, list[str]]]
+) -> list[tuple[str, str, list[str]]]:
+    """Give a share of customers the common `context.*` attributes, and use them in the texts.
+
+    The agent greets by first name, the customer signs off with the full name (now and then in lower
+    case or without accents), and some customers repeat their e-mail address. A side RNG seeded from the
+    customer id keeps the main stream, and so every other generated value, unchanged.
+    """
+    side = random.Random(customer.id)
+    if side.random() >= KNOWN_SHARE or " " not in cname:
+        return turns
+    first, last = cname.split(" ", 1)
+    email = f"{first.lower()}.{last.lower()}{side.randint(1, 99)}@example.com"
+    customer.prechat.update({"context.firstName": first, "context.lastName": last, "context.email": email})
+    out = list(turns)
+    agent = next((i for i, t in enumerate(out) if t[0] != "customer"), None)
+    if agent is not None:
+        role, text, pii = out[agent]
+        out[agent] = (role, f"Hi {first}! {text}", pii)  # (a first name alone is no planted value)
+    mine = [i for i, t in enumerate(out) if t[0] == "customer"]
+    if mine:
+        role, text, pii = out[mine[-1]]
+        name = cname.lower() if side.random() < 0.3 else cname
+        extra = f" my email is {email}" if side.random() < 0.3 else ""
+        out[mine[-1]] = (role, f"{text} — {name}{extra}", [*pii, name] + ([email] if extra else []))
+    return out
 
 
 def conv_type(kind: str) -> str:

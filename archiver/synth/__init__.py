@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from archiver.synth.chat import Span, Transcript, Turn, generate_transcript
+from archiver.synth.extra_types import NEW_TYPES, new_negative, new_pii
 from archiver.synth.negatives import hard_negative
 from archiver.synth.values import PII_TYPES, luhn_valid, obfuscate
 from archiver.synth.variants import pii_value
 
 __all__ = [
+    "NEW_TYPES",
     "PII_TYPES",
     "Span",
     "Transcript",
@@ -15,6 +17,8 @@ __all__ = [
     "generate_transcript",
     "hard_negative",
     "luhn_valid",
+    "new_negative",
+    "new_pii",
     "obfuscate",
     "pii_value",
 ]

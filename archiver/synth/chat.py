@@ -8,9 +8,11 @@ satisfies `turn.text[span.start:span.end] == span.value`.
 from __future__ import annotations
 
 import random
+import re
 
 import msgspec
 
+from archiver.synth.extra_types import new_negative, new_pii
 from archiver.synth.national import context_negative, national_phone
 from archiver.synth.negatives import hard_negative
 from archiver.synth.values import PII_TYPES, common_value, format_ssn, obfuscate, ssn_digits
@@ -280,14 +282,46 @@ def _body_turn(
             _add_pii(b, rng, rng.choice(PII_TYPES))
     if rng.random() < negative_rate:
         b.add(rng.choice((" (ref ", " — reference ", ". It says ", " ", ", ")))
-        b.add(hard_negative(rng))
+        negative = hard_negative(rng)
+        b.add(negative, "IP_ADDRESS" if _IPV4.fullmatch(negative) else None)  # an IP is PII now
         b.add(rng.choice((")", "", ".", " ok", " ?")))
         side = side_rng("".join(b.parts))
         if side.random() < 0.15:  # digits behind a phone word that are no phone number
             b.add(". " + context_negative(side))
+    # the cue-word and shape types (extra_types.py), from a side RNG: `rng` advances as before
+    side = side_rng("".join(b.parts) + "\x00new")
+    if side.random() < pii_rate * 0.8:
+        b.add(side.choice((". ", ", ", " - ", " ")))
+        pieces = new_pii(side)
+        for text, kind in pieces:
+            b.add(text, kind)
+        # (a password or an abbreviated street may end in `!` or `.` itself: a space keeps the label exact)
+        spaced = pieces[-1][1] in ("PASSWORD", "STREET_ADDRESS")
+        b.add(
+            side.choice((" thanks", " ok", " !")) if spaced else side.choice(("", ".", " thanks", "!", " ok"))
+        )
+    if side.random() < negative_rate * 0.6:
+        b.add(side.choice((". ", ", ", " - ")) + new_negative(side))
     if rng.random() < unicode_rate:
         b.add(" " + rng.choice(_DECOR))
     return b.turn(role)
+
+
+_IPV4 = re.compile(r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}")
+_AGENT_NAMES = ("Sam", "Priya")
+
+
+def _greeting(text: str) -> Turn:
+    """An agent greeting; the agent's name in it is a PERSON_NAME (`you're chatting with Sam`)."""
+    b = _Builder()
+    for name in _AGENT_NAMES:
+        at = text.find(name)
+        if at >= 0:
+            b.add(text[:at])
+            b.add(name, "PERSON_NAME")
+            b.add(text[at + len(name) :])
+            return b.turn("agent")
+    return Turn("agent", text, ())
 
 
 def generate_transcript(
@@ -311,7 +345,7 @@ def generate_transcript(
         )
     customer_lines, agent_lines = _SCENARIOS[rng.choice(tuple(_SCENARIOS))]
     n = rng.randint(min_turns, max_turns)
-    turns = [Turn("customer", rng.choice(_GREETINGS_C), ()), Turn("agent", rng.choice(_GREETINGS_A), ())]
+    turns = [Turn("customer", rng.choice(_GREETINGS_C), ()), _greeting(rng.choice(_GREETINGS_A))]
     while len(turns) < n - 1:
         role = "customer" if len(turns) % 2 == 0 else "agent"
         lines = customer_lines if role == "customer" else agent_lines

@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import string
 
-from archiver.redact.validators import PII_TYPES
+from archiver.redact.validators import BASE_TYPES as PII_TYPES
 
 __all__ = ["PII_TYPES", "common_value", "obfuscate"]
 

@@ -61,7 +61,7 @@ CASES: list[tuple[str, str | None, dict[str, str], str]] = [
     ("policy-mode", "[sink.azure]\npolicy_mode = 'Frozen'\n", {}, "sink.azure.policy_mode"),
     ("log-format", "[logging]\nformat = 'xml'\n", {}, "logging.format"),
     ("sink-kind", "[sink]\nkind = 's3'\n", {}, "sink.kind"),
-    ("redaction-type", "[redaction]\nenabled_types = ['PASSPORT']\n", {}, "redaction.enabled_types"),
+    ("redaction-type", "[redaction]\nenabled_types = ['PASSPORTS']\n", {}, "redaction.enabled_types"),
     ("token-format", "[redaction]\ntoken_format = '[X]'\n", {}, "redaction.token_format"),
     # secrets only from the environment
     ("secret-in-file", f"[genesys]\nclient_secret = '{SECRET}'\n", {}, "genesys.client_secret"),

@@ -10,7 +10,7 @@ import msgspec
 import pytest
 
 from archiver.redact import Redactor
-from archiver.synth import PII_TYPES, Transcript, generate_transcript
+from archiver.synth import NEW_TYPES, PII_TYPES, Transcript, generate_transcript, new_negative
 
 SAMPLE = Path(__file__).resolve().parents[2] / "corpus" / "sample.jsonl"
 
@@ -45,6 +45,30 @@ def test_precision_and_recall_per_type(seed: int) -> None:
         precision = tp[kind] / (tp[kind] + fp[kind])
         assert recall >= 0.995, (kind, recall)
         assert precision >= 0.995, (kind, precision)
+
+
+@pytest.mark.parametrize("seed", [20241, 77])
+def test_new_types_recall_and_precision(seed: int) -> None:
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    transcripts = [generate_transcript(rng) for _ in range(1500)]
+    tp, fn, fp = _score(transcripts)
+    for kind in NEW_TYPES:
+        assert tp[kind] >= 80, kind  # every new type is exercised
+        recall = tp[kind] / (tp[kind] + fn[kind])
+        precision = tp[kind] / (tp[kind] + fp[kind])
+        assert recall >= 0.97, (kind, recall)
+        assert precision >= (0.95 if kind == "BANK_ACCOUNT" else 0.99), (kind, precision)
+
+
+@pytest.mark.parametrize("seed", [5, 6])
+def test_new_type_look_alikes_stay_byte_identical(seed: int) -> None:
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    r = Redactor()
+    phrases = [new_negative(rng) for _ in range(3000)]
+    kept = sum(r.redact(p).text == p for p in phrases)
+    assert kept / len(phrases) >= 0.99, [p for p in phrases if r.redact(p).text != p][:10]
 
 
 def test_committed_sample_is_labelled_consistently_and_fully_redacted() -> None:

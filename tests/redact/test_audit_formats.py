@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.redact import Redactor
+from archiver.redact import BASE_TYPES, RedactConfig, Redactor
 from archiver.synth.values import iban_check, luhn_check_digit
 
 R = Redactor()
+# The lists below were written for the five shape types; the cue/shape types have their own tables
+# (test_new_types.py), and an IP address or `zip 94105-1234` is PII to them.
+R5 = Redactor(RedactConfig(enabled_types=BASE_TYPES))
 
 
 def _luhn(prefix: str, length: int) -> str:
@@ -413,7 +416,7 @@ NEGATIVES = [
 
 @pytest.mark.parametrize("text", NEGATIVES)
 def test_hard_negatives_stay_untouched(text: str) -> None:
-    assert R.redact(text) == (text, {})
+    assert R5.redact(text) == (text, {})
 
 
 def test_redact_many_equals_redact_one_by_one_across_message_boundaries() -> None:

@@ -16,12 +16,12 @@ def test_defaults() -> None:
 @pytest.mark.parametrize(
     ("config", "key"),
     [
-        (RedactConfig(enabled_types=("CREDIT_CARD", "PASSPORT")), "redact.enabled_types"),
-        (RedactConfig(token_format="[REDACTED]"), "redact.token_format"),
-        (RedactConfig(token_format="{type} {0}"), "redact.token_format"),
-        (RedactConfig(token_format="{kind}"), "redact.token_format"),
-        (RedactConfig(token_format="{type"), "redact.token_format"),
-        (RedactConfig(token_format="{type}\n"), "redact.token_format"),
+        (RedactConfig(enabled_types=("CREDIT_CARD", "PASSPORTS")), "redaction.enabled_types"),
+        (RedactConfig(token_format="[REDACTED]"), "redaction.token_format"),
+        (RedactConfig(token_format="{type} {0}"), "redaction.token_format"),
+        (RedactConfig(token_format="{kind}"), "redaction.token_format"),
+        (RedactConfig(token_format="{type"), "redaction.token_format"),
+        (RedactConfig(token_format="{type}\n"), "redaction.token_format"),
     ],
 )
 def test_bad_config_raises_config_error_naming_the_key(config: RedactConfig, key: str) -> None:

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.redact import Redactor
+from archiver.redact import BASE_TYPES, RedactConfig, Redactor
 
 R = Redactor()
+# The lists below were written for the five shape types; the cue/shape types have their own tables
+# (test_new_types.py), and an IP address or `zip 94105-1234` is PII to them.
+R5 = Redactor(RedactConfig(enabled_types=BASE_TYPES))
 
 # (text, the value that must become one PHONE token)
 NATIONAL = [
@@ -122,7 +125,7 @@ NATIONAL_NEGATIVES = [
 
 @pytest.mark.parametrize("text", NATIONAL_NEGATIVES)
 def test_national_look_alikes_stay(text: str) -> None:
-    assert R.redact(text) == (text, {})
+    assert R5.redact(text) == (text, {})
 
 
 def test_the_general_finding_wins_over_the_national_one() -> None:

@@ -11,7 +11,15 @@ import msgspec
 import pytest
 
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
-from archiver.synth import PII_TYPES, Transcript, generate_transcript, hard_negative, obfuscate, pii_value
+from archiver.synth import (
+    NEW_TYPES,
+    PII_TYPES,
+    Transcript,
+    generate_transcript,
+    hard_negative,
+    obfuscate,
+    pii_value,
+)
 
 
 def test_same_seed_same_transcripts() -> None:
@@ -29,7 +37,7 @@ def test_spans_are_str_offsets_and_roles_alternate() -> None:
         for turn in t.turns:
             assert turn.role in ("customer", "agent")
             for s in turn.spans:
-                assert turn.text[s.start : s.end] == s.value and s.type in PII_TYPES
+                assert turn.text[s.start : s.end] == s.value and s.type in (*PII_TYPES, *NEW_TYPES)
 
 
 @pytest.mark.parametrize("kind", PII_TYPES)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from archiver.redact import Redactor
+from archiver.redact import BASE_TYPES, RedactConfig, Redactor
 
 R = Redactor()
+# The lists below were written for the five shape types; the cue/shape types have their own tables
+# (test_new_types.py), and an IP address or `zip 94105-1234` is PII to them.
+R5 = Redactor(RedactConfig(enabled_types=BASE_TYPES))
 
 POSITIVE: dict[str, list[str]] = {
     "CREDIT_CARD": [
@@ -221,7 +224,7 @@ def test_positive_alone_and_in_sentence(kind: str, value: str) -> None:
 @pytest.mark.parametrize("value", NEGATIVE)
 def test_negative_untouched(value: str) -> None:
     for text in (value, f"see {value} please", f"({value})", f"{value}."):
-        assert R.redact(text) == (text, {}), text
+        assert R5.redact(text) == (text, {}), text
 
 
 @pytest.mark.parametrize(
@@ -265,12 +268,13 @@ def test_card_among_other_digit_groups() -> None:
     ],
 )
 def test_neighbours(text: str, expected: str) -> None:
-    assert R.redact(text).text == expected
+    assert R5.redact(text).text == expected
 
 
 def test_card_followed_by_other_numbers_keeps_them() -> None:
     assert (
-        R.redact("card 4111 1111 1111 1111 2027 cvv 123").text == "card [REDACTED:CREDIT_CARD] 2027 cvv 123"
+        R.redact("card 4111 1111 1111 1111 2027 cvv 123").text
+        == "card [REDACTED:CREDIT_CARD] 2027 cvv [REDACTED:CARD_CVV]"
     )
     assert R.redact("call 415-555-0132 2pm").text == "call [REDACTED:PHONE] 2pm"
     assert R.redact("+31 20 862 2936 39%").text == "[REDACTED:PHONE] 39%"

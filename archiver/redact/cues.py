@@ -1,0 +1,431 @@
+"""Cue-word alternatives of the combined RE2 pattern: a word that says what follows, then the value.
+
+`password is Hunter2!`, `cvv 123`, `routing 021000021`, `my name is Jane Doberman`: the value alone has no
+shape of its own (three digits, one token, two capitalised words), so the cue word and the value are ONE
+alternative of the combined pattern and RE2 finds both in its single pass. Each alternative is written
+once, with a `(?P<v>…)` group around the value; `patterns.py` strips the group for RE2 (no capture groups
+on the hot path) and `shapes.py` compiles the same source with named groups for Python, which runs only on
+the bytes of a candidate RE2 already matched, to learn its type and where the value starts.
+
+Cue words are listed in English, Spanish, French and German (German also covers Austrian/Swiss wording);
+ASCII letters match in any case. See docs/redaction.md for each type's cues and how to add one.
+"""
+
+from __future__ import annotations
+
+from archiver.redact.context import word_forms, word_source
+from archiver.redact.ids import MONTHS
+
+
+def words(*cues: str) -> bytes:
+    """An RE2/`re` alternation of cue words: ASCII letters in either case, `\\b` at ASCII word ends."""
+    forms = sorted({f for w in cues for f in word_forms(w)}, key=lambda w: (-len(w.encode()), w))
+    return b"(?:" + b"|".join(map(word_source, forms)) + b")"
+
+
+# between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `nº`); the
+# value's own checks (`shapes._gap_ok`) reject gaps that name another thing (`account - ssn 123…`)
+GAP = rb"[A-Za-z \t:#.,=\-'/]{0,24}?"
+# what joins a credential cue to its value: `is`, `:`, `=` (a connector is required: `I forgot my password
+# yesterday` holds no password)
+CONNECT = (
+    rb"(?:[ \t]*[:=][ \t]*|[ \t]+(?i:is|was|es|est|ist|lautet|would be|will be|should be|sera|ser\xc3\xa1)\b"
+    rb"(?:[ \t]+(?i:now|still|currently|just|ahora|maintenant|jetzt))?[ \t]*:?[ \t]*)"
+)
+_D = rb"\d"
+_MONTH = words(*MONTHS)
+_DATE = (
+    rb"(?:\d{1,2}[ \t]?[/.\-][ \t]?\d{1,2}[ \t]?[/.\-][ \t]?(?:\d{4}|\d{2})\b"
+    rb"|\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}\b"
+    # `March 12, 1985`, `12 March 1985`, `12th of March 1985`, `12 de marzo de 1985`, `12. März 1985`: the
+    # month names once (a second copy doubles the DFA's state size); `birth_date_ok` wants a day and a year
+    rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:(?:of|de)[ \t]+)?)?"
+    + _MONTH
+    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?\d{4}\b)"
+)
+_EXPIRY = rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])\d{2}\b)"
+
+# Letters of names: ASCII, Latin-1 and Latin Extended-A (UTF-8 lead bytes \xc3-\xc5), e.g. José, Zoë, Łukasz
+# (upper and lower case are disjoint: a Latin Extended-A letter counts as lower case, so `Dvořák` and
+# `Błaszczykowski` match; overlapping classes would give a run of words many readings, and the automaton
+# many states)
+_UPPER = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e])"
+_LOWER = rb"(?:[a-z]|\xc3[\x9f-\xb6\xb8-\xbf]|[\xc4\xc5][\x80-\xbf])"
+_NAME_WORD = (
+    _UPPER
+    + rb"(?:['\x27]"
+    + _UPPER
+    + rb")?"
+    + _LOWER
+    + rb"(?:"
+    + _LOWER
+    + rb"|"
+    + _UPPER
+    + rb"|['\-]"
+    + _UPPER
+    + rb")*"
+)
+_PARTICLE = rb"(?:van|von|de|da|del|della|der|den|di|du|la|le|dos|das|bin|al|ten|ter|zu|y)"
+# (bounded: a rejected candidate is looked at again from its next character, so an unbounded run of
+# capitalised words would be rescanned once per word — quadratic)
+NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb"){0,3}"
+
+
+def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple[str, ...], bytes]:
+    return kind, cue_words, b"(?P<c>" + words(*cue_words) + b")" + rest
+
+
+# (type, cue words, source): the order is the order of preference at one start position.
+ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
+    _cue(
+        "CARD_CVV",
+        (
+            "cvv",
+            "cvv2",
+            "cvc",
+            "cvc2",
+            "cid",
+            "csc",
+            "cvn",
+            "security code",
+            "card security code",
+            "card verification",
+            "verification code",
+            "digits on the back",
+            "code on the back",
+            "number on the back",
+            "three digit code",
+            "3 digit code",
+            "3-digit code",
+            "4 digit code",
+            "código de seguridad",
+            "codigo de seguridad",
+            "código cvv",
+            "cryptogramme",
+            "code de sécurité",
+            "code de securite",
+            "code de vérification",
+            "prüfnummer",
+            "pruefnummer",
+            "kartenprüfnummer",
+            "sicherheitscode",
+            "prüfziffer",
+        ),
+        GAP + rb"\b(?P<v>\d{3,4})\b",
+    ),
+    _cue(
+        "CARD_EXPIRY",
+        (
+            "exp",
+            "expiry",
+            "expiration",
+            "expiration date",
+            "expiry date",
+            "expires",
+            "expire",
+            "expiring",
+            "exp date",
+            "valid thru",
+            "valid through",
+            "valid until",
+            "good thru",
+            "good through",
+            "vence",
+            "vencimiento",
+            "caducidad",
+            "fecha de caducidad",
+            "caduca",
+            "date d'expiration",
+            "expire le",
+            "date d'échéance",
+            "gültig bis",
+            "gueltig bis",
+            "ablaufdatum",
+            "läuft ab",
+        ),
+        GAP + rb"\b(?P<v>" + _EXPIRY + rb")",
+    ),
+    _cue(
+        "PIN",
+        (
+            "pin",
+            "pin number",
+            "pin code",
+            "pin-code",
+            "passcode",
+            "pass code",
+            "código pin",
+            "codigo pin",
+            "nip",
+            "code pin",
+            "code secret",
+            "geheimzahl",
+            "pin-nummer",
+            "pin nummer",
+        ),
+        GAP + rb"\b(?P<v>\d{4,6})\b",
+    ),
+    _cue(
+        "PASSWORD",
+        (
+            "password",
+            "passwd",
+            "pwd",
+            "passcode",
+            "pass code",
+            "login",
+            "log in",
+            "contraseña",
+            "contrasena",
+            "clave",
+            "mot de passe",
+            "mdp",
+            "passwort",
+            "kennwort",
+        ),
+        CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
+    ),
+    _cue(
+        "DATE_OF_BIRTH",
+        (
+            "dob",
+            "d.o.b",
+            "d.o.b.",
+            "date of birth",
+            "birth date",
+            "birthdate",
+            "born",
+            "born on",
+            "birthday",
+            "b-day",
+            "fecha de nacimiento",
+            "nacimiento",
+            "nacido",
+            "nacida",
+            "nací",
+            "cumpleaños",
+            "date de naissance",
+            "né le",
+            "née le",
+            "né",
+            "née",
+            "anniversaire",
+            "geburtsdatum",
+            "geboren",
+            "geburtstag",
+            "geb.",
+        ),
+        rb"[A-Za-z \t:#.,=\-'/]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
+    ),
+    _cue(
+        "UK_NINO",
+        ("ni number", "ni no", "nino", "national insurance", "national insurance number", "ni"),
+        GAP + rb"\b(?P<v>[A-Za-z]{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?[A-Da-d])\b",
+    ),
+    _cue(
+        "CA_SIN",
+        (
+            "sin",
+            "social insurance",
+            "social insurance number",
+            "nas",
+            "numéro d'assurance sociale",
+            "numero d'assurance sociale",
+            "assurance sociale",
+        ),
+        GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{3})\b",
+    ),
+    _cue(
+        "US_ITIN",
+        ("itin", "individual taxpayer", "taxpayer identification"),
+        GAP + rb"\b(?P<v>9\d{2}[ \t\-]?\d{2}[ \t\-]?\d{4})\b",
+    ),
+    _cue(
+        "AU_TFN",
+        ("tfn", "tax file number", "tax file no", "tax file"),
+        GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{2,3})\b",
+    ),
+    _cue(
+        "BANK_ROUTING",
+        (
+            "routing",
+            "routing number",
+            "routing no",
+            "aba",
+            "aba number",
+            "transit",
+            "transit number",
+            "rtn",
+            "número de ruta",
+            "numero de ruta",
+            "código aba",
+            "code aba",
+            "numéro de routage",
+            "bankleitzahl",
+            "blz",
+        ),
+        GAP + rb"\b(?P<v>\d{9})\b",
+    ),
+    _cue(
+        "UK_SORT_CODE",
+        ("sort code", "sort-code", "sortcode", "código de sucursal", "code guichet"),
+        GAP + rb"\b(?P<v>\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2})\b",
+    ),
+    _cue(
+        "BANK_ACCOUNT",
+        (
+            "account",
+            "account number",
+            "acct",
+            "acc",
+            "a/c",
+            "account no",
+            "checking",
+            "savings",
+            "checking account",
+            "savings account",
+            "cuenta",
+            "número de cuenta",
+            "numero de cuenta",
+            "cuenta bancaria",
+            "compte",
+            "numéro de compte",
+            "numero de compte",
+            "compte bancaire",
+            "konto",
+            "kontonummer",
+            "kto",
+            "bankkonto",
+        ),
+        GAP + rb"\b(?P<v>\d(?:[ \-]?\d){5,16})\b",
+    ),
+    _cue(
+        "POSTAL_CODE",
+        (
+            "zip",
+            "zip code",
+            "zipcode",
+            "postcode",
+            "post code",
+            "postal code",
+            "postal",
+            "código postal",
+            "codigo postal",
+            "c.p.",
+            "code postal",
+            "cp",
+            "plz",
+            "postleitzahl",
+        ),
+        GAP
+        + rb"\b(?P<v>\d{5}(?:-\d{4})?|\d{4}|[A-Za-z]\d[A-Za-z][ \t]?\d[A-Za-z]\d"
+        + rb"|[A-Za-z]{1,2}\d[A-Za-z\d]?[ \t]?\d[A-Za-z]{2}|\d{4}[ \t]?[A-Za-z]{2})\b",
+    ),
+    _cue(
+        "PASSPORT",
+        (
+            "passport",
+            "passport number",
+            "passport no",
+            "pasaporte",
+            "número de pasaporte",
+            "passeport",
+            "numéro de passeport",
+            "reisepass",
+            "reisepassnummer",
+            "passnummer",
+            "pass-nr",
+        ),
+        GAP + rb"\b(?P<v>[A-Za-z0-9]{6,10})\b",
+    ),
+    _cue(
+        "DRIVER_ID",
+        (
+            "driver's license",
+            "drivers license",
+            "driver license",
+            "driver's licence",
+            "drivers licence",
+            "driving licence",
+            "driving license",
+            "license number",
+            "licence number",
+            "license no",
+            "licence no",
+            "license",
+            "licence",
+            "dl",
+            "dl#",
+            "permis de conduire",
+            "numéro de permis",
+            "permis",
+            "licencia de conducir",
+            "carnet de conducir",
+            "licencia",
+            "führerschein",
+            "fuehrerschein",
+            "führerscheinnummer",
+        ),
+        GAP + rb"\b(?P<v>[A-Za-z0-9]{1,20}(?:[ \-][0-9]{2,10}){0,4})\b",
+    ),
+    _cue(
+        "PERSON_NAME",
+        (
+            "my name is",
+            "my name's",
+            "name is",
+            "the name is",
+            "name:",
+            "name :",
+            "full name",
+            "full name:",
+            "this is",
+            "i'm",
+            "i\u2019m",
+            "i am",
+            "you're speaking with",
+            "you are speaking with",
+            "you're chatting with",
+            "speaking with",
+            "the card is under",
+            "card is under",
+            "under the name",
+            "under the name of",
+            "in the name of",
+            "account holder",
+            "cardholder",
+            "card holder",
+            "cardholder name",
+            "name on the card",
+            "name on the card is",
+            "signed",
+            "regards",
+            "me llamo",
+            "mi nombre es",
+            "nombre:",
+            "nombre completo",
+            "soy",
+            "a nombre de",
+            "titular",
+            "je m'appelle",
+            "je m\u2019appelle",
+            "mon nom est",
+            "nom:",
+            "nom :",
+            "nom complet",
+            "au nom de",
+            "titulaire",
+            "ich heiße",
+            "ich heisse",
+            "mein name ist",
+            "mein name:",
+            "hier ist",
+            "hier spricht",
+            "auf den namen",
+            "karteninhaber",
+            "vollständiger name",
+        ),
+        rb"[ \t]{0,3}(?P<v>" + NAME + rb")",
+    ),
+)
+TYPES: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in ALTERNATIVES))

@@ -1,0 +1,216 @@
+"""Confirmation of the cue and shape candidates: which alternative a candidate is, then the type's checks.
+
+The combined RE2 pattern holds every cue-word and shape alternative without capture groups. For a
+candidate it returned, `Extra` looks up the alternatives its first word can start (a dict lookup), matches
+only those with Python `re` on the candidate's own bytes (with the `c` cue and `v` value groups), and runs
+the type's checks: the gap between cue and value must not name another thing, the value must not run on
+into a longer token, and the value's own validator (ids.py) must pass. docs/redaction.md lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from archiver.redact import cues
+from archiver.redact.context import word_forms
+from archiver.redact.ids import aba_ok, birth_date_ok, expiry_ok, itin_ok, nino_ok, sin_ok, tfn_ok
+from archiver.redact.shapes import SHAPES, shape_span
+from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
+from archiver.redact.wordlists import NOT_NAMES, OTHER_THING, PASSWORD_WORDS
+
+_LETTERS = re.compile(rb"[A-Za-z]+")
+_SPACE = re.compile(rb"[\s\x00]")
+_SEP = re.compile(rb"[ \t\-/.]")
+Span = tuple[int, int, str]
+
+
+class Alt(NamedTuple):
+    """One alternative: its type, its source with the value group, and its cue words (empty: a shape)."""
+
+    type: str
+    source: bytes
+    cues: tuple[str, ...] = ()
+    validator: str | None = None  # operator patterns only: "", "luhn" or "mod97"
+
+
+def re2_source(alts: list[Alt]) -> bytes:
+    """The alternatives for the combined RE2 pattern: value groups made non-capturing."""
+    return b"|".join(a.source.replace(b"(?P<v>", b"(?:").replace(b"(?P<c>", b"(?:") for a in alts)
+
+
+def builtin_alts(enabled: frozenset[str]) -> list[Alt]:
+    """Cue and shape alternatives of the enabled types, in order of preference."""
+    alts = [Alt(kind, src, words) for kind, words, src in cues.ALTERNATIVES if kind in enabled]
+    return alts + [Alt(kind, src) for kind, src in SHAPES if kind in enabled]
+
+
+_KEY = re.compile(rb"[A-Za-z\x80-\xff]+")
+
+
+def _key(word: bytes) -> bytes:
+    m = _KEY.match(word)
+    return b"" if m is None else m.group().lower()
+
+
+class Extra:
+    """Confirms candidates of the cue and shape alternatives.
+
+    A candidate's first word picks the few cue alternatives it can belong to (a dict lookup); only those,
+    or the shapes for its first byte, are matched with Python `re` on the candidate's own bytes.
+    """
+
+    def __init__(self, alts: list[Alt], enabled: frozenset[str]) -> None:
+        self._alts = alts
+        self._regexes = [re.compile(a.source) for a in alts]
+        self._enabled = enabled
+        self._by_word: dict[bytes, list[int]] = {}
+        self._digit_shapes: list[int] = []
+        self._other_shapes: list[int] = []
+        # an operator pattern may start with a digit in any shape: digit-first candidates all come here
+        self.any_digit_first = any(a.validator is not None and not a.cues for a in alts)
+        for i, alt in enumerate(alts):
+            if alt.cues:  # (an operator pattern's own pattern may start with anything: it is a shape too)
+                for key in {_key(f.encode()) for w in alt.cues for f in word_forms(w)}:
+                    self._by_word.setdefault(key, []).append(i)
+            else:
+                self._digit_shapes.append(i)
+                self._other_shapes.append(i)
+        # per first word: its cue alternatives, then the shapes (built once: no list per candidate)
+        self._orders = {key: order + self._other_shapes for key, order in self._by_word.items()}
+
+    def match(self, tok: bytes) -> tuple[int, re.Match[bytes]] | None:
+        """Which alternative `tok` (an RE2 candidate) is, and its match with the value group."""
+        if 0x30 <= tok[0] <= 0x39:
+            order: list[int] = self._digit_shapes
+        else:
+            order = self._orders.get(_key(tok), self._other_shapes)
+        for i in order:
+            m = self._regexes[i].fullmatch(tok)
+            if m is not None:
+                return i, m
+        return None
+
+    def confirm(self, data: bytes, start: int, found: tuple[int, re.Match[bytes]]) -> Span | None:
+        """The value's span and type when the candidate holds one, else None."""
+        i, m = found
+        kind = self._alts[i].type
+        validator = self._alts[i].validator
+        if validator is not None:  # an operator pattern
+            vs, ve = m.span("v")
+            ok = custom_value_ok(validator, m.group("v")) and not _glued(data, start + vs, start + ve)
+            return (start + vs, start + ve, kind) if ok else None
+        if not self._alts[i].cues:  # a shape: the whole candidate
+            return shape_span(data, start, m.group(), kind)
+        vs, ve = m.span("v")
+        value = m.group("v")
+        gap = m.group()[m.end("c") : vs]
+        if kind == "PERSON_NAME":
+            found_len = _person(value)
+            return None if found_len is None else (start + vs, start + vs + found_len, kind)
+        if kind == "PASSWORD":
+            if value.lower().rstrip(b".,!") in PASSWORD_WORDS or b"REDACTED" in value:
+                return None
+            # the pattern takes 64 bytes at most: a longer password is redacted to its end all the same
+            stop = _SPACE.search(data, start + ve)
+            return (start + vs, stop.start() if stop else len(data), kind)
+        if not _gap_ok(gap) or _glued(data, start + vs, start + ve):
+            return None
+        real = _value_kind(kind, value)
+        return None if real is None or real not in self._enabled else (start + vs, start + ve, real)
+
+
+_SENTENCE_END = re.compile(rb"\.\s+[A-Za-z]{2}")
+_CLAUSE_BREAK = re.compile(rb"[,.][ \t]+\S")
+
+
+def _gap_ok(gap: bytes) -> bool:
+    found = _LETTERS.findall(gap)
+    if len(found) > 6 or any(w.lower() in OTHER_THING for w in found):
+        return False
+    # `my account, #2473…`, `account. It says …`: a clause break after the cue word
+    if b", " in gap:  # `my bank account, 9222 9574)`, `account as a precaution, 6415…`: another clause
+        return False
+    return _SENTENCE_END.search(gap) is None and not _CLAUSE_BREAK.match(gap)
+
+
+def _glued(data: bytes, start: int, end: int) -> bool:
+    """`cvv 123-456`, `pin 1234.5`, `…rossi.1988@…`: the value is part of a longer token."""
+    if data[end : end + 1] == b"@" or (start >= 2 and data[start - 1] in b".-_" and data[start - 2] in _WORD):
+        return True
+    nxt = data[end : end + 2]
+    if len(nxt) < 2:
+        return False
+    return (nxt[0] in b" -./,:" and nxt[1:].isdigit()) or (nxt[0] in b"-/" and nxt[1:].isalpha())
+
+
+_WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+def _value_kind(kind: str, value: bytes) -> str | None:
+    digits = value.translate(None, b" \t-./")
+    if kind == "BANK_ACCOUNT":
+        if 13 <= len(digits) <= 19 and digits.isdigit() and luhn_ok(digits) and card_brand_ok(digits):
+            return "CREDIT_CARD"  # `account 4111 1111 1111 1111`: the card it is
+        sizes = [len(g) for g in _SEP.split(value)]
+        if sizes == [3, 2, 4] and ssn_ok(digits):
+            return "US_SSN"
+        if len(sizes) > 1 and (len(digits) < 8 or sizes == [5, 4]):
+            return None  # `account 996-000`, `19355-5142` (a ZIP+4): too short or another shape
+        return kind
+    if kind == "CARD_EXPIRY":
+        return kind if expiry_ok(value) else None
+    if kind == "DATE_OF_BIRTH":
+        return kind if birth_date_ok(value) else None
+    if kind == "UK_NINO":
+        return kind if nino_ok(digits, strict=False) else None
+    if kind == "CA_SIN":
+        return kind if sin_ok(digits) else None
+    if kind == "US_ITIN":
+        return kind if itin_ok(digits) else None
+    if kind == "AU_TFN":
+        return kind if tfn_ok(digits) else None
+    if kind == "BANK_ROUTING":
+        return kind if aba_ok(digits) else None
+    if kind == "PASSPORT":
+        return kind if sum(c in b"0123456789" for c in value) >= 5 else None
+    if kind == "DRIVER_ID":
+        n = sum(c in b"0123456789" for c in value)
+        return kind if n >= 4 and len(digits) >= 6 and not (len(digits) == 4 and digits.isdigit()) else None
+    if kind.startswith("CUSTOM:"):
+        return kind
+    return kind
+
+
+def _person(value: bytes) -> int | None:
+    """Length of the name in `value` (its first four words, trailing words that are no name cut off)."""
+    parts = value.split(b" ")
+    if len(parts) > 4:  # keep four words, and the particles between them (`Anna van der Berg`)
+        kept, words = [], 0
+        for p in parts:
+            words += not p[:1].islower()
+            if words > 4:
+                break
+            kept.append(p)
+        parts = kept
+    if parts[0].lower() in _NOT_NAMES:
+        return None
+    names = parts
+    while names and names[-1].lower() in _NOT_NAMES:
+        names = names[:-1]
+    return len(b" ".join(names)) if names else None
+
+
+# (bytes, lower-cased ASCII-wise: `Désolé`.lower() is `désolé`, which is how the list spells it)
+_NOT_NAMES = frozenset(w.encode() for w in NOT_NAMES)
+
+
+def custom_value_ok(validator: str, value: bytes) -> bool:
+    """An operator pattern's optional check: `luhn` on its digits, `mod97` (IBAN rule) on it."""
+    if validator == "luhn":
+        digits = bytes(c for c in value if 0x30 <= c <= 0x39)
+        return len(digits) >= 2 and luhn_ok(digits)
+    if validator == "mod97":
+        compact = bytes(c for c in value.upper() if c not in b" -")
+        return iban_ok(compact)
+    return True

@@ -1,0 +1,69 @@
+"""How a candidate touches its neighbours: free, joined to a word by a separator, or glued into a token."""
+
+from __future__ import annotations
+
+import re
+
+from archiver.redact.emails import no_space_script
+
+_WORD_ASCII = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_")
+_JOINERS = frozenset(b"-./_")  # `ORD-4155550132`, `4155550132.00`: a separator glued to a word continues it
+# `415-555-0132 x12`, `…0132ext.45`: an extension glued to a number does not make it part of a word
+_EXTENSION = re.compile(rb"(?i)(?:x|ext\.?)\d{1,6}\b")
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() and not no_space_script(ch)
+
+
+def _char_before(data: bytes, pos: int) -> str:
+    start = pos - 1
+    while start > 0 and pos - start < 4 and 0x80 <= data[start] < 0xC0:
+        start -= 1
+    return data[start:pos].decode("utf-8", "replace")[-1:]
+
+
+def _char_after(data: bytes, pos: int) -> str:
+    return data[pos : pos + 4].decode("utf-8", "replace")[:1]
+
+
+# How a candidate touches its neighbours: FREE, JOINED (`ORD-4111…`, `4155550132.00`: a separator glued to
+# a word) or GLUED (`x4111…`, `é4111…`, `…39%`: directly part of a longer token).
+FREE, JOINED, GLUED = 0, 1, 2
+
+
+def touch_before(data: bytes, pos: int) -> int:
+    if pos == 0:
+        return FREE
+    b = data[pos - 1]
+    if b < 0x80:
+        if b in _WORD_ASCII:
+            return GLUED
+        return JOINED if b in _JOINERS and pos >= 2 and data[pos - 2] in _WORD_ASCII else FREE
+    return GLUED if _is_word_char(_char_before(data, pos)) else FREE
+
+
+def touch_after(data: bytes, pos: int) -> int:
+    if pos >= len(data):
+        return FREE
+    b = data[pos]
+    if b < 0x80:
+        if b in _WORD_ASCII or b == 0x25:  # `… 39%` is a percentage, not the end of a number
+            # an extension, only after a full last group: `…0132x12`, not `… 97 1x4` (a size)
+            ext = b in b"xXeE" and data[pos - 2 : pos].isdigit() and _EXTENSION.match(data, pos)
+            return FREE if ext else GLUED
+        if pos + 1 < len(data) and (b in _JOINERS or b == 0x3A):  # `… 01:54`: the hour of a time
+            return JOINED if data[pos + 1] in _WORD_ASCII else FREE
+        return FREE
+    return GLUED if _is_word_char(_char_after(data, pos)) else FREE
+
+
+def glued_after(data: bytes, pos: int) -> bool:
+    return touch_after(data, pos) != FREE
+
+
+def accept(kind: str | None, before: int, after: int) -> bool:
+    """Glued tokens are never PII; joined ones only when self-validating (a Luhn-valid card)."""
+    if kind is None or before == GLUED or after == GLUED:
+        return False
+    return kind == "CREDIT_CARD" or (before == FREE and after == FREE)

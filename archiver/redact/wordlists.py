@@ -1,0 +1,78 @@
+"""Word lists of the cue and shape checks (extra.py, shapes.py): plain sets, looked up per candidate."""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+def _set(text: str) -> frozenset[bytes]:
+    return frozenset(w.encode() for w in text.split())
+
+
+# The gap between a cue and its value must not name something else the number could be (`pin 3 on floor
+# 12`, `account - ssn 123…`, `verification code 4672 3724`).
+OTHER_THING = _set(
+    """
+    order orders ticket case ref reference invoice tracking room flight floor page step item items error
+    times minutes hours days weeks months years attempts tries version model part serial sku unit apt
+    suite about around approximately than over last ending ends digit digits level gate seat table
+    chapter section line row box lot batch extension ext ssn social tel phone mobile cell text call sms
+    whatsapp fax card iban email mail visa amex mastercard s n me my soc sec
+    """
+)
+# first (or last) words after a name cue that are no name: `I'm Not sure`, `This is Urgent`, `Name: Unknown`
+NOT_NAMES = frozenset(
+    _words(
+        """
+        not sorry here there the a an it this that just still also really very so now back fine good
+        great ok okay happy glad calling trying looking going having writing contacting waiting
+        interested unable afraid sure unsure confused available hi hello hey yes no please thanks
+        thank your my our customer support agent team service urgent important new never always
+        currently actually already using getting wondering following reaching messaging chatting
+        asking regarding re fw gold premium platinum member monday tuesday wednesday thursday friday
+        saturday sunday english spanish french german american british canadian australian done
+        ready disappointed frustrated angry upset unknown none same correct wrong on in at from with
+        for and or but if when what who how why where which nicht sehr kunde leider bereit pas très
+        tres content bien aquí aqui muy cliente estoy tengo mal desolé désolé bonjour hola hallo
+        guten buenos buenas bonsoir gracias merci danke bitte por favor also amazon paypal visa
+        mastercard apple google microsoft
+        """
+    )
+)
+# `the password is wrong`: words that describe a password rather than being one
+PASSWORD_WORDS = _set(
+    """
+    wrong incorrect not invalid expired correct right same different reset locked changed working blank
+    empty required case-sensitive too very the a an my your still being set saved stored fine ok okay
+    forgotten lost missing weak strong long short
+    """
+)
+# `I walked 3 blocks down the street`: words that are no street name
+STOP_STREET = _set(
+    """
+    the a an of down up to on in at my your our their his her this that blocks block miles mile minutes
+    km doors houses streets times more other different next same few many some two three four five
+    and or from for by
+    """
+)
+# street suffixes (USPS Publication 28 and Royal Mail), and the French/Spanish street words
+STREET_SUFFIXES = _words(
+    """
+    street st avenue ave road rd lane ln drive dr boulevard blvd court ct place pl terrace ter way circle
+    cir parkway pkwy highway hwy square sq trail trl close crescent cres gardens gdns grove mews row hill
+    park walk green rise vale view loop pike alley plaza ridge path crossing commons heights expressway
+    expy freeway turnpike center manor wharf quay embankment broadway parade gate
+    """
+)
+SUFFIX_WORDS = frozenset(w.encode() for w in STREET_SUFFIXES) | _set(
+    "rue bd chemin allee impasse quai route cours"
+)
+# suffixes that are everyday words too: only capitalised street names count before them (`5 Oak Way`)
+WEAK_SUFFIX = _set(
+    """
+    way place court drive circle square trail close crescent gardens grove row hill park walk green rise
+    vale view loop pike path crossing commons heights center manor gate parade plaza ridge
+    """
+)

@@ -1,0 +1,82 @@
+"""Hostile input for the cue-word and shape types stays linear: time grows with size, not with its square.
+
+Each shape is redacted at two sizes (n and 4n, seeded); a linear redactor takes ~4x as long on the larger,
+a quadratic one ~16x. CPU time (not wall time) is compared, and the throughput is printed.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import pytest
+
+from archiver.redact import Redactor
+
+R = Redactor()
+SEED = 8
+
+
+def _caps(rng: random.Random, n: int) -> str:  # `my name is Aaa Bbb Ccc …` without end
+    return "my name is " + " ".join(rng.choice(("Jane", "Doe", "Élodie", "Van", "Smith")) for _ in range(n))
+
+
+def _address_spam(rng: random.Random, n: int) -> str:
+    return " ".join(f"{rng.randint(1, 9999)} Elm Street Oak Road" for _ in range(n // 4))
+
+
+def _cue_words(rng: random.Random, n: int) -> str:  # thousands of cue words in a row, then values
+    cues = ("cvv", "pin", "password is", "dob", "account", "routing", "my name is", "passport", "zip")
+    return " ".join(rng.choice(cues) for _ in range(n)) + " 123 4567 12/03/1985 021000021"
+
+
+def _digit_table(rng: random.Random, n: int) -> str:  # a 10k-digit table, cue words sprinkled in
+    return " ".join(
+        ("account" if rng.random() < 0.05 else "")
+        + "".join(str(rng.randrange(10)) for _ in range(rng.randint(1, 9)))
+        for _ in range(n)
+    )
+
+
+def _capitalised_run(rng: random.Random, n: int) -> str:  # capitalised words, no cue: street/name shapes
+    return " ".join(
+        rng.choice(("Main", "Street", "Hauptstraße", "Calle", "Rue", "Anna", "Lane")) for _ in range(n)
+    )
+
+
+def _ipv6_like(rng: random.Random, n: int) -> str:
+    return ":".join(f"{rng.randrange(1 << 16):x}" for _ in range(n))
+
+
+SHAPES: dict[str, Callable[[random.Random, int], str]] = {
+    "capitalised name run": _caps,
+    "address spam": _address_spam,
+    "thousands of cue words": _cue_words,
+    "digit table with cues": _digit_table,
+    "capitalised words": _capitalised_run,
+    "hex and colons": _ipv6_like,
+}
+
+
+def _cpu(text: str) -> float:
+    best = float("inf")
+    for _ in range(2):
+        started = time.process_time()
+        R.redact(text)
+        R.redact_utf8(text.encode())
+        best = min(best, time.process_time() - started)
+    return best
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_hostile_input_is_linear(shape: str) -> None:
+    print(f"seed {SEED}")
+    small = SHAPES[shape](random.Random(SEED), 5_000)
+    large = SHAPES[shape](random.Random(SEED), 20_000)
+    t_small, t_large = _cpu(small), _cpu(large)
+    rate = 2 * len(large.encode()) / max(t_large, 1e-9) / 1e6
+    growth = t_large / max(t_small, 1e-9)
+    print(f"{shape}: {len(large.encode()) / 1e6:.2f} MB at {rate:.1f} MB/s, x{growth:.1f} for 4x the size")
+    assert t_large < 30  # generous: a few seconds at most here
+    assert t_large / max(t_small, 1e-3) < 9, (shape, t_small, t_large)  # linear ~4, quadratic ~16
