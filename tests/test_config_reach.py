@@ -76,6 +76,12 @@ def other_values(info: mi.Type, current: Any) -> list[Any]:
     if isinstance(info, mi.StrType):
         return ["http://127.0.0.1:9" if current is None else f"{current}x"]
     if isinstance(info, mi.VarTupleType | mi.ListType):
+        item = info.item_type
+        if isinstance(item, mi.StructType):  # e.g. [[redaction.custom]]: one entry of that table
+            from archiver.config_model import CustomRedaction
+
+            assert item.cls is CustomRedaction, item
+            return [(CustomRedaction(name="TICKET_ID", pattern=r"TCK-\d{6}"),)]
         return [("EMAIL",)]
     if isinstance(info, mi.CustomType) and info.cls is Secret:
         return [Secret("UseDevelopmentStorage=true")]
