@@ -1,10 +1,12 @@
 """E-discovery bundle: per conversation the archive exactly as stored and a readable HTML transcript, plus an
 `index.html` and a `manifest.csv` with every digest — written only inside the output directory.
 
-Layout: `archives/<id>.json.gz`, `transcripts/<id>.html`, `index.html`, `manifest.csv`, and `.export/`
-(resume state: the parameters and one finished row per conversation). Every file is written to a temp file
-in its final directory and renamed, so an interrupted export never leaves a half file under a final name;
-running the same command again skips conversations whose files are present with the recorded digests.
+Layout: `archives/<id>.json.gz`, `transcripts/<id>.html`, `attachments/<id>/<attachmentId><ext>` (each
+archived attachment, written only after its bytes matched the sha256 and size in the record), `index.html`,
+`manifest.csv`, and `.export/` (resume state: the parameters and one finished row per conversation).
+Every file is written to a temp file in its final directory and renamed, so an interrupted export never
+leaves a half file under a final name; running the same command again skips conversations whose files are
+present with the recorded digests (and retries those with an unverified attachment).
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ import json
 import os
 import tempfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import msgspec
+
 from archiver.archive.compress import gunzip_bytes
 from archiver.auditor import html
+from archiver.auditor.attachments import Archived, archived_in, read_verified
 from archiver.errors import SinkPermanentError
 from archiver.sinks.audit_base import ArchiveEntry, AuditStore, Listing, Period
 from archiver.sinks.naming import validate_conversation_id
@@ -45,6 +50,9 @@ COLUMNS = [
     "archive_file_sha256",
     "transcript_file",
     "transcript_file_sha256",
+    "attachment_files",  # space-separated bundle paths of the verified attachments
+    "attachment_files_sha256",  # their sha256, in the same order
+    "attachment_problems",  # attachments the record lists as archived but that failed verification
 ]
 _STATE = ".export"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -59,7 +67,7 @@ class Bundle:
     def open(self, params: dict[str, Any]) -> None:
         """Create the layout; refuse symlinked directories and a resume with different parameters."""
         self.out.mkdir(parents=True, exist_ok=True)
-        for sub in ("archives", "transcripts", _STATE, f"{_STATE}/rows"):
+        for sub in ("archives", "transcripts", "attachments", _STATE, f"{_STATE}/rows"):
             d = self.out / sub
             if d.is_symlink():
                 raise SinkPermanentError(f"cannot export into {self.out}: {sub} is a symbolic link")
@@ -91,11 +99,18 @@ class Bundle:
         """The finished row of a conversation if its files are intact, else None."""
         try:
             row: dict[str, str] = json.loads((self.out / _STATE / "rows" / f"{cid}.json").read_bytes())
-            for f, d in (
-                ("archive_file", "archive_file_sha256"),
-                ("transcript_file", "transcript_file_sha256"),
-            ):
-                if hashlib.sha256((self.out / row[f]).read_bytes()).hexdigest() != row[d]:
+            if row.get("attachment_problems"):
+                return None  # try the unverified attachments again
+            files = [row["archive_file"], row["transcript_file"], *row["attachment_files"].split()]
+            digests = [
+                row["archive_file_sha256"],
+                row["transcript_file_sha256"],
+                *row["attachment_files_sha256"].split(),
+            ]
+            if len(files) != len(digests):
+                return None
+            for f, d in zip(files, digests, strict=True):
+                if hashlib.sha256((self.out / f).read_bytes()).hexdigest() != d:
                     return None
         except (OSError, ValueError, KeyError):
             return None
@@ -118,8 +133,21 @@ def _iso(value: Any) -> str:
     return value.isoformat().replace("+00:00", "Z") if value is not None else ""
 
 
+class Fetched(msgspec.Struct, frozen=True):
+    """An archived attachment of the record: its verified bytes, or why there are none."""
+
+    item: Archived
+    data: bytes | None
+    problem: str | None
+
+
 def export_one(
-    bundle: Bundle, entry: ArchiveEntry, data: bytes, zone: ZoneInfo, zone_name: str
+    bundle: Bundle,
+    entry: ArchiveEntry,
+    data: bytes,
+    zone: ZoneInfo,
+    zone_name: str,
+    fetched: Sequence[Fetched] = (),
 ) -> dict[str, str]:
     """Write one conversation's files and its row (blocking: runs in a thread)."""
     cid = validate_conversation_id(entry.meta.conversation_id)
@@ -141,10 +169,26 @@ def export_one(
     }
     if recomputed != entry.meta.sha256:
         facts["WARNING"] = "the archive does not match the digest recorded at upload"
-    if isinstance(record, dict):
-        page = html.transcript(record, facts, zone, zone_name)
-    else:
-        page = html.transcript({"conversationId": cid}, facts, zone, zone_name)
+    files: dict[str, str] = {}
+    digests: list[str] = []
+    problems: dict[str, str] = {}
+    if fetched:
+        folder = bundle.out / "attachments" / cid
+        if folder.is_symlink():
+            raise SinkPermanentError(f"cannot export into {bundle.out}: attachments/{cid} is a symbolic link")
+        folder.mkdir(exist_ok=True)
+    for f in fetched:
+        if f.data is None:
+            problems[f.item.attachment_id] = f.problem or "not verified"
+            continue
+        rel = f"attachments/{cid}/{f.item.file_name}"
+        digests.append(bundle.write(rel, f.data))
+        files[f.item.attachment_id] = rel
+    if problems:
+        facts["WARNING (attachments)"] = f"{len(problems)} archived attachment(s) failed verification"
+    links = {aid: f"../{rel}" for aid, rel in files.items()}  # transcripts/ is a sibling of attachments/
+    page_record = record if isinstance(record, dict) else {"conversationId": cid}
+    page = html.transcript(page_record, facts, zone, zone_name, links=links, problems=problems)
     archive_file, transcript_file = f"archives/{cid}.json.gz", f"transcripts/{cid}.html"
     row = {
         "conversation_id": cid,
@@ -162,9 +206,30 @@ def export_one(
         "archive_file_sha256": bundle.write(archive_file, data),
         "transcript_file": transcript_file,
         "transcript_file_sha256": bundle.write(transcript_file, page.encode()),
+        "attachment_files": " ".join(files.values()),
+        "attachment_files_sha256": " ".join(digests),
+        "attachment_problems": "; ".join(f"{aid}: {why}" for aid, why in sorted(problems.items())),
     }
     bundle.write(f"{_STATE}/rows/{cid}.json", json.dumps(row, sort_keys=True).encode())
     return row
+
+
+async def _attachments(store: AuditStore, entry: ArchiveEntry, data: bytes) -> list[Fetched]:
+    """Read and verify each attachment the record lists as archived (none when the record is unreadable:
+    that is flagged by the record's own digest check)."""
+    try:
+        raw = gunzip_bytes(data)
+    except (OSError, EOFError, zlib.error):
+        return []
+    items = archived_in(raw, entry.meta.conversation_id)
+    if not items:
+        return []
+    media = store.attachments()
+    out = []
+    for item in items:
+        got, problem = await read_verified(media, item)
+        out.append(Fetched(item, got, problem))
+    return out
 
 
 def finish(bundle: Bundle, header: dict[str, str]) -> list[dict[str, str]]:
@@ -213,7 +278,8 @@ async def export(
             cid = entry.meta.conversation_id
             if await asyncio.to_thread(bundle.done_row, cid) is None:
                 data = await store.read(entry)
-                await asyncio.to_thread(export_one, bundle, entry, data, zone, zone_name)
+                fetched = await _attachments(store, entry, data)
+                await asyncio.to_thread(export_one, bundle, entry, data, zone, zone_name, fetched)
         done += 1
         if on_progress is not None:
             on_progress(done, len(entries))

@@ -107,8 +107,19 @@ def _content(items: Sequence[dict[str, Any]]) -> str:
     return "".join(rows)
 
 
-def transcript(record: dict[str, Any], facts: dict[str, str], zone: tzinfo, zone_name: str) -> str:
-    """One conversation: facts table (archive, digests, retention), participants, messages."""
+def transcript(
+    record: dict[str, Any],
+    facts: dict[str, str],
+    zone: tzinfo,
+    zone_name: str,
+    *,
+    links: dict[str, str] | None = None,
+    problems: dict[str, str] | None = None,
+) -> str:
+    """One conversation: facts table (archive, digests, retention), participants, messages.
+
+    `links`: attachment id → relative path of its verified copy in the bundle; `problems`: attachment id →
+    why an attachment the record lists as archived was not exported."""
     cid = record.get("conversationId", "")
     roles = {p.get("id") or "": p for p in record.get("participants") or []}
     body = [f"<h1>Conversation <code>{esc(cid)}</code></h1>", "<table class='meta'>"]
@@ -157,7 +168,8 @@ def transcript(record: dict[str, Any], facts: dict[str, str], zone: tzinfo, zone
             size = a.get("contentSizeBytes")
             body.append(
                 f"<div class='att'>Attachment: {esc(a.get('mediaType'))} {esc(a.get('mime'))}, "
-                f"{esc(size)} bytes, sha256 <code>{esc(a.get('sha256'))}</code> — not archived"
+                f"{esc(size)} bytes, sha256 <code>{esc(a.get('sha256'))}</code> — "
+                f"{_stored(a, links or {}, problems or {})}"
                 f"{(' · caption: ' + marked(a.get('text'))) if a.get('text') else ''}</div>"
             )
         body.append(_content(m.get("content") or []))
@@ -176,6 +188,30 @@ def transcript(record: dict[str, Any], facts: dict[str, str], zone: tzinfo, zone
     return _page(f"Conversation {cid}", body)
 
 
+def _stored(a: dict[str, Any], links: dict[str, str], problems: dict[str, str]) -> str:
+    """What became of an attachment's bytes: a link to the verified copy, or the outcome."""
+    archive = a.get("archive") if isinstance(a.get("archive"), dict) else None
+    aid = str(a.get("id") or "")
+    if archive is None:
+        return "not archived (attachments.mode was metadata)"
+    if aid in links:
+        return (
+            f"<a href='{esc(links[aid])}'>{esc(links[aid].rsplit('/', 1)[-1])}</a> "
+            f"<span class='ok'>(archived, sha256 verified)</span>"
+        )
+    if aid in problems:
+        return f"<span class='bad'>archived, NOT EXPORTED: {esc(problems[aid])}</span>"
+    return f"not archived ({esc(archive.get('outcome'))})"
+
+
+def _attachment_cell(row: dict[str, str]) -> str:
+    files = (row.get("attachment_files") or "").split()
+    cell = f"<br>{len(files)} attachment(s)" if files else ""
+    if row.get("attachment_problems"):
+        cell += "<br><span class='bad'>ATTACHMENT NOT VERIFIED</span>"
+    return cell
+
+
 def index(rows: Sequence[dict[str, str]], header: dict[str, str]) -> str:
     """The bundle's index page: export parameters and one row per conversation."""
     body = ["<h1>Archived conversations — export</h1><table class='meta'>"]
@@ -190,7 +226,8 @@ def index(rows: Sequence[dict[str, str]], header: dict[str, str]) -> str:
             f"<code>{esc(r['conversation_id'])}</code></a>"
             f"</td><td>{esc(r['end_time'])}</td><td>{esc(r['messages'])}</td><td>{digest}</td>"
             f"<td>{esc(r['legal_hold'])} {esc(r['legal_hold_cases'])}</td>"
-            f"<td><a href='{esc(r['archive_file'])}'>{esc(r['archive_file'])}</a></td></tr>"
+            f"<td><a href='{esc(r['archive_file'])}'>{esc(r['archive_file'])}</a>"
+            f"{_attachment_cell(r)}</td></tr>"
         )
     body.append("</table><footer>manifest.csv lists every file with its sha256.</footer>")
     return _page("Archived conversations — export", body)

@@ -1,5 +1,6 @@
 """Completeness attestation: every web messaging conversation that ended in a period is archived exactly once,
-its bytes match the digest recorded at upload, and it is protected (immutability policy or legal hold in
+its bytes match the digest recorded at upload, every attachment its record lists as archived is stored with
+the recorded sha256 and size, and it is protected (immutability policy or legal hold in
 force) — and no archive of the period lacks a conversation.
 
 Expected conversations come from Genesys (analytics details jobs: "activity during the interval" covers
@@ -23,6 +24,7 @@ import msgspec
 
 from archiver import __version__
 from archiver.archive.compress import gunzip_bytes
+from archiver.auditor.attachments import archived_in, check_stored
 from archiver.errors import ArchiverError
 from archiver.genesys.analytics import format_interval
 from archiver.genesys.models import JobResults, JobStatus
@@ -96,6 +98,7 @@ class Counts(msgspec.Struct, rename="camel"):
     verified: int = 0  # digest matches and protected
     missing: int = 0
     digest_mismatch: int = 0
+    attachment_problems: int = 0
     unprotected: int = 0
     duplicates: int = 0
     extra: int = 0
@@ -114,6 +117,7 @@ class Report(msgspec.Struct, rename="camel", kw_only=True):
     counts: Counts
     missing: list[Finding]
     digest_mismatch: list[Finding]
+    attachment_problems: list[Finding]  # archived attachments missing or not matching the record
     unprotected: list[Finding]
     duplicates: list[Finding]
     extra: list[Finding]
@@ -148,22 +152,27 @@ class _RecordId(msgspec.Struct):
 
 def digest_problem(entry: ArchiveEntry, data: bytes) -> str | None:
     """Why the stored bytes do not match the archive's metadata, or None when they do."""
+    return _checked(entry, data)[0]
+
+
+def _checked(entry: ArchiveEntry, data: bytes) -> tuple[str | None, bytes]:
+    """`digest_problem` and the uncompressed record (empty when it could not be read)."""
     if entry.problem:
-        return entry.problem
+        return entry.problem, b""
     try:
         raw = gunzip_bytes(data)
     except (OSError, EOFError, zlib.error):
-        return "stored bytes are not valid gzip"
+        return "stored bytes are not valid gzip", b""
     digest = hashlib.sha256(raw).hexdigest()
     if digest != entry.meta.sha256:
-        return f"sha256 of the record is {digest}, metadata records {entry.meta.sha256}"
+        return f"sha256 of the record is {digest}, metadata records {entry.meta.sha256}", raw
     try:
         inner = msgspec.json.decode(raw, type=_RecordId).conversationId
     except (msgspec.DecodeError, msgspec.ValidationError):
-        return "record is not valid JSON"
+        return "record is not valid JSON", raw
     if inner != entry.meta.conversation_id:
-        return f"record is of conversation {inner[:80]!r}"
-    return None
+        return f"record is of conversation {inner[:80]!r}", raw
+    return None, raw
 
 
 async def verify(
@@ -188,6 +197,7 @@ async def verify(
     for entry in entries:
         by_id[entry.meta.conversation_id].append(entry)
     mismatch: list[Finding] = []
+    attachment_problems: list[Finding] = []
     unprotected: list[Finding] = []
     good: set[str] = set()
     done = 0
@@ -196,11 +206,20 @@ async def verify(
     async def check(entry: ArchiveEntry) -> None:
         nonlocal done
         cid = entry.meta.conversation_id
+        attachments_ok = True
         async with sem:
             try:
-                problem = digest_problem(entry, await store.read(entry))
+                problem, raw = _checked(entry, await store.read(entry))
             except ArchiverError as exc:
-                problem = f"cannot read: {exc}"
+                problem, raw = f"cannot read: {exc}", b""
+            if problem is None:
+                # Only records that list archived attachments cost extra reads (one stat each).
+                for item in archived_in(raw, cid):
+                    why = await check_stored(store.attachments(), item)
+                    if why is not None:
+                        attachments_ok = False
+                        where = item.name or f"attachment {item.attachment_id}"
+                        attachment_problems.append(Finding(cid, where, f"{item.attachment_id}: {why}"))
         if problem is not None:
             mismatch.append(Finding(cid, entry.name, problem))
         problems = entry.retention.problems(now, require_locked=require_locked)
@@ -208,7 +227,7 @@ async def verify(
             problems = [p for p in problems if "expired" in p or "Unlocked" in p]
         if problems:
             unprotected.append(Finding(cid, entry.name, "; ".join(problems)))
-        if problem is None and not problems:
+        if problem is None and attachments_ok and not problems:
             good.add(entry.name)
         done += 1
         if on_progress is not None:
@@ -240,6 +259,7 @@ async def verify(
         counts=counts,
         missing=[Finding(cid) for cid in sorted(expected_ids - archived_ids)],
         digest_mismatch=sorted(mismatch, key=_key),
+        attachment_problems=sorted(attachment_problems, key=_key),
         unprotected=sorted(unprotected, key=_key),
         duplicates=[
             Finding(cid, ", ".join(sorted(e.name for e in es)))
@@ -255,7 +275,10 @@ async def verify(
     c = report.counts
     c.missing, c.digest_mismatch, c.unprotected = len(report.missing), len(mismatch), len(unprotected)
     c.duplicates, c.extra = len(report.duplicates), len(report.extra)
-    report.ok = complete and not (c.missing or c.digest_mismatch or c.unprotected or c.duplicates or c.extra)
+    c.attachment_problems = len(attachment_problems)
+    report.ok = complete and not (
+        c.missing or c.digest_mismatch or c.attachment_problems or c.unprotected or c.duplicates or c.extra
+    )
     return report
 
 
@@ -270,6 +293,7 @@ def summary(report: Report) -> str:
         ("verified (digest + protection)", c.verified),
         ("missing", c.missing),
         ("digest mismatch", c.digest_mismatch),
+        ("attachment missing or mismatch", c.attachment_problems),
         ("unprotected", c.unprotected),
         ("duplicates", c.duplicates),
         ("extra (unknown to Genesys)", c.extra),

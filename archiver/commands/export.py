@@ -1,10 +1,12 @@
 """`archiver export --from DATE --to DATE [--queue ID] [--zone TZ] --out DIR`: an e-discovery bundle.
 
 For each conversation that ended in [from, to): its archive exactly as stored, a readable HTML transcript
-(times in UTC and --zone, who spoke, redactions marked, attachments listed), then `index.html` and
+(times in UTC and --zone, who spoke, redactions marked, attachments linked or listed with their outcome),
+each archived attachment (verified against the record's sha256 and size first), then `index.html` and
 `manifest.csv` (digests as recorded and as recomputed, retention, legal hold, every file's sha256). Nothing
-is written outside --out; run it again to resume. Exit 0 when every archive matches its recorded digest,
-7 when one does not (it is still exported, and flagged).
+is written outside --out; run it again to resume. Exit 0 when every archive matches its recorded digest and
+every archived attachment its record, 7 when one does not (an archive is still exported, and flagged; an
+attachment that fails verification is flagged and not written).
 """
 
 from __future__ import annotations
@@ -57,9 +59,14 @@ async def run(config: Config, period: Period, args: argparse.Namespace) -> int:
         )
     bar.close()
     bad = [r["conversation_id"] for r in rows if r["sha256_recorded"] != r["sha256_recomputed"]]
+    bad_attachments = [
+        (r["conversation_id"], r["attachment_problems"]) for r in rows if r["attachment_problems"]
+    ]
     if listing.note:
         sys.stderr.write(f"note: {listing.note}\n")
     sys.stderr.write(f"exported {len(rows)} conversation(s) to {args.out} (found via {listing.via})\n")
     for cid in bad:
         sys.stderr.write(f"FAILED {cid}: archive does not match its recorded digest (exported and flagged)\n")
-    return EXIT_INTEGRITY if bad else 0
+    for cid, problems in bad_attachments:
+        sys.stderr.write(f"FAILED {cid}: attachment(s) not verified, not exported: {problems}\n")
+    return EXIT_INTEGRITY if bad or bad_attachments else 0

@@ -10,13 +10,16 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 
 from archiver.errors import SinkPermanentError
 from archiver.sinks.base import ArchiveMeta, Retention
 from archiver.sinks.naming import PREFIX, conversation_id_of
+
+if TYPE_CHECKING:
+    from archiver.attachments.stores import AttachmentStore
 
 ATTESTATION_PREFIX = "attestations/"
 # A case name becomes a blob index tag value and a sidecar entry: the tag alphabet minus the separator.
@@ -111,6 +114,14 @@ class AuditStore(Protocol):
 
     async def set_hold(self, entry: ArchiveEntry, case: str, on: bool) -> ArchiveEntry:
         """Add (`on`) or remove a case; the hold stays while any case remains. Returns the new state."""
+        ...
+
+    def attachments(self) -> AttachmentStore:
+        """The store of the archived attachments beside the records (read and stat by stored name)."""
+        ...
+
+    async def hold_attachment(self, name: str, cases: tuple[str, ...], hold: bool) -> None:
+        """Put the record's resulting hold on one archived attachment (`cases`: the record's case names)."""
         ...
 
     async def store_attestation(self, name: str, data: bytes) -> str:

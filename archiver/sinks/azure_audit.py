@@ -7,8 +7,10 @@ day prefixes `conversations/yyyy/mm/dd/` and says so in `Listing.note`; `verify`
 a listing is strongly consistent.
 
 Legal hold: Azure's version-level legal hold is a boolean per blob version. The case names that justify it
-are kept in the blob index tag `legalHoldCases` (space-separated); the hold is cleared only when the last
-case is removed. Setting the hold needs `Set Blob Legal Hold` rights (see docs/audit.md: the Microsoft docs
+are kept in the record blob's index tag `legalHoldCases` (space-separated); the hold is cleared only when the
+last case is removed. The conversation's archived attachment blobs get the record's resulting hold (no tags
+of their own: the record's tag is the one bookkeeping of cases).
+Setting the hold needs `Set Blob Legal Hold` rights (see docs/audit.md: the Microsoft docs
 disagree between `containers/write` and `immutableStorage/runAsSuperUser`); a 403 is reported, not retried.
 """
 
@@ -47,6 +49,7 @@ from archiver.sinks.azure_codec import (
     from_metadata,
     retention_from,
 )
+from archiver.sinks.azure_media import AzureAttachmentStore
 from archiver.sinks.azure_reader import LeanReader
 from archiver.sinks.base import ArchiveNotFound
 from archiver.sinks.naming import PREFIX, SUFFIX, conversation_id_of, validate_conversation_id
@@ -284,17 +287,26 @@ class AzureAuditStore:
                     )
             props = await blob.get_blob_properties()
         except HttpResponseError as exc:
-            if exc.status_code == 403:
-                raise SinkPermanentError(f"cannot set {what}: HTTP 403 ({HOLD_RIGHTS})") from exc
-            if exc.status_code == 409:
-                raise SinkPermanentError(
-                    f"cannot set {what}: HTTP 409 {error_code(exc) or ''} (the container must have "
-                    "version-level immutability for a blob legal hold)"
-                ) from exc
-            raise map_error("set", what, exc) from exc
+            raise _hold_error(what, exc) from exc
         except _NET as exc:
             raise map_error("set", what, exc) from exc
         return self._entry(entry.name, props, {TAG_HOLD_CASES: cases_value(tuple(cases))})
+
+    def attachments(self) -> AzureAttachmentStore:
+        """The attachment blobs beside the records, in the sink's container."""
+        return AzureAttachmentStore(self._sink)
+
+    async def hold_attachment(self, name: str, cases: tuple[str, ...], hold: bool) -> None:
+        """Set the attachment blob's legal hold; its case names stay on the record's tag only."""
+        what = f"legal hold on attachment {name}"
+        try:
+            await self._container.get_blob_client(name).set_legal_hold(hold)
+        except ResourceNotFoundError as exc:
+            raise ArchiveNotFound(f"cannot set {what}: the record names it but it is not stored") from exc
+        except HttpResponseError as exc:
+            raise _hold_error(what, exc) from exc
+        except _NET as exc:
+            raise map_error("set", what, exc) from exc
 
     # ---- attestations ----------------------------------------------------------------------------------
 
@@ -322,6 +334,18 @@ class AzureAuditStore:
         except _NET as exc:
             raise map_error("store", f"attestation {full}", exc) from exc
         return self._uri(full)
+
+
+def _hold_error(what: str, exc: HttpResponseError) -> Exception:
+    """A refused Set Blob Legal Hold, named with the right or container setting it needs."""
+    if exc.status_code == 403:
+        return SinkPermanentError(f"cannot set {what}: HTTP 403 ({HOLD_RIGHTS})")
+    if exc.status_code == 409:
+        return SinkPermanentError(
+            f"cannot set {what}: HTTP 409 {error_code(exc) or ''} (the container must have "
+            "version-level immutability for a blob legal hold)"
+        )
+    return map_error("set", what, exc)
 
 
 def _quote_tag(value: str) -> str:

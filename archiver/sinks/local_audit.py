@@ -2,7 +2,10 @@
 
 Everything comes from the sidecars (`<name>.meta.json`), which carry the metadata the Azure sink keeps in
 blob metadata. A legal hold on a local archive is a list of case names in its sidecar: recorded, shown and
-attested, but — like retention here — not enforced (the directory is not WORM).
+attested, but — like retention here — not enforced (the directory is not WORM). An archived attachment
+(attachments have no metadata sidecar: the record vouches for them) gets a hold sidecar
+`<attachment>.hold.json` = `{"legalHolds": [...]}` mirroring the record's cases, replaced atomically like the
+record's sidecar; an empty list is a cleared hold.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 import msgspec
 
+from archiver.attachments.stores import LocalAttachmentStore
 from archiver.errors import IntegrityError, SinkPermanentError
 from archiver.sinks.audit_base import (
     ATTESTATION_PREFIX,
@@ -31,6 +35,13 @@ from archiver.sinks.naming import SIDECAR_SUFFIX, SUFFIX, conversation_id_of, va
 
 _decode = msgspec.json.Decoder(Sidecar).decode
 _encode = msgspec.json.Encoder().encode
+HOLD_SUFFIX = ".hold.json"
+
+
+class AttachmentHold(msgspec.Struct, rename="camel"):
+    """The hold sidecar of a local archived attachment."""
+
+    legal_holds: list[str]
 
 
 class LocalAuditStore:
@@ -133,6 +144,24 @@ class LocalAuditStore:
             return self._entry(path)
 
         return await asyncio.to_thread(update)
+
+    def attachments(self) -> LocalAttachmentStore:
+        """The attachment files beside the records."""
+        return LocalAttachmentStore(self._sink)
+
+    async def hold_attachment(self, name: str, cases: tuple[str, ...], hold: bool) -> None:
+        """Record the record's cases in the attachment's hold sidecar (module docstring)."""
+        path = self._sink.root / name
+
+        def update() -> None:
+            if not path.is_file():
+                raise ArchiveNotFound(
+                    f"cannot set legal hold on attachment {name}: the record names it but it is not stored"
+                )
+            held = sorted(cases) if hold else []
+            _replace(path.with_name(path.name + HOLD_SUFFIX), _encode(AttachmentHold(held)))
+
+        await asyncio.to_thread(update)
 
     async def store_attestation(self, name: str, data: bytes) -> str:
         """Write `attestations/<name>` read-only, refusing to replace an existing report."""

@@ -59,6 +59,7 @@ class _Fault:
     status: int
     code: str
     remaining: int | None
+    blob_contains: str | None = None
 
 
 def _error(refusal: R.Refusal) -> web.Response:
@@ -97,11 +98,18 @@ class WormProxy:
     # ---- test controls ---------------------------------------------------------------------------------
 
     def fail(
-        self, on: str = "*", *, status: int = 503, code: str = "ServerBusy", times: int | None = 1
+        self,
+        on: str = "*",
+        *,
+        status: int = 503,
+        code: str = "ServerBusy",
+        times: int | None = 1,
+        blob_contains: str | None = None,
     ) -> None:
-        """Answer the next `times` requests of operation `on` ("*" = any) with an error (None = forever)."""
+        """Answer the next `times` requests of operation `on` ("*" = any) with an error (None = forever);
+        with `blob_contains`, only requests for a blob whose name contains it."""
         with self._lock:
-            self._faults.append(_Fault(on, status, code, times))
+            self._faults.append(_Fault(on, status, code, times, blob_contains))
 
     def clear_faults(self) -> None:
         """Remove every fault, delay and the unreachable switch."""
@@ -256,10 +264,12 @@ class WormProxy:
 
     # ---- request handling -----------------------------------------------------------------------------
 
-    def _take_fault(self, op: str) -> _Fault | None:
+    def _take_fault(self, op: str, blob: str | None) -> _Fault | None:
         with self._lock:
             for fault in self._faults:
-                if fault.on in {"*", op}:
+                if fault.on in {"*", op} and (
+                    fault.blob_contains is None or fault.blob_contains in (blob or "")
+                ):
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:
@@ -281,7 +291,7 @@ class WormProxy:
         pause = self._delay.get(op, self._delay.get("*", 0.0))
         if pause:
             await asyncio.sleep(pause)
-        fault = self._take_fault(op)
+        fault = self._take_fault(op, blob)
         if fault is not None:
             return _error(R.Refusal(fault.status, fault.code, f"Injected fault on {op}."))
         headers = {k.lower(): v for k, v in request.headers.items()}

@@ -37,6 +37,7 @@ def test_seal_detects_any_change() -> None:
         counts=Counts(expected=1),
         missing=[Finding("c-1")],
         digest_mismatch=[],
+        attachment_problems=[],
         unprotected=[],
         duplicates=[],
         extra=[],
