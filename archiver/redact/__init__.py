@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from archiver.redact.candidates import Hit
 from archiver.redact.custom import CustomPattern
-from archiver.redact.engine import REDACTOR_VERSION, RedactConfig, Redaction, Redactor, config_from_mapping
+from archiver.redact.engine import REDACTOR_VERSION, RedactConfig, Redaction, Redactor
 from archiver.redact.validators import BASE_TYPES, PII_TYPES
 
 __all__ = [
@@ -16,5 +16,4 @@ __all__ = [
     "RedactConfig",
     "Redaction",
     "Redactor",
-    "config_from_mapping",
 ]

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from itertools import compress
 from operator import sub
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import msgspec
 
@@ -307,11 +307,3 @@ class _CharOffsets:
         self._char += len(self._data[self._byte : pos].decode("utf-8", "surrogatepass"))
         self._byte = pos
         return self._char
-
-
-def config_from_mapping(raw: Any) -> RedactConfig:
-    """Build a RedactConfig from a decoded TOML/JSON table, naming the bad key on error."""
-    try:
-        return msgspec.convert(raw, RedactConfig)
-    except msgspec.ValidationError as exc:
-        raise ConfigError("redaction", str(exc), "see RedactConfig for the allowed keys and types") from exc

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from archiver.config import load_config
 from archiver.errors import ConfigError
-from archiver.redact import PII_TYPES, REDACTOR_VERSION, RedactConfig, Redactor, config_from_mapping
+from archiver.redact import PII_TYPES, REDACTOR_VERSION, RedactConfig, Redactor
 
 
 def test_defaults() -> None:
@@ -31,10 +34,14 @@ def test_bad_config_raises_config_error_naming_the_key(config: RedactConfig, key
     assert key in str(info.value)
 
 
-def test_unknown_keys_are_rejected() -> None:
-    with pytest.raises(ConfigError):
-        config_from_mapping({"enabled_types": ["EMAIL"], "colour": "red"})
-    assert config_from_mapping({"enabled_types": ["EMAIL"]}).enabled_types == ("EMAIL",)
+def test_unknown_keys_are_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "archiver.toml"
+    path.write_text('[redaction]\nenabled_types = ["EMAIL"]\ncolour = "red"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, env={})
+    assert info.value.key == "redaction.colour"
+    path.write_text('[redaction]\nenabled_types = ["EMAIL"]\n', encoding="utf-8")
+    assert load_config(path, env={}).redaction.enabled_types == ("EMAIL",)
 
 
 def test_enabled_types_limit_what_is_replaced() -> None:
