@@ -60,15 +60,26 @@ def compact(value: str) -> str:
     return re.sub(r"[\s\-().+]", "", fold(value)).lower()
 
 
+_TIMESTAMP = re.compile(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})?")
+_UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
+
+
 class LeakFinder:
     """Finds planted values in archive text: verbatim, or after folding digits/zero-width characters."""
 
     def __init__(self, archive_text: str) -> None:
         self._text = archive_text
-        self._folded = re.sub(r"[\s\-().+]", "", fold(archive_text).lower())  # folded once: it is slow
+        # Ids and timestamps carry no PII, yet folded (separators gone) their digits would hold a short value
+        # by chance: `82-52-00` folds to `825200`, which a 5,000-message archive held inside
+        # `…T00:53:18.252000Z`. They are left out, and a folded value must be a whole digit run (not the
+        # middle of a longer number the chat legitimately keeps, such as an order number).
+        without_ids = _TIMESTAMP.sub(" ", _UUID.sub(" ", archive_text))
+        self._folded = re.sub(r"[\s\-().+]", "", fold(without_ids).lower())  # folded once: it is slow
 
     def __call__(self, value: str) -> bool:
-        return value in self._text or compact(value) in self._folded
+        if value in self._text:
+            return True
+        return re.search(rf"(?<!\d){re.escape(compact(value))}(?!\d)", self._folded) is not None
 
 
 def leaked(archive_text: str, value: str) -> bool:
