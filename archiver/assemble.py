@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import msgspec
 
-from archiver.attachments import AttachmentArchiver, AttachmentSettings
+from archiver.attachments import AttachmentArchiver
 from archiver.attachments.backends import store_for
 from archiver.attachments.fetch import Downloader
 from archiver.config import Config, redact_config
@@ -80,14 +80,6 @@ def pipeline_settings(config: Config) -> PipelineSettings:
     )
 
 
-def attachment_settings(config: Config) -> AttachmentSettings:
-    """attachments.* from config."""
-    a = config.attachments
-    return AttachmentSettings(
-        mode=a.mode, max_bytes=a.max_bytes, mime_types=a.mime_types, timeout_s=a.timeout_s
-    )
-
-
 class Components:
     """Everything one worker process owns; use as `async with Components(config) as c:`."""
 
@@ -132,7 +124,7 @@ class Components:
     async def _attachments(self) -> AttachmentArchiver | None:
         """attachments.mode = "archive": a downloader (its own session, closed with the components) and
         the sink's attachment store; None in "metadata" mode."""
-        a = attachment_settings(self.config)
+        a = self.config.attachments
         if a.mode != "archive":
             return None
         assert self.client is not None and self.settings is not None

@@ -148,6 +148,19 @@ class WorkerConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_o
     reconcile_max_pages: Annotated[int, msgspec.Meta(ge=3, le=100_000)] = 200
 
 
+# The pre-chat attributes (web messaging `context.*`) that hold the customer's own details; their values are
+# redacted wherever the conversation's texts repeat them (archiver/redact/known.py, docs/redaction.md).
+KNOWN_VALUE_ATTRIBUTES: tuple[str, ...] = (
+    "context.firstName",
+    "context.lastName",
+    "context.email",
+    "context.phoneNumber",
+    "context.addressStreet",
+    "context.addressCity",
+    "context.addressPostalCode",
+)
+
+
 class CustomRedaction(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=True):
     """One `[[redaction.custom]]` entry (mirrors archiver.redact.CustomPattern, checked there)."""
 
@@ -165,15 +178,7 @@ class RedactionConfig(msgspec.Struct, frozen=True, forbid_unknown_fields=True, k
     mask_cards_last4: bool = False
     custom: tuple[CustomRedaction, ...] = ()  # [[redaction.custom]] operator patterns
     # customer participant attributes holding personal data: their values are redacted from the texts
-    known_value_attributes: tuple[str, ...] = (
-        "context.firstName",
-        "context.lastName",
-        "context.email",
-        "context.phoneNumber",
-        "context.addressStreet",
-        "context.addressCity",
-        "context.addressPostalCode",
-    )
+    known_value_attributes: tuple[str, ...] = KNOWN_VALUE_ATTRIBUTES
     agent_names: bool = False  # redact the agents' own names too
 
 

@@ -17,7 +17,6 @@ import pytest
 from archiver.app import reconcile_settings
 from archiver.assemble import (
     Components,
-    attachment_settings,
     build_queue,
     build_sink,
     pipeline_settings,
@@ -131,7 +130,7 @@ def built(cfg: Config) -> dict[str, Any]:
         "azure_queue": settings_from_config(cfg),
         "queue": repr(queue) + repr(getattr(queue, "__dict__", {})),
         "pipeline": pipeline_settings(cfg),
-        "attachments": attachment_settings(cfg),
+        "attachments": cfg.attachments,  # AttachmentArchiver takes the section as it is (assemble.py)
         "reconcile": reconcile_settings(cfg),
         "redact": redact_config(cfg),
         "sink_kind": sink_kind(cfg),

@@ -8,7 +8,7 @@ is written, and `verify` reads them back for `archiver get --attachments`. The n
 in docs/archive-format.md, "Attachments".
 """
 
-from archiver.attachments.collect import AttachmentArchiver, AttachmentSettings
+from archiver.attachments.collect import AttachmentArchiver
 from archiver.attachments.refs import AttachmentRef, attachment_refs
 
-__all__ = ["AttachmentArchiver", "AttachmentRef", "AttachmentSettings", "attachment_refs"]
+__all__ = ["AttachmentArchiver", "AttachmentRef", "attachment_refs"]

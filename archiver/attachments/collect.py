@@ -18,29 +18,19 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Literal
-
-import msgspec
+from typing import Any
 
 from archiver.archive.content import AttachmentArchive, AttachmentOutcome
 from archiver.attachments.fetch import AttachmentTransient, Downloader
 from archiver.attachments.naming import attachment_name
 from archiver.attachments.refs import AttachmentRef
 from archiver.attachments.stores import AttachmentStore
+from archiver.config_model import AttachmentsConfig
 from archiver.errors import SinkPermanentError
 
 log = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-
-
-class AttachmentSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
-    """`attachments.*` (built by assemble.attachment_settings)."""
-
-    mode: Literal["metadata", "archive"]
-    max_bytes: int
-    mime_types: tuple[str, ...]
-    timeout_s: float
 
 
 def mime_allowed(mime: str | None, allowed: Sequence[str]) -> bool:
@@ -56,7 +46,7 @@ class AttachmentArchiver:
 
     def __init__(
         self,
-        settings: AttachmentSettings,
+        settings: AttachmentsConfig,
         store: AttachmentStore,
         downloader: Downloader,
         metrics: Any = None,

@@ -20,15 +20,10 @@ from functools import lru_cache
 
 import msgspec
 
-DEFAULT_ATTRIBUTES: tuple[str, ...] = (
-    "context.firstName",
-    "context.lastName",
-    "context.email",
-    "context.phoneNumber",
-    "context.addressStreet",
-    "context.addressCity",
-    "context.addressPostalCode",
-)
+from archiver.config_model import KNOWN_VALUE_ATTRIBUTES
+
+# the default attribute keys, defined once with the config key they default (redaction.known_value_attributes)
+DEFAULT_ATTRIBUTES = KNOWN_VALUE_ATTRIBUTES
 # the type a known value is replaced by, from its attribute key (case-insensitive substrings)
 _KEY_TYPES = (
     ("email", "EMAIL"),
