@@ -10,7 +10,7 @@ import re
 from typing import NamedTuple
 
 from archiver.redact import patterns
-from archiver.redact.context import add_national, national_after
+from archiver.redact.context import Nationals
 from archiver.redact.emails import unicode_email
 from archiver.redact.extra import Extra
 from archiver.redact.ids import itin_ok
@@ -40,9 +40,7 @@ CARD, SSN, EMAIL, PHONE, IBAN = BASE_TYPES
 
 _DIGIT_SEPS = b" .-"
 _SEPS_TO_SPACE = bytes.maketrans(b".-", b"  ")
-_NEVER = 1 << 62
 _VERSION = re.compile(rb"(?i)(?:version|build|release|firmware|ver\.?|v)[ :#]*$")
-_DIGIT = re.compile(rb"[0-9]")
 _SEP_SPLIT = re.compile(rb"([ .\-])")
 _SPACE_SPLIT = re.compile(rb"( )")
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
@@ -83,110 +81,116 @@ class Finder:
         self._phone = PHONE in enabled
 
     def hits(self, data: bytes) -> list[Span]:
-        """Confirmed PII in `data`, in order, as byte spans (the candidates never overlap)."""
-        hits: list[Span] = []
-        append = hits.append
-        confirm = self._confirm
-        digits_kind = self._digits
+        """Confirmed PII in `data`, in order, as byte spans (the candidates never overlap).
+
+        The walk: RE2 finds the next candidate from a position, `_step` decides on it and says where the
+        search goes on — past the candidate, past the value found inside it, or from a later character of a
+        rejected one, so that whatever else is inside it is still found.
+        """
+        walk = _Walk(data)
+        nationals = walk.nationals
         search = self._outer.search
-        extra = self._extra
-        phone, email, iban = self._phone, self._email, self._iban_on
+        step = self._step
         m = search(data)
-        seen = -1  # end of the last rejected grouped candidate: its windows need no second look
-        # A context word's number (its first digit, len(hits) then, the word's offset) is looked at only
-        # once the walk has passed that digit without a hit there; the national span it yields waits until
-        # the walk is past its end, so that whatever the walk finds inside it wins.
-        waiting: tuple[int, int, int] | None = None
-        pending: tuple[int, int, int] | None = None
-        horizon = _NEVER  # the walk must stop to look at `waiting` or `pending` once past this offset
         while m is not None:
-            start, end = m.span()
-            if start >= horizon:
-                if waiting is not None and start > waiting[0]:
-                    pending, waiting = national_after(data, waiting, hits, _touch_before, _touch_after), None
-                if pending is not None and start >= pending[1]:
-                    add_national(hits, pending)
-                    pending = None
-                horizon = waiting[0] + 1 if waiting else pending[1] if pending else _NEVER
-            tok = m.group()
-            first = tok[0]
-            if first in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
-                self._url_hits(data, start, end, hits)
-            elif (
-                extra is not None
-                and (first > 0x39 or extra.any_digit_first or _maybe_shape(tok))
-                and (found := extra.match(tok)) is not None
-            ):  # a cue word and its value, or a shape (IP, address, …): see shapes.py
-                hit = extra.confirm(data, start, found)
-                if hit is not None:
-                    append(hit)
-                else:  # look again from the next character: what else is in there is found as usual
-                    end = start + (1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4)
-            elif tok.isdigit():  # the commonest shape: one digit run (`_confirm`'s first case, inline)
-                before = _touch_before(data, start)
-                after = _touch_after(data, end) if before != GLUED else GLUED
-                if after != GLUED:
-                    kind = digits_kind(data, start, tok, tok, None, False)
-                    if kind is not None and _accept(kind, before, after):
-                        append((start, end, kind))
-            elif 0x40 in tok and email and tok.isascii():  # an ASCII e-mail is what the pattern matched
-                append((start, end, EMAIL))
-            elif first > 0x40 and 0x40 not in tok:  # letters first: an IBAN, or a phone context word
-                if not (tok[2:4].isdigit() and tok[:2].isalpha()):
-                    # a phone context word, a gap, a digit: maybe a national number (`mobile 07700 900123`).
-                    # The walk goes on right after the word's first character, so it still sees everything
-                    # in the gap and the number itself; what it finds there wins over the national reading.
-                    if phone and pending is None:
-                        # `电话. Handy 93 779 80 04`: the word closest to the number is the one that counts
-                        mark = len(hits) if waiting is None else waiting[1]
-                        digit = _DIGIT.search(data, start, end + 4)  # (`… (` may end it)
-                        if digit is not None:  # (the match holds one: the gap has none, the number does)
-                            waiting = (digit.start(), mark, start)
-                            horizon = digit.start() + 1
-                    end = start + (1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4)
-                elif iban and _touch_before(data, start) != GLUED:
-                    hit = self._iban(data, start, tok)
-                    if hit is not None:
-                        append(hit)
-                        end = hit[1]  # `…4471 account 1496…`: the candidate ran on into the next words
-            elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and uniform_fours(tok):  # `1234 5678 …`
-                hit = fours_card(data, start, end, tok, seen) if self._card else None
-                if hit is not None:
-                    append(hit)
-                    end = hit[1]
-                elif len(tok) != 24 or not usps_tracking_ok(tok.translate(None, _DIGIT_SEPS)):
-                    seen, end = end, start + 5  # look again from its second group, as below
-                    if len(tok) == 29:  # maybe a long table of digit groups
-                        run = fours_run(data, start, tok[4], self._card)
-                        if run is not None:
-                            spans, end, seen = run
-                            hits += [(s, e, CARD) for s, e in spans]
-            else:
-                hit = confirm(data, start, end, tok, False, seen)
-                if hit is not None:
-                    append(hit)
-                    end = hit[1]  # a prefix was PII: what follows it may be the next value
-                elif (
-                    0x30 <= tok[0] <= 0x39
-                    and not tok.isdigit()
-                    and not usps_tracking_ok(tok.translate(None, _DIGIT_SEPS))
-                ):
-                    # `100.200 4155550132`: a rejected grouped candidate may overlap the start of a real
-                    # value; look again from its second group (`4155550132x12` has none)
-                    cut = min(
-                        (i for i in (tok.find(b" "), tok.find(b"-"), tok.find(b".")) if i > 0), default=0
-                    )
-                    if cut:
-                        seen = end
-                        end = start + cut + 1
-            m = search(data, end)
-        if waiting is not None:
-            pending = national_after(data, waiting, hits, _touch_before, _touch_after)
-        if pending is not None:
-            add_national(hits, pending)
+            start = m.start()
+            if start >= nationals.horizon:
+                nationals.settle(start)
+            m = search(data, step(walk, start, m.end(), m.group()))
+        nationals.finish()
+        hits = walk.hits
         if self._card_tail and any(h[2] == CARD for h in hits):
             hits = card_tails(data, hits, self._card_tail)
         return hits
+
+    def _step(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
+        """Decide on candidate `tok` == data[start:end]; return where the search goes on."""
+        first = tok[0]
+        if first in b"hHwW" and tok[:4].lower() in (b"http", b"www."):
+            self._url_hits(walk.data, start, end, walk.hits)
+            return end
+        extra = self._extra
+        if extra is not None and (first > 0x39 or extra.any_digit_first or _maybe_shape(tok)):
+            found = extra.match(tok)
+            if found is not None:  # a cue word and its value, or a shape (IP, address, …): see shapes.py
+                hit = extra.confirm(walk.data, start, found)
+                if hit is None:  # look again from the next character
+                    return start + _char_len(first)
+                walk.hits.append(hit)
+                return end
+        if tok.isdigit():  # the commonest shape: one digit run
+            hit = self._digit_run(walk.data, start, end, tok, False)
+        elif 0x40 in tok and self._email and tok.isascii():  # an ASCII e-mail is what the pattern matched
+            hit = (start, end, EMAIL)
+        elif first > 0x40 and 0x40 not in tok:
+            return self._letters(walk, start, end, tok)
+        elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and uniform_fours(tok):
+            return self._fours(walk, start, end, tok)
+        else:
+            return self._grouped(walk, start, end, tok)
+        if hit is not None:
+            walk.hits.append(hit)
+        return end
+
+    def _letters(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
+        """Letters first: an IBAN (`DE89 3704 …`), or a phone context word and the gap after it."""
+        if not (tok[2:4].isdigit() and tok[:2].isalpha()):
+            # maybe a national number follows (`mobile 07700 900123`). The walk goes on right after the
+            # word's first character, so it still sees everything in the gap and the number itself; what
+            # it finds there wins over the national reading.
+            if self._phone:
+                walk.nationals.word(start, end)
+            return start + _char_len(tok[0])
+        if self._iban_on and _touch_before(walk.data, start) != GLUED:
+            hit = self._iban(walk.data, start, tok)
+            if hit is not None:
+                walk.hits.append(hit)
+                return hit[1]  # `…4471 account 1496…`: the candidate ran on into the next words
+        return end
+
+    def _fours(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
+        """Groups of four digits (`1234 5678 …`): a card, a tracking number, or a table of them."""
+        hit = fours_card(walk.data, start, end, tok, walk.seen) if self._card else None
+        if hit is not None:
+            walk.hits.append(hit)
+            return hit[1]
+        if len(tok) == 24 and usps_tracking_ok(tok.translate(None, _DIGIT_SEPS)):
+            return end
+        walk.seen = end  # look again from its second group, as in `_grouped`
+        if len(tok) == 29:  # maybe a long table of digit groups
+            run = fours_run(walk.data, start, tok[4], self._card)
+            if run is not None:
+                spans, after, walk.seen = run
+                walk.hits += [(s, e, CARD) for s, e in spans]
+                return after
+        return start + 5
+
+    def _grouped(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
+        """Any other candidate: digit groups, a `+` or `(` number, a non-ASCII e-mail (`_confirm`)."""
+        hit = self._confirm(walk.data, start, end, tok, False, walk.seen)
+        if hit is not None:
+            walk.hits.append(hit)
+            return hit[1]  # a prefix was PII: what follows it may be the next value
+        digit_first = 0x30 <= tok[0] <= 0x39
+        if digit_first and not tok.isdigit() and not usps_tracking_ok(tok.translate(None, _DIGIT_SEPS)):
+            # `100.200 4155550132`: a rejected grouped candidate may overlap the start of a real value; look
+            # again from its second group (`4155550132x12` has none)
+            cut = min((i for i in (tok.find(b" "), tok.find(b"-"), tok.find(b".")) if i > 0), default=0)
+            if cut:
+                walk.seen = end
+                return start + cut + 1
+        return end
+
+    def _digit_run(self, data: bytes, start: int, end: int, tok: bytes, in_url: bool) -> Span | None:
+        """One contiguous digit run: a card, a bare SSN near its word, a NANP number — unless glued."""
+        before = _touch_before(data, start)
+        if before == GLUED:
+            return None
+        after = _touch_after(data, end)
+        if after == GLUED:
+            return None
+        kind = self._digits(data, start, tok, tok, None, in_url)
+        return (start, end, kind) if kind is not None and _accept(kind, before, after) else None
 
     def _url_hits(self, data: bytes, start: int, end: int, hits: list[Span]) -> None:
         # Inside a URL, numeric ids look like phone numbers; only self-validating PII is redacted there.
@@ -214,12 +218,7 @@ class Finder:
             cut = len(tok) - len(tok.lstrip(b"0123456789"))
             tok, end = tok[:cut], start + cut
         if 0x30 <= first <= 0x39 and tok.isdigit():  # the commonest shape: one digit run
-            before = _touch_before(data, start)
-            after = _touch_after(data, end)
-            if before == GLUED or after == GLUED:
-                return None
-            kind = self._digits(data, start, tok, tok, None, in_url)
-            return (start, end, kind) if kind is not None and _accept(kind, before, after) else None
+            return self._digit_run(data, start, end, tok, in_url)
         if 0x40 in tok:  # '@'
             if not self._email:
                 return None
@@ -255,7 +254,7 @@ class Finder:
         """
         after = _touch_after(data, end)
         if end > seen:
-            kind = self._intl(tok) if intl else self._grouped(data, start, tok, in_url)
+            kind = self._intl(tok) if intl else self._grouped_kind(data, start, tok, in_url)
             if kind is not None and _accept(kind, before, after):
                 return (start, end, kind)
         if tok.isdigit() or usps_tracking_ok(tok.translate(None, _DIGIT_SEPS)):
@@ -328,7 +327,7 @@ class Finder:
             return None
         return (start, start + cut, IBAN) if iban_ok(compact[:length]) else None
 
-    def _grouped(self, data: bytes, start: int, tok: bytes, in_url: bool) -> str | None:
+    def _grouped_kind(self, data: bytes, start: int, tok: bytes, in_url: bool) -> str | None:
         """Classify a digit run with separators (`4111 1111 …`, `123-45-6789`, `415.555.0132`)."""
         digits = tok.translate(None, _DIGIT_SEPS)
         seps = set(tok.translate(None, b"0123456789"))
@@ -389,3 +388,20 @@ def _maybe_shape(tok: bytes) -> bool:
     """A digit-first candidate that may be an IP or address: digit groups alone are the walk's (fast)."""
     rest = tok.translate(None, b"0123456789 -")
     return bool(rest) and rest not in (b".", b"..")
+
+
+def _char_len(first: int) -> int:
+    """Bytes in the UTF-8 character whose first byte is `first`."""
+    return 1 if first < 0x80 else 2 if first < 0xE0 else 3 if first < 0xF0 else 4
+
+
+class _Walk:
+    """One walk's state: the hits so far, where rejected grouped candidates ended, the context words."""
+
+    __slots__ = ("data", "hits", "nationals", "seen")
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.hits: list[Span] = []
+        self.seen = -1  # end of the last rejected grouped candidate: its windows need no second look
+        self.nationals = Nationals(data, self.hits)

@@ -16,8 +16,8 @@ card, an SSN, a NANP or `+` number) wins; this only adds what the walk rejected.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
+from archiver.redact.touch import touch_after, touch_before
 from archiver.redact.validators import nanp_ok
 
 # Lower-case; the pattern also accepts the capitalised and upper-case forms of each word. A bare "number"
@@ -134,16 +134,11 @@ _TOKENS = re.compile(rb"[0-9]+|[^0-9]+")
 _SEPS = frozenset((b" ", b"-", b".", b"/", b" - ", b" / "))
 _OPEN, _CLOSE = frozenset((b" (", b"(")), frozenset((b")", b") "))
 
-Touch = Callable[[bytes, int], int]
 
-
-def national(
-    data: bytes, word: int, digit: int, touch_before: Touch, touch_after: Touch
-) -> tuple[int, int] | None:
+def national(data: bytes, word: int, digit: int) -> tuple[int, int] | None:
     """The span of the national number whose first digit is at `digit`, behind the context word at `word`.
 
-    `touch_before`/`touch_after` say how a span touches its neighbours (0: free); None when it is not a
-    phone number.
+    None when it is not a phone number.
     """
     start = digit - 1 if data[digit - 1] == 0x28 else digit
     m = _RUN.match(data, start)
@@ -258,26 +253,73 @@ def _date(year: bytes, month: bytes, day: bytes) -> bool:
 Span = tuple[int, int, str]
 
 
-def national_after(
-    data: bytes, waiting: tuple[int, int, int], hits: list[Span], touch_before: Touch, touch_after: Touch
-) -> tuple[int, int, int] | None:
-    """(start, end, mark) of the national number behind a context word, unless the walk found PII there.
+_NEVER = 1 << 62
+_DIGIT = re.compile(rb"[0-9]")
 
-    `waiting` is (the number's first digit, len(hits) when the word was seen, the word's offset).
+
+class Nationals:
+    """The national numbers behind the phone context words of one walk over `data`.
+
+    A context word's number (its first digit, `len(hits)` then, the word's offset) is looked at only once
+    the walk has passed that digit without a hit there; the national span it yields waits until the walk is
+    past its end, so that whatever the walk finds inside it wins. `horizon`: the walk calls `settle` once a
+    candidate starts at or past it.
     """
-    digit, mark, word = waiting
-    if any(s <= digit < e for s, e, _ in hits[mark:]):
-        return None  # `call me at 415-555-0132`: the usual case, a value of its own
-    span = national(data, word, digit, touch_before, touch_after)
-    return None if span is None else (*span, mark)
 
+    __slots__ = ("_data", "_hits", "_pending", "_waiting", "horizon")
 
-def add_national(hits: list[Span], pending: tuple[int, int, int]) -> None:
-    """Insert the national number [start, end) unless a hit the walk found since `mark` overlaps it."""
-    start, end, mark = pending
-    if any(s < end and e > start for s, e, _ in hits[mark:]):
-        return
-    k = len(hits)
-    while k > mark and hits[k - 1][0] >= end:
-        k -= 1
-    hits.insert(k, (start, end, "PHONE"))
+    def __init__(self, data: bytes, hits: list[Span]) -> None:
+        self._data, self._hits = data, hits
+        self._waiting: tuple[int, int, int] | None = None  # (first digit, mark, word offset)
+        self._pending: tuple[int, int, int] | None = None  # (start, end, mark) of a national number
+        self.horizon = _NEVER
+
+    def word(self, start: int, end: int) -> None:
+        """A phone context word's candidate [start, end): a gap, then the number's first digit."""
+        if self._pending is not None:
+            return
+        # `电话. Handy 93 779 80 04`: the word closest to the number is the one that counts
+        mark = len(self._hits) if self._waiting is None else self._waiting[1]
+        digit = _DIGIT.search(self._data, start, end + 4)  # (`… (` may end it)
+        if digit is not None:  # (the match holds one: the gap has none, the number does)
+            self._waiting = (digit.start(), mark, start)
+            self.horizon = digit.start() + 1
+
+    def settle(self, start: int) -> None:
+        """The walk reached `start` (at or past the horizon): look at the number, add it once past it."""
+        waiting = self._waiting
+        if waiting is not None and start > waiting[0]:
+            self._pending, self._waiting = self._after(waiting), None
+        pending = self._pending
+        if pending is not None and start >= pending[1]:
+            self._add(pending)
+            self._pending = None
+        waiting, pending = self._waiting, self._pending
+        self.horizon = waiting[0] + 1 if waiting else pending[1] if pending else _NEVER
+
+    def finish(self) -> None:
+        """The walk is over: whatever still waits is decided now."""
+        if self._waiting is not None:
+            self._pending, self._waiting = self._after(self._waiting), None
+        if self._pending is not None:
+            self._add(self._pending)
+            self._pending = None
+
+    def _after(self, waiting: tuple[int, int, int]) -> tuple[int, int, int] | None:
+        """(start, end, mark) of the national number behind a word, unless the walk found PII there."""
+        digit, mark, word = waiting
+        if any(s <= digit < e for s, e, _ in self._hits[mark:]):
+            return None  # `call me at 415-555-0132`: the usual case, a value of its own
+        span = national(self._data, word, digit)
+        return None if span is None else (*span, mark)
+
+    def _add(self, pending: tuple[int, int, int]) -> None:
+        """Insert the national number [start, end) unless a hit the walk found since `mark` overlaps it."""
+        start, end, mark = pending
+        hits = self._hits
+        if any(s < end and e > start for s, e, _ in hits[mark:]):
+            return
+        k = len(hits)
+        while k > mark and hits[k - 1][0] >= end:
+            k -= 1
+        hits.insert(k, (start, end, "PHONE"))
