@@ -40,7 +40,7 @@ CARD, SSN, EMAIL, PHONE, IBAN = BASE_TYPES
 
 _DIGIT_SEPS = b" .-"
 _SEPS_TO_SPACE = bytes.maketrans(b".-", b"  ")
-_VERSION = re.compile(rb"(?i)(?:version|build|release|firmware|ver\.?|v)[ :#]*$")
+_VERSION = re.compile(rb"(?i)\b(?:version|build|release|firmware|ver\.?|v)[ :#]*$")  # `cvv …` is none
 _SEP_SPLIT = re.compile(rb"([ .\-])")
 _SPACE_SPLIT = re.compile(rb"( )")
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
@@ -116,6 +116,8 @@ class Finder:
                 hit = extra.confirm(walk.data, start, found)
                 if hit is None:  # look again from the next character
                     return start + _char_len(first)
+                if hit[2] == "PASSWORD":
+                    return self._password(walk, hit, end)
                 walk.hits.append(hit)
                 return end
         if tok.isdigit():  # the commonest shape: one digit run
@@ -132,6 +134,24 @@ class Finder:
             walk.hits.append(hit)
         return end
 
+    def _password(self, walk: _Walk, hit: Span, end: int) -> int:
+        """A password is one token; when a longer value starts with it, that value wins.
+
+        `login: Jane Doe`, `password: 42 Elm Street, …`, `pwd: date of birth 12/03/1985`: the token alone
+        would leave the rest of the value behind. Passwords are rare, so the extra look costs nothing.
+        """
+        start = hit[0]
+        m = self._outer.search(walk.data, start)
+        if m is not None and m.start() == start:
+            mark = len(walk.hits)
+            after = self._step(walk, start, m.end(), m.group())
+            found = walk.hits[mark:]
+            if found and found[-1][1] >= hit[1]:  # (a cue's value ends past the token: `date of birth …`)
+                return after
+            del walk.hits[mark:]
+        walk.hits.append(hit)
+        return end
+
     def _letters(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
         """Letters first: an IBAN (`DE89 3704 …`), or a phone context word and the gap after it."""
         if not (tok[2:4].isdigit() and tok[:2].isalpha()):
@@ -146,7 +166,9 @@ class Finder:
             if hit is not None:
                 walk.hits.append(hit)
                 return hit[1]  # `…4471 account 1496…`: the candidate ran on into the next words
-        return end
+        # not an IBAN: the shape runs on over up to ten groups (`bb64-428c-b26a-5705… ITIN 902771421`, a
+        # UUID's tail), so look again from the next character, or what it covers would never be looked at
+        return start + 1
 
     def _fours(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
         """Groups of four digits (`1234 5678 …`): a card, a tracking number, or a table of them."""
@@ -179,6 +201,8 @@ class Finder:
             if cut:
                 walk.seen = end
                 return start + cut + 1
+        elif tok[0] in b"+(":  # `+1 (555) 192.168.10.24`: a rejected number may cover another value
+            return start + 1
         return end
 
     def _digit_run(self, data: bytes, start: int, end: int, tok: bytes, in_url: bool) -> Span | None:

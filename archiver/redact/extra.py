@@ -22,6 +22,8 @@ from archiver.redact.wordlists import NOT_NAMES, OTHER_THING, PASSWORD_WORDS
 _LETTERS = re.compile(rb"[A-Za-z]+")
 _SPACE = re.compile(rb"[\s\x00]")
 _SEP = re.compile(rb"[ \t\-/.]")
+_DIGIT_GROUPS = re.compile(rb"(?:[ .\-]\d+)+")
+_DIGIT_END = frozenset(b"0123456789)")
 Span = tuple[int, int, str]
 
 
@@ -78,6 +80,12 @@ class Extra:
                 self._other_shapes.append(i)
         # per first word: its cue alternatives, then the shapes (built once: no list per candidate)
         self._orders = {key: order + self._other_shapes for key, order in self._by_word.items()}
+        # the one-word cues and their types: a password that is one (`password: cvv 123`) is none, and a gap
+        # that holds another type's cue (`sort code NI number QQ 12…`) belongs to that cue
+        self._cue_types: dict[bytes, frozenset[str]] = {}
+        for alt in alts:
+            for f in {f.encode().lower() for w in alt.cues for f in word_forms(w) if " " not in f}:
+                self._cue_types[f] = self._cue_types.get(f, frozenset()) | {alt.type}
 
     def match(self, tok: bytes) -> tuple[int, re.Match[bytes]] | None:
         """Which alternative `tok` (an RE2 candidate) is, and its match with the value group."""
@@ -109,15 +117,25 @@ class Extra:
             found_len = _person(value)
             return None if found_len is None else (start + vs, start + vs + found_len, kind)
         if kind == "PASSWORD":
-            if value.lower().rstrip(b".,!") in PASSWORD_WORDS or b"REDACTED" in value:
+            bare = value.lower().rstrip(b".,!:")
+            if bare in PASSWORD_WORDS or bare in self._cue_types or b"REDACTED" in value:
                 return None
             # the pattern takes 64 bytes at most: a longer password is redacted to its end all the same
             stop = _SPACE.search(data, start + ve)
-            return (start + vs, stop.start() if stop else len(data), kind)
-        if not _gap_ok(gap) or _glued(data, start + vs, start + ve):
+            end = stop.start() if stop else len(data)
+            if data[end - 1] in _DIGIT_END:  # `password: 123 45 6789`, `(415) 555…`: the groups go with it
+                groups = _DIGIT_GROUPS.match(data, end)
+                end = end if groups is None else groups.end()
+            return (start + vs, end, kind)
+        if not _gap_ok(gap) or self._other_cue_in(gap, kind) or _glued(data, start + vs, start + ve):
             return None
         real = _value_kind(kind, value)
         return None if real is None or real not in self._enabled else (start + vs, start + ve, real)
+
+    def _other_cue_in(self, gap: bytes, kind: str) -> bool:
+        """Whether a word of `gap` is another type's cue (the walk then finds that one from its own cue)."""
+        cue_types = self._cue_types
+        return any(kind not in cue_types.get(w.lower(), (kind,)) for w in _LETTERS.findall(gap))
 
 
 _SENTENCE_END = re.compile(rb"\.\s+[A-Za-z]{2}")

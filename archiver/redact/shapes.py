@@ -119,8 +119,9 @@ SHAPES: tuple[tuple[str, bytes], ...] = (
 TYPES: tuple[str, ...] = (*cues.TYPES, "IP_ADDRESS", "STREET_ADDRESS")
 
 
+# (a whole word: `cvv 192.168.10.24` is no version)
 _VERSION_BEFORE = re.compile(
-    rb"(?i)(?:version|build|release|firmware|section|chapter|ver\.?|v|\xc2\xa7)[ :#]*$"
+    rb"(?i)(?:\b(?:version|build|release|firmware|section|chapter|ver\.?|v)|\xc2\xa7)[ :#]*$"
 )
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
 
