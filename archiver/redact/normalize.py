@@ -228,7 +228,11 @@ def view_of(data: bytes) -> View | None:
             after = data[end] if end < size else 0x20
             if after < 0x80 and (after not in _NEAR_PII or (first == after == 0x20)):
                 continue
-            if first > 0x40 and not _near_value(data, start, end, visible):
+            if (
+                first > 0x40
+                and not _near_value(data, start, end, visible)
+                and not _word_space(data, start, end)
+            ):
                 continue  # after a letter it matters only near an e-mail, IBAN or number (`jo\u200bhn@…`)
         if runs and start - runs[-1][1] <= 2:  # `４１１１ １１１１`: one run, not one per digit group
             runs[-1] = (runs[-1][0], end)
@@ -246,6 +250,17 @@ def _first_char(data: bytes, pos: int) -> str:
         return data[pos : pos + size].decode("utf-8", "surrogatepass")[:1] or "\x00"
     except UnicodeDecodeError:
         return "\x00"
+
+
+def _word_space(data: bytes, start: int, end: int) -> bool:
+    """A no-break or other exotic space between two ASCII words (`my\u00a0name\u00a0is Jane\u00a0Doe`).
+
+    Names, passwords and cue words hold no digit, so these must fold wherever they stand: phone keyboards
+    and pasted text put U+00A0 between words, and `Jane\u00a0Doberman` left the surname behind.
+    """
+    if end >= len(data) or not (0x41 <= data[end] <= 0x5A or 0x61 <= data[end] <= 0x7A):
+        return False
+    return any(unicodedata.category(c) == "Zs" for c in data[start + 1 : end].decode("utf-8", "replace"))
 
 
 def _near_value(data: bytes, start: int, end: int, visible: list[tuple[int, int]]) -> bool:

@@ -121,3 +121,23 @@ def test_hangul_syllables_sharing_the_surrogate_lead_byte_do_not_crash() -> None
     text = "send it to 用户@예\u2060시\u200b.한\ufeff국, thanks"
     out, counts = Redactor().redact(text)
     assert counts == {"EMAIL": 1} and out == "send it to [REDACTED:EMAIL], thanks"
+
+
+@pytest.mark.parametrize("space", ["\u00a0", "\u202f", "\u2009", "\u3000"])
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("my name is Jane{s}Doberman", "Jane{s}Doberman", "PERSON_NAME"),
+        ("my{s}name{s}is{s}Jane{s}Doberman", "Jane{s}Doberman", "PERSON_NAME"),
+        ("je m'appelle Léa{s}Dupont", "Léa{s}Dupont", "PERSON_NAME"),
+        ("password{s}is{s}hunter2", "hunter2", "PASSWORD"),
+        ("cvv{s}123", "123", "CARD_CVV"),
+    ],
+)
+def test_exotic_spaces_between_words_do_not_split_a_value(
+    text: str, value: str, kind: str, space: str
+) -> None:
+    # phone keyboards and pasted text put no-break spaces between words; names and passwords hold no digit
+    # that would make the view fold them (`Jane\u00a0Doberman` once left the surname behind)
+    text, value = text.format(s=space), value.format(s=space)
+    assert R.redact_many([text])[0] == [text.replace(value, f"[REDACTED:{kind}]")]
