@@ -34,6 +34,7 @@ _DOTS = frozenset((0x00B7, 0x2027, 0x30FB, 0x3002, 0xFF0E))
 # Hangul fillers render as blank space but are letters (Lo), so NFKC and the category rules keep them;
 # they can hide the digits of a card like a zero-width character does.
 _FILLERS = frozenset((0x115F, 0x1160, 0x3164, 0xFFA0))
+_ORDINALS = frozenset((0x00AA, 0x00BA))  # ª º
 
 
 def _fold(cp: int) -> str | None:
@@ -42,6 +43,8 @@ def _fold(cp: int) -> str | None:
         return "."
     if cp in _FILLERS:
         return ""
+    if cp in _ORDINALS:  # `nº4111…`: NFKC would make it `no4111…`, one token with the number
+        return " "
     ch = chr(cp)
     digit = unicodedata.digit(ch, None)
     if digit is not None:

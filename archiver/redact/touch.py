@@ -12,8 +12,18 @@ _JOINERS = frozenset(b"-./_")  # `ORD-4155550132`, `4155550132.00`: a separator 
 _EXTENSION = re.compile(rb"(?i)(?:x|ext\.?)\d{1,6}\b")
 
 
+# the ordinal indicators of `nº 4111…`, `Nª`: letters to Unicode, but they end an abbreviation
+_ORDINALS = frozenset("ºª")
+# abbreviations a dot ends before a number (`No.123-45-6789`, `ph.415-555-0132`, `Tel.+41…`): the dot
+# separates them from the number rather than joining a token like `ORD-4155550132` or `v.2`
+_ABBREVIATIONS = frozenset(
+    b"no nos nr nro num nbr ph tel tlf telf mob cel cell fax ssn acct acc n tfno telef".split()
+)
+_ABBREVIATION_BEFORE = re.compile(rb"(?<![A-Za-z])([A-Za-z]{1,5})\.$")
+
+
 def _is_word_char(ch: str) -> bool:
-    return ch.isalnum() and not no_space_script(ch)
+    return ch.isalnum() and not no_space_script(ch) and ch not in _ORDINALS
 
 
 def _char_before(data: bytes, pos: int) -> str:
@@ -39,7 +49,13 @@ def touch_before(data: bytes, pos: int) -> int:
     if b < 0x80:
         if b in _WORD_ASCII:
             return GLUED
-        return JOINED if b in _JOINERS and pos >= 2 and data[pos - 2] in _WORD_ASCII else FREE
+        if b not in _JOINERS or pos < 2 or data[pos - 2] not in _WORD_ASCII:
+            return FREE
+        if b == 0x2E:  # `No.123-45-6789`: an abbreviation's dot
+            m = _ABBREVIATION_BEFORE.search(data, max(0, pos - 7), pos)
+            if m is not None and m.group(1).lower() in _ABBREVIATIONS:
+                return FREE
+        return JOINED
     return GLUED if _is_word_char(_char_before(data, pos)) else FREE
 
 

@@ -78,3 +78,51 @@ def test_values_before_any_neighbour_are_found() -> None:
         (v + sep + n, 0, v) for v, n, sep in itertools.product(VALUES, AFTER, [" ", ", ", ". ", "\n", ") "])
     ]
     assert _missed(cases) == []
+
+
+# The five shape types glued to punctuation, abbreviations and quotes (`card:4111…`, `No.123-45-6789`,
+# `nº4111…`, `ph.415-555-0132`, `«…»`): an abbreviation's dot or an ordinal sign does not make one token
+SHAPE_VALUES = [
+    "4111111111111111", "4111 1111 1111 1111", "4111-1111-1111-1111", "4111.1111.1111.1111",
+    "378282246310005", "3782 822463 10005", "6011 0009 9013 9424", "5555555555554444", "30569309025904",
+    "6221 2600 0000 0000 003", "123-45-6789", "123 45 6789", "jane.doe@example.com",
+    "J.Doe+tag@sub.example.co.uk", "(415) 555-0132", "415-555-0132", "415.555.0132", "+1 415 555 0132",
+    "+44 20 7946 0958", "+49 30 1234567", "+33 6 12 34 56 78", "+34 612 34 56 78",
+    "DE89 3704 0044 0532 0130 00", "GB82WEST12345698765432", "FR14 2004 1010 0505 0001 3M02 606",
+]  # fmt: skip
+LEFT = [
+    "", "card:", "card#", "card no.", "SSN:", "tel:", "email:", "(", "[", "'", '"', "<", "#", "=", "*", "~",
+    "|", ">", "nº", "No.", "n°", "«", "“", "‘", "(card ", "cc=", "ph.", "phone:", "mob:", "iban:", "IBAN:",
+    "Tel.",
+]  # fmt: skip
+RIGHT = [
+    "",
+    ".",
+    ",",
+    ";",
+    ":",
+    ")",
+    "]",
+    "'",
+    '"',
+    ">",
+    "!",
+    "?",
+    "…",
+    "»",
+    "”",
+    "’",
+    " thanks",
+    ".\n",
+    "*",
+    "|",
+    "/",
+]
+
+
+def test_shape_values_glued_to_punctuation_are_found() -> None:
+    cases = [
+        ("hi " + left + v + right + " bye", 3 + len(left), v)
+        for v, left, right in itertools.product(SHAPE_VALUES, LEFT, RIGHT)
+    ]
+    assert _missed(cases) == []
