@@ -98,6 +98,12 @@ def _variants() -> dict[str, str]:
 
 
 _MARKS = "[\u0300-\u036f]*"  # a decomposed accent after the letter
+# `O'Brien` is typed `O’Brien` by phone keyboards (smart quotes) and `OBrien` by the hurried
+_APOSTROPHES = frozenset("'\u2019\u2018\u02bc`\u00b4")
+_APOSTROPHE = "['\u2019\u2018\u02bc`\u00b4]?"
+# `Smith-Jones`, `Smith Jones`, `Smith\u2011Jones` (a no-break hyphen)
+_HYPHENS = frozenset("-\u2010\u2011\u2012\u2013")
+_JOIN = "[\\s\\-\u2010\u2011\u2012\u2013]+"
 _PHONE_SEP = r"[\s.\-()/]*"
 
 
@@ -107,8 +113,10 @@ def _letters(value: str) -> str:
     for ch in fold(value):
         if ch in variants:
             out.append(variants[ch] + _MARKS)
-        elif ch.isspace():
-            out.append(r"[\s\-]+")
+        elif ch.isspace() or ch in _HYPHENS:
+            out.append(_JOIN)
+        elif ch in _APOSTROPHES:
+            out.append(_APOSTROPHE)
         else:
             out.append(re.escape(ch))
     return "".join(out)
@@ -123,8 +131,11 @@ def _sources(kind: str, value: str) -> list[str]:
         tail = digits[-9:] if len(digits) > 9 else digits
         return [r"(?<!\d)" + _PHONE_SEP.join(tail) + r"(?!\d)"]
     if kind == "PERSON_NAME":
-        parts = [w for w in re.split(r"[\s,]+", value) if len(fold(w)) >= 2]
-        whole = [_letters(value)] if len(parts) > 1 else []
+        # each word, and each part of a double-barrelled one (`O'Brien-Smith`: `O'Brien`, `Smith`)
+        words = [w for w in re.split(r"[\s,]+", value) if w]
+        parts = list(dict.fromkeys(p for w in words for p in (w, *re.split(r"[\-\u2010-\u2013]", w))))
+        parts = [p for p in parts if len(fold(p).strip("'\u2019\u2018\u02bc`\u00b4")) >= 2]
+        whole = [_letters(value)] if len(words) > 1 else []
         return whole + [_letters(w) for w in parts]
     if len(fold(value)) < 2:
         return []

@@ -47,6 +47,28 @@ def test_single_letters_are_never_known_names() -> None:
     assert out == ["J is a letter", "so is A"]
 
 
+def test_double_barrelled_names_and_smart_apostrophes() -> None:
+    # phone keyboards type `O’Brien`; a customer is called by either part of `O'Brien-Smith`
+    known = (("PERSON_NAME", "Siobhán O'Brien-Smith"),)
+    texts = [
+        "Dear Mrs O\u2019Brien-Smith",
+        "Ms O'Brien",
+        "Mr Smith",
+        "obrien smith",
+        "Siobhán O\u2019Brien\u2011Smith",
+    ]
+    out, counts = R.redact_many(texts, known)
+    assert out == [
+        "Dear Mrs [REDACTED:PERSON_NAME]",
+        "Ms [REDACTED:PERSON_NAME]",
+        "Mr [REDACTED:PERSON_NAME]",
+        "[REDACTED:PERSON_NAME]",
+        "[REDACTED:PERSON_NAME]",
+    ]
+    assert counts == {"PERSON_NAME": 5}
+    assert R.redact_many(["O is a letter", "Brien"], known)[0] == ["O is a letter", "Brien"]
+
+
 def test_values_come_from_the_customer_and_configured_keys_only() -> None:
     raw = json.dumps(
         {
