@@ -16,7 +16,7 @@ from archiver.redact.extra import Extra
 from archiver.redact.ids import itin_ok
 from archiver.redact.runs import fours_card, fours_run, uniform_fours
 from archiver.redact.tails import card_tail_types, card_tails
-from archiver.redact.touch import FREE, GLUED
+from archiver.redact.touch import FREE, GLUED, unemphasize
 from archiver.redact.touch import accept as _accept
 from archiver.redact.touch import glued_after as _glued_after
 from archiver.redact.touch import touch_after as _touch_after
@@ -87,6 +87,7 @@ class Finder:
         search goes on — past the candidate, past the value found inside it, or from a later character of a
         rejected one, so that whatever else is inside it is still found.
         """
+        data = unemphasize(data)  # (`_4111 1111 1111 1111_`: the same offsets, underscores as spaces)
         walk = _Walk(data)
         nationals = walk.nationals
         search = self._outer.search

@@ -83,3 +83,37 @@ def accept(kind: str | None, before: int, after: int) -> bool:
     if kind is None or before == GLUED or after == GLUED:
         return False
     return kind == "CREDIT_CARD" or (before == FREE and after == FREE)
+
+
+# Markdown, Slack and WhatsApp emphasis: `_4111 1111 1111 1111_`, `_jane@example.com_`. An underscore that
+# opens a token (after a space or an opening sign, before a letter or digit) or closes one (after a letter
+# or digit, before a space, punctuation or the end) is formatting: `\b` and the touch rules would otherwise
+# read it as part of the value's token. `john_doe@…`, `order_4155550132` keep theirs.
+_SPACES = frozenset(b" \t\r\n\x00")
+_OPEN_BEFORE = _SPACES | frozenset(b"([\"'*~>")
+_OPEN_AFTER = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz(+")
+_CLOSE_BEFORE = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz).")
+_CLOSE_AFTER = _SPACES | frozenset(b".,;:!?)]\"'*~")
+
+
+def unemphasize(data: bytes) -> bytes:
+    """`data` with its emphasis underscores as spaces: the same length, so every offset stays valid."""
+    pos = data.find(b"_")
+    if pos < 0:
+        return data
+    out: bytearray | None = None
+    size = len(data)
+    while pos >= 0:
+        end = pos + 1
+        while end < size and data[end] == 0x5F:
+            end += 1
+        before = data[pos - 1] if pos else 0x20
+        after = data[end] if end < size else 0x20
+        if (before in _OPEN_BEFORE and after in _OPEN_AFTER) or (
+            before in _CLOSE_BEFORE and after in _CLOSE_AFTER
+        ):
+            if out is None:
+                out = bytearray(data)
+            out[pos:end] = b" " * (end - pos)
+        pos = data.find(b"_", end)
+    return data if out is None else bytes(out)

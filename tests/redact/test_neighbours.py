@@ -126,3 +126,22 @@ def test_shape_values_glued_to_punctuation_are_found() -> None:
         for v, left, right in itertools.product(SHAPE_VALUES, LEFT, RIGHT)
     ]
     assert _missed(cases) == []
+
+
+# chat formatting and structured text around a value: emphasis (`_…_` is Markdown, Slack and WhatsApp
+# italics; its underscores once glued the value into one token), JSON, query strings, tables, quotes
+WRAPS = [
+    '{{"v":"{}"}}', "{{'v': '{}'}}", "v={}&x=1", "<b>{}</b>", "<td>{}</td>", "**{}**", "_{}_", "*{}*", "~{}~",
+    "`{}`", "a;{};b", "|{}|", "[{}](http://x)", "({})", "[{}]", "'{}'", '"{}"', "{}\r\n", "\t{}\t", "> {}",
+    "- {}", "1. {}", "{}!!!", "¿{}?", "¡{}!", "«{}»", "„{}“", "「{}」", "（{}）", "【{}】", "__{}__",
+]  # fmt: skip
+
+
+def test_values_inside_formatting_and_structure_are_found() -> None:
+    cases = []
+    for value, wrap in itertools.product(VALUES + SHAPE_VALUES, WRAPS):
+        text = wrap.replace("{}", value).replace("{{", "{").replace("}}", "}")
+        cases.append((text, text.index(value), value))
+    assert _missed(cases) == []
+    # an underscore inside a token is no emphasis: `john_doe@…` is one address
+    assert R.redact_many(["mail john_doe@example.com"])[0] == ["mail [REDACTED:EMAIL]"]
