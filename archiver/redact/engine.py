@@ -20,13 +20,14 @@ from typing import NamedTuple
 import msgspec
 
 from archiver.errors import ConfigError
-from archiver.redact.candidates import CARD, Finder, Hit
+from archiver.redact.candidates import Finder, Hit
 from archiver.redact.custom import CustomPattern
 from archiver.redact.custom import check as check_custom
 from archiver.redact.custom import source as custom_source
 from archiver.redact.extra import Alt, Extra, builtin_alts, re2_source
 from archiver.redact.known import DEFAULT_ATTRIBUTES, KnownValue, known_values, redact_known
 from archiver.redact.normalize import view_of
+from archiver.redact.numbers import CARD
 from archiver.redact.validators import PII_TYPES
 
 REDACTOR_VERSION = "archiver-redact/1"

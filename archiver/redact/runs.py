@@ -104,7 +104,7 @@ def fours_run(
 
 
 def fours_card(data: bytes, start: int, end: int, tok: bytes, seen: int) -> tuple[int, int, str] | None:
-    """`_confirm` for three to six 4-digit groups, the shapes a table of digit groups yields.
+    """`Numbers.confirm` for three to six 4-digit groups, the shapes a table of digit groups yields.
 
     Only 16 digits can be PII there (a card; 8, 12, 20 and 24 digits are nothing): the whole of four
     groups, or a 4-group window of five or six, tried leftmost first as `_longest` does, with a card's
