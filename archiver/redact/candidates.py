@@ -20,6 +20,8 @@ from archiver.redact.touch import GLUED, unemphasize
 from archiver.redact.touch import touch_before as _touch_before
 from archiver.redact.validators import usps_tracking_ok
 
+# after a cue's value, a sign that may continue it into a longer value (`jane.doe@…`, `(415) 555-…`)
+_RUNS_ON = frozenset((b"@", b".", b"_", b"+", b"-", b")"))
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
 
 
@@ -82,8 +84,8 @@ class Finder:
                 hit = extra.confirm(walk.data, start, found)
                 if hit is None:  # look again from the next character
                     return start + _char_len(first)
-                if hit[2] == "PASSWORD":
-                    return self._password(walk, hit, end)
+                if not walk.nested and (hit[2] == "PASSWORD" or walk.data[hit[1] : hit[1] + 1] in _RUNS_ON):
+                    return self._longer(walk, hit, end)
                 walk.hits.append(hit)
                 return end
         if tok.isdigit():  # the commonest shape: one digit run
@@ -102,17 +104,23 @@ class Finder:
             walk.hits.append(hit)
         return end
 
-    def _password(self, walk: _Walk, hit: Span, end: int) -> int:
-        """A password is one token; when a longer value starts with it, that value wins.
+    def _longer(self, walk: _Walk, hit: Span, end: int) -> int:
+        """A cue's value that starts a longer value yields to it.
 
-        `login: Jane Doe`, `password: 42 Elm Street, …`, `pwd: date of birth 12/03/1985`: the token alone
-        would leave the rest of the value behind. Passwords are rare, so the extra look costs nothing.
+        A password is one token (`password: 42 Elm Street, …`, `pwd: date of birth 12/03/1985`), and a name
+        or code may run on into another value (`name: jane.doe@example.com`, `cvv (415) 555-0132`): the token
+        alone would leave the rest of that value behind, or mistype it. Such hits are rare, so the second
+        look costs nothing.
         """
-        start = hit[0]
-        m = self._outer.search(walk.data, start)
+        data, start = walk.data, hit[0]
+        if data[start - 1 : start] == b"(":
+            start -= 1
+        m = self._outer.search(data, start)
         if m is not None and m.start() == start:
             mark = len(walk.hits)
+            walk.nested = True  # (one level: the value found there is taken as it is)
             after = self._step(walk, start, m.end(), m.group())
+            walk.nested = False
             found = walk.hits[mark:]
             if found and found[-1][1] >= hit[1]:  # (a cue's value ends past the token: `date of birth …`)
                 return after
@@ -204,10 +212,11 @@ def _char_len(first: int) -> int:
 class _Walk:
     """One walk's state: the hits so far, where rejected grouped candidates ended, the context words."""
 
-    __slots__ = ("data", "hits", "nationals", "seen")
+    __slots__ = ("data", "hits", "nationals", "nested", "seen")
 
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.hits: list[Span] = []
         self.seen = -1  # end of the last rejected grouped candidate: its windows need no second look
         self.nationals = Nationals(data, self.hits)
+        self.nested = False  # inside `Finder._longer`'s second look

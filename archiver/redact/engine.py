@@ -28,6 +28,7 @@ from archiver.redact.extra import Alt, Extra, builtin_alts, re2_source
 from archiver.redact.known import DEFAULT_ATTRIBUTES, KnownValue, known_values, redact_known
 from archiver.redact.normalize import view_of
 from archiver.redact.numbers import CARD
+from archiver.redact.split import card_pieces
 from archiver.redact.validators import PII_TYPES
 
 REDACTOR_VERSION = "archiver-redact/1"
@@ -89,6 +90,7 @@ class Redactor:
             Alt(c.name, custom_source(c), c.cues, c.validator) for c in config.custom
         ]
         enabled |= {c.name for c in config.custom}
+        self._tokens_enabled = enabled
         self._finder = Finder(enabled, Extra(alts, enabled) if alts else None, re2_source(alts))
 
     def redact(self, text: str) -> Redaction:
@@ -106,7 +108,15 @@ class Redactor:
         `known`: (type, value) pairs the conversation says are the customer's (`known_values_of`); every
         occurrence is replaced too (known.py).
         """
-        out, counts = self._redact_many(texts)
+        items = texts if isinstance(texts, list) else list(texts)
+        out, counts = self._redact_many(items)
+        if CARD in self._tokens_enabled:
+            for run in card_pieces(items):  # a card sent in pieces, one message each (split.py)
+                if any(out[i] is not items[i] for i in run):
+                    continue  # a piece was a value of its own already
+                for i in run:
+                    out[i] = self._str_tokens[CARD]
+                counts[CARD] = counts.get(CARD, 0) + 1
         if known:
             out = redact_known(out, known, self._str_tokens, counts)
         return out, counts

@@ -50,6 +50,11 @@ MORE = [
     ("password: 42 Elm Street, Springfield IL", "42 Elm Street, Springfield IL", "STREET_ADDRESS"),
     ("pwd: date of birth 12/03/1985", "12/03/1985", "DATE_OF_BIRTH"),
     ("password: 2024 1234 5678", "2024 1234 5678", "PASSWORD"),
+    # a name that runs on into an address is the address
+    ("Name: Jane.Doe@example.com", "Jane.Doe@example.com", "EMAIL"),
+    ("this is jane_doe@example.com", "jane_doe@example.com", "EMAIL"),
+    # the second look takes what it finds there as it is (a shape found again at its own start once recursed)
+    ("0089 6526), my NI number is SL071298C.", "SL071298C", "UK_NINO"),
     ("password: cvv 123", "123", "CARD_CVV"),
     ("login: account 12345678", "12345678", "BANK_ACCOUNT"),
 ]
