@@ -51,8 +51,8 @@ from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of,
 log = logging.getLogger(__name__)
 
 _MAX_BODY = 1 << 20
-# 409, or 412 for If-None-Match: * (docs/azure.md#error-codes): the name is taken (records and attachments)
-EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}
+# 409, or 412 for If-None-Match: * (docs/azure.md#error-codes): the name is taken
+_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}
 
 
 class AzureClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -310,38 +310,61 @@ class AzureSink:
             kwargs["legal_hold"] = True
         return kwargs
 
+    async def upload_once(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        what: str,
+        content_type: str,
+        metadata: dict[str, str],
+        tags: dict[str, str] | None = None,
+    ) -> bool:
+        """Upload blob `name` unless the name is taken (`If-None-Match: *`), with a transactional MD5 and the
+        WORM arguments of `upload_protection` — records and attachments alike. True when created; False when
+        a blob has the name already (a re-delivery, or our own retry after a lost response): the caller
+        compares digests, nothing is ever overwritten."""
+        kwargs = self.upload_protection()
+        needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
+        try:
+            await self.container.get_blob_client(name).upload_blob(
+                data,
+                length=len(data),
+                overwrite=False,
+                validate_content=True,  # transactional Content-MD5 (bool is accepted by every SDK version)
+                content_settings=ContentSettings(content_type=content_type),
+                metadata=metadata,
+                tags=tags,
+                max_concurrency=4,
+                **kwargs,
+            )
+            return True
+        except (ResourceExistsError, ResourceModifiedError) as exc:
+            # The SDK raises ResourceExistsError for *every* 409 (policy refusals too): check the code.
+            if error_code(exc) not in _EXISTS_CODES:
+                raise map_error("upload", what, exc, needs) from exc
+            return False
+        except FAILURES as exc:
+            raise map_error("upload", what, exc, needs) from exc
+
     async def put(self, data: bytes, meta: ArchiveMeta) -> PutResult:
         """Upload if absent with metadata, tags, MD5 and (WORM containers) the immutability policy."""
         if self._container is None:
             raise SinkPermanentError("cannot put archive: Azure sink not started")
         check_sha256(meta)
         name = blob_name(meta.conversation_id, meta.end_time)
-        blob = self._container.get_blob_client(name)
-        kwargs = self.upload_protection()
-        needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
-        try:
-            await blob.upload_blob(
-                data,
-                length=len(data),
-                overwrite=False,
-                validate_content=True,  # transactional Content-MD5 (bool is accepted by every SDK version)
-                # no Content-Encoding: docs/azure.md#content-encoding-trap
-                content_settings=ContentSettings(content_type=CONTENT_TYPE),
-                metadata=to_metadata(meta),
-                tags=to_tags(meta),
-                max_concurrency=4,
-                **kwargs,
-            )
+        created = await self.upload_once(
+            name,
+            data,
+            what=f"archive {name}",
+            content_type=CONTENT_TYPE,  # no Content-Encoding: docs/azure.md#content-encoding-trap
+            metadata=to_metadata(meta),
+            tags=to_tags(meta),
+        )
+        if created:
             return PutResult(uri=self._blob_uri(name), created=True)
-        except (ResourceExistsError, ResourceModifiedError) as exc:
-            # The SDK raises ResourceExistsError for *every* 409 (policy refusals too): check the code.
-            if error_code(exc) not in EXISTS_CODES:
-                raise map_error("upload", f"archive {name}", exc, needs) from exc
-            # Already there: a re-delivery, or our own retry after a lost response.
-        except FAILURES as exc:
-            raise map_error("upload", f"archive {name}", exc, needs) from exc
         try:
-            props = await blob.get_blob_properties()
+            props = await self._container.get_blob_client(name).get_blob_properties()
         except FAILURES as exc:
             raise map_error("read properties of", f"archive {name}", exc, rights.NEEDS_READ) from exc
         existing = {k.lower(): v for k, v in (props.metadata or {}).items()}.get("sha256")

@@ -1,9 +1,10 @@
 """Attachment bytes in the archive container, under exactly the records' WORM handling.
 
-Each attachment is its own block blob beside its record (attachments/naming.py), uploaded like a record
-(sinks/azure.py): `If-None-Match: *`, transactional MD5, and — with `sink.azure.policy_source = "blob"` —
-`ImmutabilityPolicy(now + retention_days, policy_mode)` (+ legal hold) in the same request; with
-`"container"` the version inherits the container's default policy and no policy header is sent. Metadata
+Each attachment is its own block blob beside its record (attachments/naming.py), uploaded by the records'
+own `AzureSink.upload_once` (sinks/azure.py): `If-None-Match: *`, transactional MD5, and — with
+`sink.azure.policy_source = "blob"` — `ImmutabilityPolicy(now + retention_days, policy_mode)` (+ legal hold)
+in the same request; with `"container"` the version inherits the container's default policy and no policy
+header is sent. Metadata
 carries the sha256 and size of the bytes, so a 409 is resolved by comparing digests (equal: already stored,
 success; different: IntegrityError) and a retry finds a stored attachment without downloading it again.
 The blob's Content-Type is the declared mime (an allowlisted value); there are no index tags, so lookups by
@@ -12,17 +13,12 @@ conversation tag keep finding the record only.
 
 from __future__ import annotations
 
-from azure.core.exceptions import (
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-)
-from azure.storage.blob import ContentSettings
+from azure.core.exceptions import ResourceNotFoundError
 
 from archiver.attachments.stores import StoredBlob, mismatch
-from archiver.azure_storage import FAILURES, error_code
+from archiver.azure_storage import FAILURES
 from archiver.sinks import azure_rights as rights
-from archiver.sinks.azure import EXISTS_CODES, AzureSink, map_error
+from archiver.sinks.azure import AzureSink, map_error
 from archiver.sinks.base import ArchiveNotFound
 
 
@@ -53,31 +49,20 @@ class AzureAttachmentStore:
         conversation_id: str,
         attachment_id: str,
     ) -> bool:
-        blob = self._sink.container.get_blob_client(name)
-        kwargs = self._sink.upload_protection()  # exactly a record's
-        needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
-        try:
-            await blob.upload_blob(
-                data,
-                length=len(data),
-                overwrite=False,
-                validate_content=True,
-                content_settings=ContentSettings(content_type=mime or "application/octet-stream"),
-                metadata={
-                    "sha256": sha256,
-                    "sizebytes": str(len(data)),
-                    "conversationid": conversation_id,
-                    "attachmentid": attachment_id,
-                },
-                max_concurrency=4,
-                **kwargs,
-            )
+        created = await self._sink.upload_once(  # exactly a record's upload, WORM included
+            name,
+            data,
+            what=f"attachment {name}",
+            content_type=mime or "application/octet-stream",
+            metadata={
+                "sha256": sha256,
+                "sizebytes": str(len(data)),
+                "conversationid": conversation_id,
+                "attachmentid": attachment_id,
+            },
+        )
+        if created:
             return True
-        except (ResourceExistsError, ResourceModifiedError) as exc:
-            if error_code(exc) not in EXISTS_CODES:
-                raise map_error("upload", f"attachment {name}", exc, needs) from exc
-        except FAILURES as exc:
-            raise map_error("upload", f"attachment {name}", exc, needs) from exc
         stored = await self.stat(name)
         if stored is None or stored.sha256 != sha256:
             raise mismatch(name, stored.sha256 if stored else "(deleted)", sha256)
