@@ -4,11 +4,10 @@ Each attachment is its own block blob beside its record (attachments/naming.py),
 own `AzureSink.upload_once` (sinks/azure.py): `If-None-Match: *`, transactional MD5, and — with
 `sink.azure.policy_source = "blob"` — `ImmutabilityPolicy(now + retention_days, policy_mode)` (+ legal hold)
 in the same request; with `"container"` the version inherits the container's default policy and no policy
-header is sent. Metadata
-carries the sha256 and size of the bytes, so a 409 is resolved by comparing digests (equal: already stored,
-success; different: IntegrityError) and a retry finds a stored attachment without downloading it again.
-The blob's Content-Type is the declared mime (an allowlisted value); there are no index tags, so lookups by
-conversation tag keep finding the record only.
+header is sent. Metadata carries the sha256 and size of the bytes, so a 409 is resolved by comparing
+digests (equal: already stored, success; different: IntegrityError) and a retry finds a stored attachment
+without downloading it again. The blob's Content-Type is the declared mime (an allowlisted value); there are
+no index tags, so lookups by conversation tag keep finding the record only.
 """
 
 from __future__ import annotations
