@@ -26,7 +26,7 @@ from pathlib import Path
 import msgspec
 
 from archiver.sim import SimConfig, Simulator
-from bench.soak_audit import ARCHIVABLE, SoakReport, audit_soak, table
+from bench.soak_audit import SoakReport, audit_soak, table
 from bench.soak_faults import FaultKnobs, FaultPlayer, plan
 from bench.soak_finish import add_worker_figures, drain, soak_needles
 from bench.soak_scan import Finding, scan_files
@@ -215,8 +215,7 @@ async def run_soak(opts: SoakOptions, run_dir: Path, *, progress: bool = True) -
         await faults
         await player.settle()
         traffic_done = time.monotonic()
-        expected = [cid for cid in all_ids if sim.store.by_id[cid].kind in ARCHIVABLE]
-        drained = await drain(sim, expected, opts.drain_timeout_s, progress=progress, restart=worker)
+        drained = await drain(sim, all_ids, opts.drain_timeout_s, progress=progress, restart=worker)
         await worker.scrape_now()
         final_exit = await worker.terminate(60.0)
         sim.faults.clear()

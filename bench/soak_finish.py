@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from archiver.sim import ConversationTruth, Simulator
 from archiver.testing.azurite import ACCOUNT_KEY
-from bench.soak_audit import SoakReport
+from bench.soak_audit import ARCHIVABLE, SoakReport
 from bench.soak_scan import build_needles
 from bench.soak_stack import WorkerProcess, metric_sum
 
@@ -26,15 +26,16 @@ def written_back(sim: Simulator, ids: list[str]) -> int:
 
 async def drain(
     sim: Simulator,
-    expected: list[str],
+    ids: list[str],
     timeout_s: float,
     *,
     progress: bool,
     restart: WorkerProcess | None = None,
 ) -> float:
-    """Until every one of `expected` is written back or `timeout_s` has passed; returns when it stopped
+    """Until every archivable one of `ids` is written back or `timeout_s` has passed; returns when it stopped
     (time.monotonic()). A `restart` worker that exits on its own meanwhile is started again, so the run
     goes on and the restart shows in the report (the multi-VM soak's supervisor does this for its fleet)."""
+    expected = [cid for cid in ids if sim.store.by_id[cid].kind in ARCHIVABLE]
     started = time.monotonic()
     last_note = 0.0
     while time.monotonic() - started < timeout_s:

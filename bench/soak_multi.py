@@ -33,7 +33,7 @@ from archiver.secret import Secret
 from archiver.sim import Simulator
 from archiver.testing.azurite import Azurite, connection_string
 from bench.soak import SoakOptions, SoakResult, play_traffic, sim_config, worker_config, worker_env
-from bench.soak_audit import ARCHIVABLE, audit_soak
+from bench.soak_audit import audit_soak
 from bench.soak_faults import FaultPlayer, plan
 from bench.soak_finish import add_worker_figures, drain, soak_needles
 from bench.soak_stack import CONTAINER, BlobStore, WorkerProcess
@@ -241,8 +241,7 @@ async def run_multi(opts: SoakOptions, run_dir: Path, workers: int, *, progress:
         await player.settle()
         await killer.settle()
         traffic_done = time.monotonic()
-        expected = [cid for cid in all_ids if sim.store.by_id[cid].kind in ARCHIVABLE]
-        drained = await drain(sim, expected, opts.drain_timeout_s, progress=progress)
+        drained = await drain(sim, all_ids, opts.drain_timeout_s, progress=progress)
         supervisor.cancel()
         await asyncio.gather(*(vm.scrape_now() for vm in vms))
         exits = await asyncio.gather(*(vm.terminate(60.0) for vm in vms))
