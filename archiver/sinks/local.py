@@ -130,15 +130,7 @@ class LocalSink:
             if path.exists():
                 return self._existing(path, sidecar, name, meta)
             created = make_dirs(path.parent)
-            now = datetime.now(UTC)
-            doc = Sidecar(
-                name=name,
-                meta=meta,
-                retention_until=now + timedelta(days=self.config.retention_days),
-                stored_at=now,
-                size_bytes=len(data),
-                gzip_sha256=hashlib.sha256(data).hexdigest(),
-            )
+            doc = self._sidecar(name, meta, data, stored_at=datetime.now(UTC))
             if not link_once(path, data, fsync=self.fsync):
                 return self._existing(path, sidecar, name, meta)  # lost a race with a duplicate put
             self._publish_sidecar(sidecar, doc)
@@ -158,17 +150,7 @@ class LocalSink:
             digest = _record_digest(data, name)
             if digest == meta.sha256:
                 mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                self._publish_sidecar(
-                    sidecar,
-                    Sidecar(
-                        name=name,
-                        meta=meta,
-                        retention_until=mtime + timedelta(days=self.config.retention_days),
-                        stored_at=mtime,
-                        size_bytes=len(data),
-                        gzip_sha256=hashlib.sha256(data).hexdigest(),
-                    ),
-                )
+                self._publish_sidecar(sidecar, self._sidecar(name, meta, data, stored_at=mtime))
                 log.warning("sink repaired missing sidecar name=%s", name)
         if digest != meta.sha256:
             raise IntegrityError(
@@ -176,6 +158,17 @@ class LocalSink:
                 f"{digest}, new record has {meta.sha256}; the existing archive was left untouched"
             )
         return PutResult(uri=path.as_uri(), created=False)
+
+    def _sidecar(self, name: str, meta: ArchiveMeta, data: bytes, *, stored_at: datetime) -> Sidecar:
+        """What the sidecar of `data` stored at `stored_at` says: retention runs from that moment."""
+        return Sidecar(
+            name=name,
+            meta=meta,
+            retention_until=stored_at + timedelta(days=self.config.retention_days),
+            stored_at=stored_at,
+            size_bytes=len(data),
+            gzip_sha256=hashlib.sha256(data).hexdigest(),
+        )
 
     def _publish_sidecar(self, sidecar: Path, doc: Sidecar) -> None:
         # replace: a repair may race the original writer; both carry equal facts
