@@ -226,18 +226,22 @@ async def test_truncated_queue_file_is_a_clear_error(tmp_path: Path) -> None:
         await SqliteQueue(path).start()
 
 
-async def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+def _execute(path: Path, sql: str) -> None:
+    """One statement on the file, committed, as another program would write it."""
+    conn = sqlite3.connect(path)
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["CREATE TABLE users (id INTEGER)", "PRAGMA application_id=1234"],
+    ids=["tables-but-no-application-id", "another-application-id"],
+)
+async def test_foreign_sqlite_file_is_refused(tmp_path: Path, sql: str) -> None:
     path = tmp_path / "foreign.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE users (id INTEGER)")
-    conn.commit()
-    conn.close()
-    with pytest.raises(QueueError, match="another application"):
-        await SqliteQueue(path).start()
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA application_id=1234")
-    conn.commit()
-    conn.close()
+    _execute(path, sql)
     with pytest.raises(QueueError, match="another application"):
         await SqliteQueue(path).start()
 
@@ -247,10 +251,7 @@ async def test_future_schema_version_is_refused(tmp_path: Path) -> None:
     queue = SqliteQueue(path)
     await queue.start()
     await queue.close()
-    conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO schema_version VALUES (2, 0)")
-    conn.commit()
-    conn.close()
+    _execute(path, "INSERT INTO schema_version VALUES (2, 0)")
     with pytest.raises(QueueError, match="schema version 2 is not supported"):
         await SqliteQueue(path).start()
 
