@@ -32,6 +32,18 @@ def ended_at(sim: Simulator, cid: str) -> datetime:
     return datetime.fromisoformat(sim.truth(cid).end_time or "")
 
 
+def ends_newest_first(sim: Simulator, ids: list[str]) -> list[datetime]:
+    return sorted((ended_at(sim, c) for c in ids), reverse=True)
+
+
+def paging_reconciler(
+    client: GenesysClient, queue: SqliteQueue, metrics: Metrics, settings: ReconcileSettings
+) -> Reconciler:
+    """A reconciler whose clock runs a second ahead: with `settle_s=0` its window `[…, now)` still holds every
+    conversation generated so far, however soon after the test sweeps."""
+    return Reconciler(client, queue, metrics, settings, clock=lambda: time.time() + 1.0)
+
+
 async def pending_ids(queue: SqliteQueue) -> set[str]:
     return {i.conversation_id for i in await queue.items("pending", limit=1000)}
 
@@ -164,11 +176,11 @@ async def test_a_sweep_stops_paging_below_its_window(
     sim: Simulator, queue: SqliteQueue, client: GenesysClient
 ) -> None:
     ids = await sim.generate(10)
-    ends = sorted((ended_at(sim, c) for c in ids), reverse=True)
+    ends = ends_newest_first(sim, ids)
     metrics = Metrics()
     await queue.set_watermark(WATERMARK, ends[2])
     settings = ReconcileSettings(settle_s=0.0, overlap_s=0.0, page_size=2)
-    rec = Reconciler(client, queue, metrics, settings, clock=lambda: time.time() + 1.0)
+    rec = paging_reconciler(client, queue, metrics, settings)
     assert await rec.sweep() == 3
     assert await pending_ids(queue) == {c for c in ids if ended_at(sim, c) >= ends[2]}
     # newest first, 2 a page: the second page already reaches below the window — 2 of 5 pages read
@@ -180,12 +192,12 @@ async def test_a_sweep_that_hits_the_page_cap_warns_and_keeps_the_watermark(
     sim: Simulator, queue: SqliteQueue, client: GenesysClient, caplog: pytest.LogCaptureFixture
 ) -> None:
     ids = await sim.generate(7)
-    ends = sorted((ended_at(sim, c) for c in ids), reverse=True)
+    ends = ends_newest_first(sim, ids)
     metrics = Metrics()
     mark = ends[-1] - timedelta(seconds=1)
     await queue.set_watermark(WATERMARK, mark)
     capped = ReconcileSettings(settle_s=0.0, overlap_s=0.0, page_size=2, max_pages=2)
-    rec = Reconciler(client, queue, metrics, capped, clock=lambda: time.time() + 1.0)
+    rec = paging_reconciler(client, queue, metrics, capped)
     assert await rec.sweep() == 4  # the 4 newest: 2 pages of 2
     assert await pending_ids(queue) == {c for c in ids if ended_at(sim, c) >= ends[3]}
     assert await queue.get_watermark(WATERMARK) == mark  # the 3 oldest were not seen
@@ -194,7 +206,7 @@ async def test_a_sweep_that_hits_the_page_cap_warns_and_keeps_the_watermark(
     assert b"archiver_reconcile_pages_sum 2.0" in metrics.render()
     # A sweep with room for the whole window sees the rest and only then moves the watermark.
     roomy = msgspec.structs.replace(capped, max_pages=10)
-    rec = Reconciler(client, queue, metrics, roomy, clock=lambda: time.time() + 1.0)
+    rec = paging_reconciler(client, queue, metrics, roomy)
     assert await rec.sweep() == 3
     assert await pending_ids(queue) == set(ids)
     moved = await queue.get_watermark(WATERMARK)
@@ -226,12 +238,12 @@ async def test_capped_sweeps_continue_where_the_last_one_stopped(
 ) -> None:
     # A backlog larger than one sweep's page budget (a long outage) is still worked through, sweep by sweep.
     ids = await sim.generate(9)
-    ends = sorted((ended_at(sim, c) for c in ids), reverse=True)
+    ends = ends_newest_first(sim, ids)
     metrics = Metrics()
     mark = ends[-1] - timedelta(seconds=1)
     await queue.set_watermark(WATERMARK, mark)
     capped = ReconcileSettings(settle_s=0.0, overlap_s=0.0, page_size=2, max_pages=3)
-    rec = Reconciler(client, queue, metrics, capped, clock=lambda: time.time() + 1.0)
+    rec = paging_reconciler(client, queue, metrics, capped)
     assert await rec.sweep() == 6  # pages 1-3
     assert await queue.get_watermark(WATERMARK) == mark
     # 1 page for what ended since, then on from page 3 (re-read) to page 4: the next 2
