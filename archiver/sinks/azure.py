@@ -12,6 +12,10 @@ since a plain container (or Azurite) silently accepts the policy headers and sto
 `policy_source = "container"` the inherited default policy must also exist and cover `retention_days`.
 Lookups that only need index tags fall back to metadata / listing when the role lacks tag rights
 (azure_rights.py). Azure facts relied on: docs/azure.md.
+
+Why one module of ~450 lines: the start-up checks, the write-once upload (also the attachments' and, for
+its policy, the attestations') and the lookups share one client and one reading of the WORM settings;
+codec, policy checks, rights and the reader are already separate modules.
 """
 
 from __future__ import annotations
