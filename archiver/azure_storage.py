@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from azure.core.exceptions import HttpResponseError
+import aiohttp
+from azure.core.exceptions import AzureError, HttpResponseError
+
+# What one storage call raises when it fails: the SDK's errors (HTTP answers and its own transport errors),
+# aiohttp's below it, and timeouts. Callers classify what they catch (sinks/azure.py `map_error`).
+FAILURES = (AzureError, aiohttp.ClientError, TimeoutError)
 
 
 def error_code(exc: HttpResponseError) -> str | None:

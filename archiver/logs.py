@@ -132,3 +132,9 @@ def setup(level: str = "INFO", fmt: str = "text", stream: object = None) -> None
     # Libraries that log request URLs/headers at INFO (azure-core's HTTP policy logs SAS queries).
     for noisy in ("azure", "azure.core.pipeline.policies.http_logging_policy", "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def setup_for_command(level: str, fmt: str) -> None:
+    """Logging for a foreground command whose own output is the report (demo, backfill, verify): the default
+    level INFO becomes WARNING so the progress and report stay readable; a level chosen on purpose is kept."""
+    setup("WARNING" if level == "INFO" else level, fmt)

@@ -24,6 +24,7 @@ from typing import Any, Literal, Protocol, TypeVar
 import msgspec
 
 from archiver import __version__
+from archiver.archive.content import AttachmentArchive
 from archiver.archive.earlier import earlier_archive_of
 from archiver.archive.record import SCHEMA
 from archiver.attachments import AttachmentArchiver, attachment_refs
@@ -49,6 +50,7 @@ from archiver.sinks import ArchiveMeta, PutResult, StoredArchive
 from archiver.sinks.naming import validate_conversation_id
 from archiver.transcript import (
     NotWebMessaging,
+    Transcript,
     TranscriptClient,
     TranscriptSource,
     fetch_transcript,
@@ -221,15 +223,7 @@ class Pipeline:
 
         with self._timed("fetch"):
             transcript = await fetch_transcript(self._client, cid, self._settings.transcript_source)
-        with self._timed("build"):
-            built: Built = await self._pool.run(
-                functools.partial(
-                    self._build,
-                    transcript.conversation_raw,
-                    transcript.message_pages_raw,
-                    archived_at=archived_at,
-                )
-            )
+        built = await self._build_record(transcript, archived_at)
         if self._attachments is not None:
             built = await self._with_attachments(lease, transcript, built, archived_at)
         meta = ArchiveMeta(
@@ -271,7 +265,9 @@ class Pipeline:
         )
         return "archived" if result.created else "already_archived"
 
-    async def _with_attachments(self, lease: Lease, transcript: Any, built: Built, archived_at: str) -> Built:
+    async def _with_attachments(
+        self, lease: Lease, transcript: Transcript, built: Built, archived_at: str
+    ) -> Built:
         """Store the attachments (their names need the record's end date), then rebuild the record with
         their outcomes: the record is uploaded only after its attachments, so it never names a missing
         one (archiver/attachments/collect.py)."""
@@ -284,17 +280,27 @@ class Pipeline:
             stored = await self._attachments.archive(
                 lease.conversation_id, built.end_time, refs, last_attempt=last
             )
+        return await self._build_record(transcript, archived_at, attachments=stored)
+
+    async def _build_record(
+        self,
+        transcript: Transcript,
+        archived_at: str,
+        *,
+        attachments: Mapping[str, AttachmentArchive] | None = None,
+    ) -> Built:
+        """Decode, redact, encode, gzip and hash the record in the pool (timed as the "build" stage)."""
         with self._timed("build"):
-            rebuilt: Built = await self._pool.run(
+            built: Built = await self._pool.run(
                 functools.partial(
                     self._build,
                     transcript.conversation_raw,
                     transcript.message_pages_raw,
                     archived_at=archived_at,
-                    attachments=stored,
+                    attachments=attachments,
                 )
             )
-        return rebuilt
+        return built
 
     async def _store(self, built: Built, meta: ArchiveMeta, archived_at: str) -> tuple[PutResult, str, str]:
         """Put-if-absent; returns where the archive is, its digest and its `archivedAt`.

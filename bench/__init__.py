@@ -58,3 +58,25 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
         if k == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def print_measures(
+    title: str,
+    rows: Sequence[tuple[str, str, str]],
+    failures: Sequence[str],
+    packages: Sequence[str],
+    notes: Sequence[str] = (),
+) -> int:
+    """A whole-system benchmark's report on stdout: title, where it ran (`environment`, then `notes`), one
+    (measure, value, note) row each, and a `FAIL:` line per missed target. The exit status: 1 on a miss."""
+    print(title)
+    for line in [*environment(packages), *notes]:
+        print(line)
+    width = max((len(r[0]) for r in rows), default=len("measure")) + 2
+    value_width = max((len(r[1]) for r in rows), default=len("value")) + 2
+    print(f"{'measure':<{width}}{'value':<{value_width}}note")
+    for name, value, note in rows:
+        print(f"{name:<{width}}{value:<{value_width}}{note}".rstrip())
+    for f in failures:
+        print(f"FAIL: {f}")
+    return 1 if failures else 0

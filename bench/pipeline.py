@@ -17,14 +17,12 @@ import argparse
 import asyncio
 import contextlib
 import os
-import platform
 import shutil
 import sys
 import tempfile
 import time
 import zlib
 from collections.abc import Iterator
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +33,7 @@ from archiver.config import Config, load_config
 from archiver.pool import CpuPool
 from archiver.sim import SimConfig, Simulator
 from archiver.worker import Worker
+from bench import print_measures
 
 # transcript (messages GET, bulk POST) and write-back calls: the attributes PATCH, or the analytics details
 # GET + properties POST of the default mode (writeback.mode = "analytics-properties": 4 calls, not 3)
@@ -248,22 +247,13 @@ async def main_async(args: argparse.Namespace) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
     pool_n = args.pool or os.cpu_count()
-    print(
+    return print_measures(
         f"archiver pipeline benchmark: {args.conversations} conversations, "
-        f"{args.processors} processors, pool {pool_n}"
+        f"{args.processors} processors, pool {pool_n}",
+        rows,
+        failures,
+        ["aiohttp", "msgspec", "azure-storage-blob", "isal", "pyre2"],
     )
-    cpu = platform.processor() or platform.machine()
-    print(f"python {platform.python_version()}  {cpu}  cpus={os.cpu_count()}")
-    print(
-        "  ".join(f"{m} {version(m)}" for m in ("aiohttp", "msgspec", "azure-storage-blob", "isal", "pyre2"))
-    )
-    width = max(len(r[0]) for r in rows) + 2
-    print(f"{'measure':<{width}}{'value':<18}note")
-    for name, value, note in rows:
-        print(f"{name:<{width}}{value:<18}{note}")
-    for f in failures:
-        print(f"FAIL: {f}")
-    return 1 if failures else 0
 
 
 def _metric(res: dict[str, Any], name: str) -> float:

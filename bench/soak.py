@@ -26,11 +26,11 @@ from pathlib import Path
 import msgspec
 
 from archiver.sim import SimConfig, Simulator
-from archiver.testing.azurite import ACCOUNT_KEY
-from bench.soak_audit import ARCHIVABLE, SoakReport, audit_soak, table
+from bench.soak_audit import SoakReport, audit_soak, table
 from bench.soak_faults import FaultKnobs, FaultPlayer, plan
-from bench.soak_scan import Finding, build_needles, scan_files
-from bench.soak_stack import CONTAINER, REPO, BlobStore, WorkerProcess, metric_sum
+from bench.soak_finish import add_worker_figures, drain, soak_needles
+from bench.soak_scan import Finding, scan_files
+from bench.soak_stack import CONTAINER, REPO, BlobStore, WorkerProcess
 
 log = logging.getLogger("bench.soak")
 CLIENT_ID = "soak-client"
@@ -193,16 +193,6 @@ async def wait_ready(worker: WorkerProcess, sim: Simulator, timeout_s: float = 9
     raise RuntimeError(f"worker not connected after {timeout_s:.0f}s: see {worker.run_dir}/worker-*.err")
 
 
-def _complete(sim: Simulator, ids: list[str]) -> int:
-    """How many archivable conversations carry their write-back (the last step of the pipeline)."""
-    n = 0
-    for cid in ids:
-        t = sim.store.by_id[cid]
-        if "archiveUri" in t.customer.attributes:
-            n += 1
-    return n
-
-
 async def run_soak(opts: SoakOptions, run_dir: Path, *, progress: bool = True) -> SoakResult:
     """The whole soak in one call (also what tests/soak runs, with a smaller configuration)."""
     await asyncio.to_thread(run_dir.mkdir, parents=True, exist_ok=True)
@@ -218,7 +208,6 @@ async def run_soak(opts: SoakOptions, run_dir: Path, *, progress: bool = True) -
         await worker.start()
         await wait_ready(worker, sim)
         t0 = time.monotonic()
-        wall0 = t0
         player = FaultPlayer(sim, store, worker, opts.knobs, t0)
         events = plan(opts.seed, opts.duration_s, opts.knobs)
         faults = asyncio.create_task(player.play(events))
@@ -226,55 +215,23 @@ async def run_soak(opts: SoakOptions, run_dir: Path, *, progress: bool = True) -
         await faults
         await player.settle()
         traffic_done = time.monotonic()
-        expected = [cid for cid in all_ids if sim.store.by_id[cid].kind in ARCHIVABLE]
-        last_note = 0.0
-        while time.monotonic() - traffic_done < opts.drain_timeout_s:
-            done = _complete(sim, expected)
-            if progress and time.monotonic() - last_note > 10:
-                last_note = time.monotonic()
-                print(f"  drain: {done}/{len(expected)} written back", file=sys.stderr, flush=True)
-            if done == len(expected):
-                break
-            if not worker.running:  # crashed on its own: restart once more and keep going, it shows
-                await worker.start()
-            await asyncio.sleep(1.0)
-        drained = time.monotonic()
+        drained = await drain(sim, all_ids, opts.drain_timeout_s, progress=progress, restart=worker)
         await worker.scrape_now()
         final_exit = await worker.terminate(60.0)
         sim.faults.clear()
+        truths = [sim.truth(cid) for cid in all_ids]
         report = await audit_soak(
-            truths=[sim.truth(cid) for cid in all_ids],
+            truths=truths,
             attributes=sim.attributes,
             connection_string=store.connection_string,
             container=CONTAINER,
             created=store.proxy.created if store.proxy else {},
             queue_db=run_dir / "state" / "queue.sqlite3",
         )
-        report.final_exit = final_exit
-        report.peak_rss_mb = worker.peak_main_kb / 1024
-        report.peak_rss_with_pool_mb = worker.peak_total_kb / 1024
-        report.worker_starts = worker.incarnation
-        report.worker_kills = worker.kills
+        add_worker_figures(report, [worker], [final_exit], t0=t0, traffic_done=traffic_done, drained=drained)
         report.faults = dict(player.applied)
         report.fault_errors = list(player.errors)
-        pages = list(worker.last_metrics.values())
-        report.client_429s = sum(metric_sum(p, "archiver_genesys_429_total") for p in pages)
-        report.client_retries = sum(metric_sum(p, "archiver_genesys_retries_total") for p in pages)
-        report.socket_reconnects = sum(metric_sum(p, "archiver_socket_reconnects_total") for p in pages)
-        report.wall_s = drained - wall0
-        report.drain_s = drained - traffic_done
-        report.throughput_per_s = report.archived / report.wall_s if report.wall_s else 0.0
-        truths = [sim.truth(cid) for cid in all_ids]
-        needles = build_needles(
-            secrets={
-                "client secret": [secret],
-                "bearer token": list(sim.tokens.history),
-                "storage key": [ACCOUNT_KEY],
-                "connection string": [store.connection_string],
-            },
-            planted_pii=[v for t in truths for v in t.planted_pii],
-            message_texts=[text for t in truths for _, text in t.messages],
-        )
+        needles = soak_needles(sim, truths, secret=secret, connection_string=store.connection_string)
         state = run_dir / "state"
         return SoakResult(
             report=report,

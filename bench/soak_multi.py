@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import re
 import secrets
-import sys
 import time
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -32,12 +31,12 @@ from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import AzureQueueSettings
 from archiver.secret import Secret
 from archiver.sim import Simulator
-from archiver.testing.azurite import ACCOUNT_KEY, Azurite, connection_string
-from bench.soak import SoakOptions, SoakResult, _complete, play_traffic, sim_config, worker_config, worker_env
-from bench.soak_audit import ARCHIVABLE, audit_soak
+from archiver.testing.azurite import Azurite, connection_string
+from bench.soak import SoakOptions, SoakResult, play_traffic, sim_config, worker_config, worker_env
+from bench.soak_audit import audit_soak
 from bench.soak_faults import FaultPlayer, plan
-from bench.soak_scan import build_needles
-from bench.soak_stack import CONTAINER, BlobStore, WorkerProcess, metric_sum
+from bench.soak_finish import add_worker_figures, drain, soak_needles
+from bench.soak_stack import CONTAINER, BlobStore, WorkerProcess
 
 QUEUE_NAME = "soak-work"
 STATE_CONTAINER = "soak-state"
@@ -242,17 +241,7 @@ async def run_multi(opts: SoakOptions, run_dir: Path, workers: int, *, progress:
         await player.settle()
         await killer.settle()
         traffic_done = time.monotonic()
-        expected = [cid for cid in all_ids if sim.store.by_id[cid].kind in ARCHIVABLE]
-        last_note = 0.0
-        while time.monotonic() - traffic_done < opts.drain_timeout_s:
-            done = _complete(sim, expected)
-            if progress and time.monotonic() - last_note > 10:
-                last_note = time.monotonic()
-                print(f"  drain: {done}/{len(expected)} written back", file=sys.stderr, flush=True)
-            if done == len(expected):
-                break
-            await asyncio.sleep(1.0)
-        drained = time.monotonic()
+        drained = await drain(sim, all_ids, opts.drain_timeout_s, progress=progress)
         supervisor.cancel()
         await asyncio.gather(*(vm.scrape_now() for vm in vms))
         exits = await asyncio.gather(*(vm.terminate(60.0) for vm in vms))
@@ -280,31 +269,11 @@ async def run_multi(opts: SoakOptions, run_dir: Path, workers: int, *, progress:
             report.dead = [f"{d.conversation_id}: {d.last_error}" for d in await queue.items("dead", 10_000)]
         finally:
             await queue.close()
-        report.final_exit = max(exits)
-        report.peak_rss_mb = max(vm.peak_main_kb for vm in vms) / 1024
-        report.peak_rss_with_pool_mb = max(vm.peak_total_kb for vm in vms) / 1024
-        report.worker_starts = sum(vm.incarnation for vm in vms)
-        report.worker_kills = sum(vm.kills for vm in vms)
+        add_worker_figures(report, vms, exits, t0=t0, traffic_done=traffic_done, drained=drained)
         report.faults = dict(player.applied)
         report.faults["lost_lease_renewal"] = 0 if any("break_lease" in e for e in fleet.errors) else 1
         report.fault_errors = [*player.errors, *fleet.errors]
-        pages = [p for vm in vms for p in vm.last_metrics.values()]
-        report.client_429s = sum(metric_sum(p, "archiver_genesys_429_total") for p in pages)
-        report.client_retries = sum(metric_sum(p, "archiver_genesys_retries_total") for p in pages)
-        report.socket_reconnects = sum(metric_sum(p, "archiver_socket_reconnects_total") for p in pages)
-        report.wall_s = drained - t0
-        report.drain_s = drained - traffic_done
-        report.throughput_per_s = report.archived / report.wall_s if report.wall_s else 0.0
-        needles = build_needles(
-            secrets={
-                "client secret": [secret],
-                "bearer token": list(sim.tokens.history),
-                "storage key": [ACCOUNT_KEY],
-                "connection string": [conn],
-            },
-            planted_pii=[v for t in truths for v in t.planted_pii],
-            message_texts=[text for t in truths for _, text in t.messages],
-        )
+        needles = soak_needles(sim, truths, secret=secret, connection_string=conn)
         result = SoakResult(
             report=report,
             run_dir=run_dir,

@@ -12,19 +12,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import json
 import os
-import platform
 import sys
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-
-from isal import igzip
 
 from archiver.auditor.verify import Report, expected_conversations, verify
 from archiver.commands.audit_common import genesys_client, open_store
@@ -33,6 +28,8 @@ from archiver.secret import Secret
 from archiver.sim import SimConfig, Simulator
 from archiver.sinks import ArchiveMeta, AzureSink
 from archiver.sinks.audit_base import Period
+from archiver.testing.records import handmade_archive
+from bench import print_measures
 
 TARGET_S = 120.0
 _CPU: list[float] = []  # CPU seconds of this process per timed run (the WORM proxy's thread included)
@@ -53,17 +50,15 @@ def _record(cid: str, end: datetime, rng_text: str) -> tuple[bytes, ArchiveMeta]
     ]
     doc = {"schema": "archiver.conversation/v1", "conversationId": cid, "endTime": end.isoformat(),
            "messages": messages, "messageCount": 20}  # fmt: skip
-    raw = json.dumps(doc, separators=(",", ":")).encode()
-    meta = ArchiveMeta(
+    return handmade_archive(
+        json.dumps(doc, separators=(",", ":")).encode(),
         conversation_id=cid,
         end_time=end,
-        sha256=hashlib.sha256(raw).hexdigest(),
         redactor_version="archiver-redact/1",
         archiver_version="bench",
         message_count=20,
         queue_id=str(uuid.UUID(int=1)),
     )
-    return igzip.compress(raw), meta
 
 
 async def _archive(sink: AzureSink, sim: Simulator, ids: list[str]) -> None:
@@ -156,23 +151,14 @@ async def main_async(args: argparse.Namespace) -> int:
         failures.append(f"verify did not attest all {args.archives} archives: {c}")
     if args.archives >= 10_000 and total > TARGET_S:
         failures.append(f"verify took {total:.1f} s > {TARGET_S:.0f} s")
-    print(
+    return print_measures(
         f"archiver verify benchmark: {args.archives} archives in Azurite behind the WORM proxy, "
-        f"best of {args.runs}"
+        f"best of {args.runs}",
+        rows,
+        failures,
+        ["aiohttp", "msgspec", "azure-storage-blob", "isal"],
+        notes=[f"load average before the run: {load0}"],
     )
-    print(
-        f"python {platform.python_version()}  {platform.processor() or platform.machine()}  "
-        f"cpus={os.cpu_count()}"
-    )
-    print(f"load average before/after: {load0} / {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print("  ".join(f"{m} {version(m)}" for m in ("aiohttp", "msgspec", "azure-storage-blob", "isal")))
-    width = max(len(r[0]) for r in rows) + 2
-    print(f"{'measure':<{width}}{'value':<12}note")
-    for name, value, note in rows:
-        print(f"{name:<{width}}{value:<12}{note}")
-    for f in failures:
-        print(f"FAIL: {f}")
-    return 1 if failures else 0
 
 
 def main() -> int:

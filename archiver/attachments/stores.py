@@ -9,10 +9,7 @@ policy handling as the records). `put` is put-if-absent: the same bytes already 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
@@ -20,7 +17,8 @@ import msgspec
 
 from archiver.errors import IntegrityError
 from archiver.sinks.base import ArchiveNotFound
-from archiver.sinks.local import LocalSink, _fsync_dir, _os_error
+from archiver.sinks.local import LocalSink
+from archiver.sinks.local_files import link_once, make_dirs, os_error, sync_dirs
 
 
 class StoredBlob(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,7 +94,7 @@ class LocalAttachmentStore:
                 f"cannot read attachment {name}: not found under {self._sink.root}"
             ) from None
         except OSError as exc:
-            raise _os_error("read", f"attachment {name}", exc) from exc
+            raise os_error("read", f"attachment {name}", exc) from exc
 
     def _stat_sync(self, name: str) -> StoredBlob | None:
         try:
@@ -104,43 +102,21 @@ class LocalAttachmentStore:
         except FileNotFoundError:
             return None
         except OSError as exc:
-            raise _os_error("read", f"attachment {name}", exc) from exc
+            raise os_error("read", f"attachment {name}", exc) from exc
         return StoredBlob(sha256=hashlib.sha256(data).hexdigest(), size=len(data))
 
     def _put_sync(self, name: str, data: bytes, sha256: str) -> bool:
         path = self._path(name)
         fsync = self._sink.fsync
         try:
-            created = []
-            d = path.parent
-            while not d.exists():
-                created.append(d)
-                d = d.parent
-            for d in reversed(created):
-                with contextlib.suppress(FileExistsError):
-                    d.mkdir(mode=0o755)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fchmod(fh.fileno(), 0o444)
-                    if fsync:
-                        os.fsync(fh.fileno())
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    existing = self._stat_sync(name)
-                    if existing is None or existing.sha256 != sha256:
-                        raise mismatch(
-                            name, existing.sha256 if existing else "(unreadable)", sha256
-                        ) from None
-                    return False
-            finally:
-                os.unlink(tmp)
+            created = make_dirs(path.parent)
+            if not link_once(path, data, fsync=fsync):
+                existing = self._stat_sync(name)
+                if existing is None or existing.sha256 != sha256:
+                    raise mismatch(name, existing.sha256 if existing else "(unreadable)", sha256)
+                return False
             if fsync:
-                for directory in [path.parent, *(c.parent for c in created)]:
-                    _fsync_dir(directory)
+                sync_dirs(path, created)
         except OSError as exc:
-            raise _os_error("write", f"attachment {name}", exc) from exc
+            raise os_error("write", f"attachment {name}", exc) from exc
         return True

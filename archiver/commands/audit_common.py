@@ -33,6 +33,12 @@ def add_period_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="PATH", help="TOML config file (default: $ARCHIVER_CONFIG)")
 
 
+def add_filter_args(p: argparse.ArgumentParser) -> None:
+    """--queue/--division: the conversations of one routing queue or division (ids, as the index tags)."""
+    p.add_argument("--queue", metavar="ID", help="only conversations routed to this queue id")
+    p.add_argument("--division", metavar="ID", help="only conversations of this division id")
+
+
 def period_of(p: argparse.ArgumentParser, args: argparse.Namespace) -> Period:
     """The period from parsed --from/--to (a usage error when empty)."""
     if args.end <= args.start:

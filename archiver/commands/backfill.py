@@ -67,7 +67,7 @@ def main(argv: list[str]) -> int:
             "set GENESYS_CLIENT_ID, GENESYS_CLIENT_SECRET and GENESYS_REGION or GENESYS_BASE_URL",
         )
     require_genesys(config, "archiver backfill")
-    logs.setup("WARNING" if config.logging.level == "INFO" else config.logging.level, config.logging.format)
+    logs.setup_for_command(config.logging.level, config.logging.format)
     settings = BackfillSettings(chunk_s=args.chunk_hours * 3600, poll_s=args.poll)
     return run_loop(backfill(config, args.since, until, settings))
 

@@ -55,7 +55,7 @@ def main(argv: list[str]) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.out = str(Path(args.dir or f"./archive/demo-{stamp}").absolute())
     config = load_config(args.config)
-    logs.setup("WARNING" if config.logging.level == "INFO" else config.logging.level, config.logging.format)
+    logs.setup_for_command(config.logging.level, config.logging.format)
     return run_loop(demo(config, args))
 
 

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from archiver.auditor.export import export
 from archiver.backfill import ProgressBar
-from archiver.commands.audit_common import add_period_args, open_store, period_of
+from archiver.commands.audit_common import add_filter_args, add_period_args, open_store, period_of
 from archiver.config import Config, load_config
 from archiver.errors import EXIT_INTEGRITY
 from archiver.loop import run as run_loop
@@ -31,8 +31,7 @@ def main(argv: list[str]) -> int:
         prog="archiver export", description=__doc__.splitlines()[0] if __doc__ else None
     )
     add_period_args(p)
-    p.add_argument("--queue", metavar="ID", help="only conversations routed to this queue id")
-    p.add_argument("--division", metavar="ID", help="only conversations of this division id")
+    add_filter_args(p)
     p.add_argument("--zone", default="UTC", help="time zone shown beside UTC, e.g. Europe/Paris (UTC)")
     p.add_argument("--out", required=True, type=Path, help="output directory (created; resumable)")
     args = p.parse_args(argv)

@@ -13,7 +13,7 @@ import sys
 
 import msgspec
 
-from archiver.commands.audit_common import add_period_args, open_store, period_of
+from archiver.commands.audit_common import add_filter_args, add_period_args, open_store, period_of
 from archiver.config import Config, load_config
 from archiver.loop import run as run_loop
 from archiver.sinks.audit_base import ArchiveEntry, Listing, Period
@@ -25,8 +25,7 @@ def main(argv: list[str]) -> int:
         prog="archiver find", description=__doc__.splitlines()[0] if __doc__ else None
     )
     add_period_args(p)
-    p.add_argument("--queue", metavar="ID", help="only conversations routed to this queue id")
-    p.add_argument("--division", metavar="ID", help="only conversations of this division id")
+    add_filter_args(p)
     p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     p.add_argument("--listing", action="store_true", help="list day prefixes instead of the tag index")
     args = p.parse_args(argv)

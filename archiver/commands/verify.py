@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     period = period_of(p, args)
     config = load_config(args.config)
     require_org(config, "archiver verify")
-    logs.setup("WARNING" if config.logging.level == "INFO" else config.logging.level, config.logging.format)
+    logs.setup_for_command(config.logging.level, config.logging.format)
     return run_loop(run(config, period, args))
 
 

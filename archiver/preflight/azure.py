@@ -14,13 +14,12 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 from azure.core import MatchConditions
-from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import ContainerClient
 
-from archiver.azure_storage import error_code
+from archiver.azure_storage import FAILURES, error_code
 from archiver.config import AzureSinkConfig
 from archiver.errors import EXIT_SINK
 from archiver.logs import scrub
@@ -61,7 +60,7 @@ async def _right(name: str, needs: str, call: Any, expected: set[int], *, option
                 return warn(name, f"refused ({_cause(exc)}): {optional}", _ROLE_FIX.format(needs))
             return fail(name, f"refused ({_cause(exc)})", _ROLE_FIX.format(needs), EXIT_SINK)
         return fail(name, f"unexpected answer ({_cause(exc)})", "retry; see the Azure error code", EXIT_SINK)
-    except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+    except FAILURES as exc:
         return fail(
             name, f"store unreachable ({_cause(exc)})", "check network access to the account", EXIT_SINK
         )
@@ -101,7 +100,7 @@ async def _check_container(
     except ResourceNotFoundError:
         report.add(fail(name, "does not exist", FIX_WORM, EXIT_SINK))
         return
-    except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+    except FAILURES as exc:
         fix = _ROLE_FIX.format(rights.NEEDS_CONTAINER_READ) if _denied(exc) else "check the account URL"
         report.add(fail(name, f"cannot read its properties ({_cause(exc)})", fix, EXIT_SINK))
         return
@@ -207,7 +206,7 @@ async def _check_policy(container: ContainerClient, s: AzureSinkConfig, props: A
             )
             return
         mode, days = _state(await container.get_blob_client(newest[1]).get_blob_properties(), True)
-    except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+    except FAILURES as exc:
         report.add(
             fail(
                 name,
@@ -263,7 +262,7 @@ async def _canary(container: ContainerClient, s: AzureSinkConfig, *, worm: bool)
             content_settings=ContentSettings(content_type="text/plain; charset=utf-8"),
         )
         props = await blob.get_blob_properties()
-    except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+    except FAILURES as exc:
         needs = rights.NEEDS_SUPER_USER if policy is not None else rights.NEEDS_WRITE
         return fail(name, f"{blob.blob_name}: {_cause(exc)}", _ROLE_FIX.format(needs), EXIT_SINK)
     mode, days = _state(props, True)

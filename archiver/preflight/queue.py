@@ -7,10 +7,9 @@ warning when the worker will create it (`queue.azure.create = true`), else a fai
 
 from __future__ import annotations
 
-import aiohttp
-from azure.core.exceptions import AzureError, HttpResponseError, ResourceNotFoundError
+from azure.core.exceptions import HttpResponseError, ResourceNotFoundError
 
-from archiver.azure_storage import error_code
+from archiver.azure_storage import FAILURES, error_code
 from archiver.config import Config
 from archiver.errors import EXIT_SINK, ArchiverError
 from archiver.logs import scrub
@@ -58,7 +57,7 @@ async def check_queue(cfg: Config, report: Report) -> None:
             report.add(ok(qname, f"exists, readable (about {props.approximate_message_count} messages)"))
         except ResourceNotFoundError:
             report.add(_missing(qname, "the queue", settings.create))
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+        except FAILURES as exc:
             report.add(fail(qname, f"cannot read it ({_cause(exc)})", f"grant {_QUEUE_RIGHTS}", EXIT_SINK))
         cname = f"state container {settings.state_container}"
         try:
@@ -68,7 +67,7 @@ async def check_queue(cfg: Config, report: Report) -> None:
             report.add(ok(cname, "exists, readable"))
         except ResourceNotFoundError:
             report.add(_missing(cname, "the container", settings.create))
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+        except FAILURES as exc:
             report.add(fail(cname, f"cannot read it ({_cause(exc)})", f"grant {_QUEUE_RIGHTS}", EXIT_SINK))
     finally:
         await clients.close()

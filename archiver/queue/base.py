@@ -54,6 +54,14 @@ class Lease(msgspec.Struct, frozen=True):
     source: str
 
 
+def final_error(lease: Lease, error: str, *, count_attempt: bool, max_attempts: int) -> str | None:
+    """The dead letter's error when this failure used up the item's last attempt (it dies instead of being
+    retried); None while attempts remain, and always for an attempt that does not count ("not ready yet")."""
+    if count_attempt and lease.attempts >= max_attempts:
+        return clean_error(f"{error} (gave up after {lease.attempts} attempts)")
+    return None
+
+
 class Stage(msgspec.Struct, frozen=True):
     """What has already happened to a conversation, with the archive's address and digest."""
 

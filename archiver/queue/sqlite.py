@@ -38,6 +38,7 @@ from archiver.queue.base import (
     StageName,
     State,
     clean_error,
+    final_error,
     retry_delay,
 )
 from archiver.queue.schema import open_db
@@ -270,9 +271,9 @@ class SqliteQueue:
         back at one instant. `count_attempt=False` is for "not ready yet" (conversation not ended,
         transcript 202): waiting is not failing.
         """
-        if count_attempt and lease.attempts >= self.max_attempts:
-            msg = clean_error(f"{error} (gave up after {lease.attempts} attempts)")
-            return await self._call(self._tx, lambda c: self._dead_tx(c, lease, msg, cause))
+        final = final_error(lease, error, count_attempt=count_attempt, max_attempts=self.max_attempts)
+        if final is not None:
+            return await self._call(self._tx, lambda c: self._dead_tx(c, lease, final, cause))
         delay = retry_delay(lease.attempts, delay_s, self.backoff_base_s, self.backoff_max_s)
         undo = 0 if count_attempt else 1
         msg = clean_error(error)

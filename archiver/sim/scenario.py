@@ -176,18 +176,8 @@ def build(
             queue_id=queue_id,
             disconnect_type="transfer",
         )
-        user_id, uname = rng.choice(org.agents)
-        a1_start = 1.5 + rng.uniform(2, 20)
-        a1 = Participant(
-            id=new_id(rng),
-            purpose="agent",
-            name=uname,
-            start=a1_start,
-            connected=a1_start + rng.uniform(2, 12),
-            alerting_first=True,
-            user_id=user_id,
-            queue_id=queue_id,
-        )
+        first_agent = rng.choice(org.agents)
+        a1 = _agent(rng, first_agent, 1.5 + rng.uniform(2, 20), answers_within_s=12, queue_id=queue_id)
         assert a1.connected is not None
         acd.end = a1.connected
         parts += [acd, a1]
@@ -208,22 +198,13 @@ def build(
         if not inbound:
             if seen_agent == transfer_at and agents:
                 old = agents[-1]
-                user_id, uname = rng.choice(
-                    [a for a in org.agents if a[0] != old.user_id] or list(org.agents)
-                )
+                next_agent = rng.choice([a for a in org.agents if a[0] != old.user_id] or list(org.agents))
                 t += rng.uniform(2, 10)
-                new = Participant(
-                    id=new_id(rng),
-                    purpose="agent",
-                    name=uname,
-                    start=t,
-                    connected=t + rng.uniform(2, 8),
-                    alerting_first=True,
-                    user_id=user_id,
-                    queue_id=queue_id,
-                )
+                new = _agent(rng, next_agent, t, answers_within_s=8, queue_id=queue_id)
                 old.end, old.disconnect_type = t, "transfer"
-                transfers.append(Transfer(id=new_id(rng), ts=t, from_user=old.user_id or "", to_user=user_id))
+                transfers.append(
+                    Transfer(id=new_id(rng), ts=t, from_user=old.user_id or "", to_user=next_agent[0])
+                )
                 assert new.connected is not None
                 t = new.connected + 0.5
                 parts.append(new)
@@ -291,6 +272,23 @@ def build(
 
 _SHAPE_TYPES = frozenset(("CREDIT_CARD", "US_SSN", "EMAIL", "PHONE", "IBAN"))
 KNOWN_SHARE = 0.3  # customers whose Messenger set pre-chat attributes (context.firstName …)
+
+
+def _agent(
+    rng: random.Random, agent: tuple[str, str], start: float, *, answers_within_s: float, queue_id: str | None
+) -> Participant:
+    """An agent (user id, name) alerted at `start` who answers 2 s to `answers_within_s` later."""
+    user_id, name = agent
+    return Participant(
+        id=new_id(rng),
+        purpose="agent",
+        name=name,
+        start=start,
+        connected=start + rng.uniform(2, answers_within_s),
+        alerting_first=True,
+        user_id=user_id,
+        queue_id=queue_id,
+    )
 
 
 def _known_details(

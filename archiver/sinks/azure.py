@@ -12,6 +12,10 @@ since a plain container (or Azurite) silently accepts the policy headers and sto
 `policy_source = "container"` the inherited default policy must also exist and cover `retention_days`.
 Lookups that only need index tags fall back to metadata / listing when the role lacks tag rights
 (azure_rights.py). Azure facts relied on: docs/azure.md.
+
+Why one module of ~450 lines: the start-up checks, the write-once upload (also the attachments' and, for
+its policy, the attestations') and the lookups share one client and one reading of the WORM settings;
+codec, policy checks, rights and the reader are already separate modules.
 """
 
 from __future__ import annotations
@@ -25,7 +29,6 @@ from urllib.parse import quote, urlsplit
 import aiohttp
 import msgspec
 from azure.core.exceptions import (
-    AzureError,
     ClientAuthenticationError,
     HttpResponseError,
     ResourceExistsError,
@@ -37,7 +40,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 
-from archiver.azure_storage import error_code
+from archiver.azure_storage import FAILURES, error_code
 from archiver.config_model import AzureSinkConfig
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import ConfigError, IntegrityError, SinkError, SinkPermanentError, SinkTransientError
@@ -52,7 +55,7 @@ from archiver.sinks.naming import PREFIX, SUFFIX, blob_name, conversation_id_of,
 log = logging.getLogger(__name__)
 
 _MAX_BODY = 1 << 20
-# 409, or 412 for If-None-Match: * (docs/azure.md#error-codes)
+# 409, or 412 for If-None-Match: * (docs/azure.md#error-codes): the name is taken
 _EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}
 
 
@@ -228,7 +231,7 @@ class AzureSink:
                 with contextlib.suppress(ResourceExistsError):
                     await self._container.create_container()
                 props = await self._container.get_container_properties()
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+        except FAILURES as exc:
             err = map_error("start Azure sink on", what, exc, rights.NEEDS_CONTAINER_READ)
             if _is_network(exc):
                 raise unreachable(err, self._service.url, "sink.azure.url or the connection string's "
@@ -281,7 +284,7 @@ class AzureSink:
             problems, mode = await check_default_policy(
                 self._container, has_default, s.retention_days, require_locked=s.policy_mode == "Locked"
             )
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+        except FAILURES as exc:
             raise map_error(
                 "check the default policy of", f"container {self.container_name}", exc, rights.NEEDS_WRITE
             ) from exc
@@ -295,46 +298,78 @@ class AzureSink:
         base = self._container.url.split("?", 1)[0].rstrip("/")  # never leak a SAS into the write-back
         return f"{base}/{quote(name)}"
 
+    def retention_policy(self) -> ImmutabilityPolicy:
+        """A per-blob policy for a version written now: `retention_days` from now (whole seconds)."""
+        expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.config.retention_days)
+        return ImmutabilityPolicy(expiry_time=expiry, policy_mode=self.config.policy_mode)
+
+    def upload_protection(self) -> dict[str, Any]:
+        """The WORM arguments of one upload, the same for a record and its attachments: the per-blob policy
+        with `policy_source = "blob"` (else the version inherits the container's default), the legal hold
+        when configured; nothing on a container that is not WORM."""
+        kwargs: dict[str, Any] = {}
+        if self._worm and self.config.policy_source == "blob":
+            kwargs["immutability_policy"] = self.retention_policy()
+        if self._worm and self.config.legal_hold:  # a default policy cannot carry a legal hold
+            kwargs["legal_hold"] = True
+        return kwargs
+
+    async def upload_once(
+        self,
+        name: str,
+        data: bytes,
+        *,
+        what: str,
+        content_type: str,
+        metadata: dict[str, str],
+        tags: dict[str, str] | None = None,
+    ) -> bool:
+        """Upload blob `name` unless the name is taken (`If-None-Match: *`), with a transactional MD5 and the
+        WORM arguments of `upload_protection` — records and attachments alike. True when created; False when
+        a blob has the name already (a re-delivery, or our own retry after a lost response): the caller
+        compares digests, nothing is ever overwritten."""
+        kwargs = self.upload_protection()
+        needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
+        try:
+            await self.container.get_blob_client(name).upload_blob(
+                data,
+                length=len(data),
+                overwrite=False,
+                validate_content=True,  # transactional Content-MD5 (bool is accepted by every SDK version)
+                content_settings=ContentSettings(content_type=content_type),
+                metadata=metadata,
+                tags=tags,
+                max_concurrency=4,
+                **kwargs,
+            )
+            return True
+        except (ResourceExistsError, ResourceModifiedError) as exc:
+            # The SDK raises ResourceExistsError for *every* 409 (policy refusals too): check the code.
+            if error_code(exc) not in _EXISTS_CODES:
+                raise map_error("upload", what, exc, needs) from exc
+            return False
+        except FAILURES as exc:
+            raise map_error("upload", what, exc, needs) from exc
+
     async def put(self, data: bytes, meta: ArchiveMeta) -> PutResult:
         """Upload if absent with metadata, tags, MD5 and (WORM containers) the immutability policy."""
         if self._container is None:
             raise SinkPermanentError("cannot put archive: Azure sink not started")
         check_sha256(meta)
         name = blob_name(meta.conversation_id, meta.end_time)
-        blob = self._container.get_blob_client(name)
-        kwargs: dict[str, Any] = {}
-        if self._worm and self.config.policy_source == "blob":
-            expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=self.config.retention_days)
-            kwargs["immutability_policy"] = ImmutabilityPolicy(
-                expiry_time=expiry, policy_mode=self.config.policy_mode
-            )
-        if self._worm and self.config.legal_hold:  # a default policy cannot carry a legal hold
-            kwargs["legal_hold"] = True
-        needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
-        try:
-            await blob.upload_blob(
-                data,
-                length=len(data),
-                overwrite=False,
-                validate_content=True,  # transactional Content-MD5 (bool is accepted by every SDK version)
-                # no Content-Encoding: docs/azure.md#content-encoding-trap
-                content_settings=ContentSettings(content_type=CONTENT_TYPE),
-                metadata=to_metadata(meta),
-                tags=to_tags(meta),
-                max_concurrency=4,
-                **kwargs,
-            )
+        created = await self.upload_once(
+            name,
+            data,
+            what=f"archive {name}",
+            content_type=CONTENT_TYPE,  # no Content-Encoding: docs/azure.md#content-encoding-trap
+            metadata=to_metadata(meta),
+            tags=to_tags(meta),
+        )
+        if created:
             return PutResult(uri=self._blob_uri(name), created=True)
-        except (ResourceExistsError, ResourceModifiedError) as exc:
-            # The SDK raises ResourceExistsError for *every* 409 (policy refusals too): check the code.
-            if error_code(exc) not in _EXISTS_CODES:
-                raise map_error("upload", f"archive {name}", exc, needs) from exc
-            # Already there: a re-delivery, or our own retry after a lost response.
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
-            raise map_error("upload", f"archive {name}", exc, needs) from exc
         try:
-            props = await blob.get_blob_properties()
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+            props = await self._container.get_blob_client(name).get_blob_properties()
+        except FAILURES as exc:
             raise map_error("read properties of", f"archive {name}", exc, rights.NEEDS_READ) from exc
         existing = {k.lower(): v for k, v in (props.metadata or {}).items()}.get("sha256")
         if existing != meta.sha256:
@@ -387,7 +422,7 @@ class AzureSink:
         except ResourceNotFoundError as exc:
             missing = f"cannot get {what}: not found in container {self.container_name}"
             raise ArchiveNotFound(missing) from exc
-        except (AzureError, aiohttp.ClientError, TimeoutError) as exc:
+        except FAILURES as exc:
             raise map_error("get", what, exc, rights.NEEDS_READ) from exc
         settings = props.content_settings
         return StoredArchive(

@@ -19,16 +19,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-import aiohttp
-from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError, ResourceNotFoundError
-from azure.storage.blob import ContentSettings, ImmutabilityPolicy
+from azure.core.exceptions import HttpResponseError, ResourceExistsError, ResourceNotFoundError
+from azure.storage.blob import ContentSettings
 from azure.storage.blob.aio import ContainerClient
 
-from archiver.azure_storage import error_code
+from archiver.azure_storage import FAILURES, error_code
 from archiver.errors import IntegrityError, SinkPermanentError
 from archiver.sinks.audit_base import (
     ATTESTATION_PREFIX,
@@ -59,7 +57,6 @@ log = logging.getLogger(__name__)
 TAG_HOLD_CASES = "legalHoldCases"
 _INCLUDE = ["metadata", "immutabilitypolicy", "legalhold"]
 _FALLBACK_STATUS = {400, 403, 404, 501}  # no filter/action right, or no tag index on this account
-_NET = (AzureError, aiohttp.ClientError, TimeoutError)
 HOLD_RIGHTS = (
     "the identity needs the right to Set Blob Legal Hold (grant Storage Blob Data Owner, or a custom role "
     "with Microsoft.Storage/storageAccounts/blobServices/containers/write and .../blobs/immutableStorage/"
@@ -160,7 +157,7 @@ class AzureAuditStore:
             )
             log.warning("audit tag query refused status=%s, listing day prefixes", exc.status_code)
             return None
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("find archives by tags in", "container", exc) from exc
         return sorted(n for n in hits if conversation_id_of(n) is not None)
 
@@ -170,7 +167,7 @@ class AzureAuditStore:
                 props = await self._container.get_blob_client(name).get_blob_properties()
             except ResourceNotFoundError:
                 return None  # deleted since the index saw it
-            except _NET as exc:
+            except FAILURES as exc:
                 raise map_error("read properties of", f"archive {name}", exc) from exc
         return self._entry(name, props)
 
@@ -190,7 +187,7 @@ class AzureAuditStore:
                     items = [
                         b async for b in self._container.list_blobs(name_starts_with=prefix, include=include)
                     ]
-            except _NET as exc:
+            except FAILURES as exc:
                 raise map_error("list", f"archives under {prefix}", exc) from exc
             for item in items:
                 if conversation_id_of(item.name) is not None:
@@ -207,7 +204,7 @@ class AzureAuditStore:
         except HttpResponseError as exc:
             if exc.status_code not in _FALLBACK_STATUS:
                 raise map_error("find archive of", f"conversation {cid}", exc) from exc
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("find archive of", f"conversation {cid}", exc) from exc
         if name is None:
             async for item in self._container.list_blobs(name_starts_with=PREFIX):
@@ -221,7 +218,7 @@ class AzureAuditStore:
             tags = await self._tags(blob)
         except ResourceNotFoundError as exc:
             raise ArchiveNotFound(f"cannot find archive of conversation {cid}: deleted") from exc
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("read properties of", f"archive {name}", exc) from exc
         return self._entry(name, props, tags)
 
@@ -252,7 +249,7 @@ class AzureAuditStore:
                 return bytes(await downloader.readall())
             except ResourceNotFoundError as exc:
                 raise ArchiveNotFound(f"cannot read archive {entry.name}: deleted") from exc
-            except _NET as exc:
+            except FAILURES as exc:
                 raise map_error("read", f"archive {entry.name}", exc) from exc
 
     async def close(self) -> None:
@@ -288,7 +285,7 @@ class AzureAuditStore:
             props = await blob.get_blob_properties()
         except HttpResponseError as exc:
             raise _hold_error(what, exc) from exc
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("set", what, exc) from exc
         return self._entry(entry.name, props, {TAG_HOLD_CASES: cases_value(tuple(cases))})
 
@@ -305,7 +302,7 @@ class AzureAuditStore:
             raise ArchiveNotFound(f"cannot set {what}: the record names it but it is not stored") from exc
         except HttpResponseError as exc:
             raise _hold_error(what, exc) from exc
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("set", what, exc) from exc
 
     # ---- attestations ----------------------------------------------------------------------------------
@@ -315,11 +312,9 @@ class AzureAuditStore:
         if "/" in name or name.startswith("."):
             raise SinkPermanentError(f"cannot store attestation: invalid name {name!r}")
         full = f"{ATTESTATION_PREFIX}{name}"
-        s = self._sink.config
         kwargs: dict[str, Any] = {}
         if self._sink.worm:
-            expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=s.retention_days)
-            kwargs["immutability_policy"] = ImmutabilityPolicy(expiry_time=expiry, policy_mode=s.policy_mode)
+            kwargs["immutability_policy"] = self._sink.retention_policy()
         try:
             await self._container.get_blob_client(full).upload_blob(
                 data,
@@ -331,7 +326,7 @@ class AzureAuditStore:
             )
         except ResourceExistsError as exc:
             raise SinkPermanentError(f"cannot store attestation {full}: it already exists") from exc
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("store", f"attestation {full}", exc) from exc
         return self._uri(full)
 

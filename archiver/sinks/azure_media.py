@@ -1,37 +1,24 @@
 """Attachment bytes in the archive container, under exactly the records' WORM handling.
 
-Each attachment is its own block blob beside its record (attachments/naming.py), uploaded like a record
-(sinks/azure.py): `If-None-Match: *`, transactional MD5, and — with `sink.azure.policy_source = "blob"` —
-`ImmutabilityPolicy(now + retention_days, policy_mode)` (+ legal hold) in the same request; with
-`"container"` the version inherits the container's default policy and no policy header is sent. Metadata
-carries the sha256 and size of the bytes, so a 409 is resolved by comparing digests (equal: already stored,
-success; different: IntegrityError) and a retry finds a stored attachment without downloading it again.
-The blob's Content-Type is the declared mime (an allowlisted value); there are no index tags, so lookups by
-conversation tag keep finding the record only.
+Each attachment is its own block blob beside its record (attachments/naming.py), uploaded by the records'
+own `AzureSink.upload_once` (sinks/azure.py): `If-None-Match: *`, transactional MD5, and — with
+`sink.azure.policy_source = "blob"` — `ImmutabilityPolicy(now + retention_days, policy_mode)` (+ legal hold)
+in the same request; with `"container"` the version inherits the container's default policy and no policy
+header is sent. Metadata carries the sha256 and size of the bytes, so a 409 is resolved by comparing
+digests (equal: already stored, success; different: IntegrityError) and a retry finds a stored attachment
+without downloading it again. The blob's Content-Type is the declared mime (an allowlisted value); there are
+no index tags, so lookups by conversation tag keep finding the record only.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
-import aiohttp
-from azure.core.exceptions import (
-    AzureError,
-    ResourceExistsError,
-    ResourceModifiedError,
-    ResourceNotFoundError,
-)
-from azure.storage.blob import ContentSettings, ImmutabilityPolicy
+from azure.core.exceptions import ResourceNotFoundError
 
 from archiver.attachments.stores import StoredBlob, mismatch
-from archiver.azure_storage import error_code
+from archiver.azure_storage import FAILURES
 from archiver.sinks import azure_rights as rights
 from archiver.sinks.azure import AzureSink, map_error
 from archiver.sinks.base import ArchiveNotFound
-
-_EXISTS_CODES = {"BlobAlreadyExists", "ConditionNotMet"}  # as for records (docs/azure.md)
-_NET = (AzureError, aiohttp.ClientError, TimeoutError)
 
 
 class AzureAttachmentStore:
@@ -40,24 +27,13 @@ class AzureAttachmentStore:
     def __init__(self, sink: AzureSink) -> None:
         self._sink = sink
 
-    def _policy(self) -> dict[str, Any]:
-        """The same per-upload WORM arguments as a record's (sinks/azure.py `put`)."""
-        s = self._sink.config
-        kwargs: dict[str, Any] = {}
-        if self._sink.worm and s.policy_source == "blob":
-            expiry = datetime.now(UTC).replace(microsecond=0) + timedelta(days=s.retention_days)
-            kwargs["immutability_policy"] = ImmutabilityPolicy(expiry_time=expiry, policy_mode=s.policy_mode)
-        if self._sink.worm and s.legal_hold:
-            kwargs["legal_hold"] = True
-        return kwargs
-
     async def stat(self, name: str) -> StoredBlob | None:
         blob = self._sink.container.get_blob_client(name)
         try:
             props = await blob.get_blob_properties()
         except ResourceNotFoundError:
             return None
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("read properties of", f"attachment {name}", exc, rights.NEEDS_READ) from exc
         meta = {k.lower(): v for k, v in (props.metadata or {}).items()}
         return StoredBlob(sha256=meta.get("sha256", ""), size=int(props.size or 0))
@@ -72,31 +48,20 @@ class AzureAttachmentStore:
         conversation_id: str,
         attachment_id: str,
     ) -> bool:
-        blob = self._sink.container.get_blob_client(name)
-        kwargs = self._policy()
-        needs = rights.NEEDS_SUPER_USER if kwargs else rights.NEEDS_WRITE
-        try:
-            await blob.upload_blob(
-                data,
-                length=len(data),
-                overwrite=False,
-                validate_content=True,
-                content_settings=ContentSettings(content_type=mime or "application/octet-stream"),
-                metadata={
-                    "sha256": sha256,
-                    "sizebytes": str(len(data)),
-                    "conversationid": conversation_id,
-                    "attachmentid": attachment_id,
-                },
-                max_concurrency=4,
-                **kwargs,
-            )
+        created = await self._sink.upload_once(  # exactly a record's upload, WORM included
+            name,
+            data,
+            what=f"attachment {name}",
+            content_type=mime or "application/octet-stream",
+            metadata={
+                "sha256": sha256,
+                "sizebytes": str(len(data)),
+                "conversationid": conversation_id,
+                "attachmentid": attachment_id,
+            },
+        )
+        if created:
             return True
-        except (ResourceExistsError, ResourceModifiedError) as exc:
-            if error_code(exc) not in _EXISTS_CODES:
-                raise map_error("upload", f"attachment {name}", exc, needs) from exc
-        except _NET as exc:
-            raise map_error("upload", f"attachment {name}", exc, needs) from exc
         stored = await self.stat(name)
         if stored is None or stored.sha256 != sha256:
             raise mismatch(name, stored.sha256 if stored else "(deleted)", sha256)
@@ -109,5 +74,5 @@ class AzureAttachmentStore:
             return bytes(await downloader.readall())
         except ResourceNotFoundError:
             raise ArchiveNotFound(f"cannot read attachment {name}: not in the container") from None
-        except _NET as exc:
+        except FAILURES as exc:
             raise map_error("read", f"attachment {name}", exc, rights.NEEDS_READ) from exc

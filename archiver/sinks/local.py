@@ -6,14 +6,13 @@ overwrite each other (put-if-absent without locks). The directory is fsync'd aft
 survives a power cut. A sidecar `<name>.meta.json` (metadata + retention-until) is published after the
 archive; if a crash lands between the two, the next put (or a duplicate) recomputes the digest from the
 archive itself and repairs the sidecar. Read-only files are a guard against accidents, not WORM: `get`
-reports `Retention(enforced=False)`.
+reports `Retention(enforced=False)`. The file protocol itself (temp file, link or replace, directory fsync) is
+local_files.py, shared with the attachment and audit stores.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import errno
 import hashlib
 import logging
 import os
@@ -27,7 +26,7 @@ import msgspec
 
 from archiver.archive.compress import gunzip_bytes
 from archiver.config_model import LocalSinkConfig
-from archiver.errors import IntegrityError, SinkPermanentError, SinkTransientError
+from archiver.errors import IntegrityError, SinkPermanentError
 from archiver.sinks.base import (
     CONTENT_TYPE,
     ArchiveMeta,
@@ -36,13 +35,12 @@ from archiver.sinks.base import (
     Retention,
     StoredArchive,
 )
+from archiver.sinks.local_files import link_once, make_dirs, os_error, replace_file, sync_dirs
 from archiver.sinks.naming import SIDECAR_SUFFIX, SUFFIX, blob_name, validate_conversation_id
 
 log = logging.getLogger(__name__)
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-# Errors a retry cannot fix: the operator must change permissions or the mount.
-_PERMANENT_ERRNOS = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOTDIR, errno.EISDIR, errno.ENAMETOOLONG}
 
 
 class Sidecar(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,13 +73,6 @@ def _record_digest(data: bytes, name: str) -> str:
         return hashlib.sha256(gunzip_bytes(data)).hexdigest()
     except (OSError, EOFError, zlib.error) as exc:
         raise IntegrityError(f"cannot verify archive {name}: stored file is not valid gzip") from exc
-
-
-def _os_error(verb: str, what: str, exc: OSError) -> SinkPermanentError | SinkTransientError:
-    cause = f"{exc.strerror or type(exc).__name__} (errno {exc.errno})"
-    if exc.errno in _PERMANENT_ERRNOS:
-        return SinkPermanentError(f"cannot {verb} {what}: {cause}")
-    return SinkTransientError(f"cannot {verb} {what}: {cause}")  # ENOSPC, EIO, …: may clear up
 
 
 class LocalSink:
@@ -126,7 +117,7 @@ class LocalSink:
             os.close(fd)
             os.unlink(probe)
         except OSError as exc:
-            raise _os_error("open", f"archive directory {root}", exc) from exc
+            raise os_error("open", f"archive directory {root}", exc) from exc
         self._root = root
         log.info("sink started kind=local root=%s", root)
 
@@ -138,30 +129,15 @@ class LocalSink:
         try:
             if path.exists():
                 return self._existing(path, sidecar, name, meta)
-            created = self._mkdirs(path.parent)
-            now = datetime.now(UTC)
-            doc = Sidecar(
-                name=name,
-                meta=meta,
-                retention_until=now + timedelta(days=self.config.retention_days),
-                stored_at=now,
-                size_bytes=len(data),
-                gzip_sha256=hashlib.sha256(data).hexdigest(),
-            )
-            tmp = self._write_temp(path, data)
-            try:
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    return self._existing(path, sidecar, name, meta)  # lost a race with a duplicate put
-            finally:
-                os.unlink(tmp)
-            self._publish_sidecar(path, sidecar, doc)
+            created = make_dirs(path.parent)
+            doc = self._sidecar(name, meta, data, stored_at=datetime.now(UTC))
+            if not link_once(path, data, fsync=self.fsync):
+                return self._existing(path, sidecar, name, meta)  # lost a race with a duplicate put
+            self._publish_sidecar(sidecar, doc)
             if self.fsync:
-                for directory in [path.parent, *(d.parent for d in created)]:
-                    _fsync_dir(directory)
+                sync_dirs(path, created)
         except OSError as exc:
-            raise _os_error("write", f"archive {name}", exc) from exc
+            raise os_error("write", f"archive {name}", exc) from exc
         return PutResult(uri=path.as_uri(), created=True)
 
     def _existing(self, path: Path, sidecar: Path, name: str, meta: ArchiveMeta) -> PutResult:
@@ -174,18 +150,7 @@ class LocalSink:
             digest = _record_digest(data, name)
             if digest == meta.sha256:
                 mtime = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-                self._publish_sidecar(
-                    path,
-                    sidecar,
-                    Sidecar(
-                        name=name,
-                        meta=meta,
-                        retention_until=mtime + timedelta(days=self.config.retention_days),
-                        stored_at=mtime,
-                        size_bytes=len(data),
-                        gzip_sha256=hashlib.sha256(data).hexdigest(),
-                    ),
-                )
+                self._publish_sidecar(sidecar, self._sidecar(name, meta, data, stored_at=mtime))
                 log.warning("sink repaired missing sidecar name=%s", name)
         if digest != meta.sha256:
             raise IntegrityError(
@@ -194,38 +159,20 @@ class LocalSink:
             )
         return PutResult(uri=path.as_uri(), created=False)
 
-    def _mkdirs(self, directory: Path) -> list[Path]:
-        missing: list[Path] = []
-        d = directory
-        while not d.exists():
-            missing.append(d)
-            d = d.parent
-        for d in reversed(missing):
-            with contextlib.suppress(FileExistsError):  # a concurrent put created it
-                d.mkdir(mode=0o755)
-        return missing
+    def _sidecar(self, name: str, meta: ArchiveMeta, data: bytes, *, stored_at: datetime) -> Sidecar:
+        """What the sidecar of `data` stored at `stored_at` says: retention runs from that moment."""
+        return Sidecar(
+            name=name,
+            meta=meta,
+            retention_until=stored_at + timedelta(days=self.config.retention_days),
+            stored_at=stored_at,
+            size_bytes=len(data),
+            gzip_sha256=hashlib.sha256(data).hexdigest(),
+        )
 
-    def _write_temp(self, final: Path, payload: bytes) -> Path:
-        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(payload)
-                fh.flush()
-                os.fchmod(fh.fileno(), 0o444)
-                if self.fsync:
-                    os.fsync(fh.fileno())
-        except BaseException:
-            os.unlink(tmp)
-            raise
-        return Path(tmp)
-
-    def _publish_sidecar(self, path: Path, sidecar: Path, doc: Sidecar) -> None:
-        tmp = self._write_temp(sidecar, _encode_sidecar(doc))
-        try:
-            os.replace(tmp, sidecar)  # replace: a repair may race the original writer; both carry equal facts
-        except BaseException:
-            os.unlink(tmp)
-            raise
+    def _publish_sidecar(self, sidecar: Path, doc: Sidecar) -> None:
+        # replace: a repair may race the original writer; both carry equal facts
+        replace_file(sidecar, _encode_sidecar(doc), fsync=self.fsync)
 
     @staticmethod
     def _read_sidecar(sidecar: Path) -> Sidecar | None:
@@ -260,7 +207,7 @@ class LocalSink:
             data = path.read_bytes()
             doc = self._read_sidecar(sidecar)
         except OSError as exc:
-            raise _os_error("read", f"archive {name}", exc) from exc
+            raise os_error("read", f"archive {name}", exc) from exc
         if doc is None:
             raise IntegrityError(
                 f"cannot read archive {name}: sidecar {sidecar.name} is missing or unreadable"
@@ -276,11 +223,3 @@ class LocalSink:
             content_type=doc.content_type,
             content_encoding=None,
         )
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from archiver.sinks.audit_base import (
 )
 from archiver.sinks.base import ArchiveNotFound, Retention
 from archiver.sinks.local import LocalSink, Sidecar
+from archiver.sinks.local_files import link_once, replace_file
 from archiver.sinks.naming import SIDECAR_SUFFIX, SUFFIX, conversation_id_of, validate_conversation_id
 
 _decode = msgspec.json.Decoder(Sidecar).decode
@@ -140,7 +139,8 @@ class LocalAuditStore:
             sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
             doc = _decode(sidecar.read_bytes())
             cases = set(doc.legal_holds) | {case} if on else set(doc.legal_holds) - {case}
-            _replace(sidecar, _encode(msgspec.structs.replace(doc, legal_holds=sorted(cases))))
+            updated = msgspec.structs.replace(doc, legal_holds=sorted(cases))
+            replace_file(sidecar, _encode(updated), fsync=True)
             return self._entry(path)
 
         return await asyncio.to_thread(update)
@@ -159,7 +159,7 @@ class LocalAuditStore:
                     f"cannot set legal hold on attachment {name}: the record names it but it is not stored"
                 )
             held = sorted(cases) if hold else []
-            _replace(path.with_name(path.name + HOLD_SUFFIX), _encode(AttachmentHold(held)))
+            replace_file(path.with_name(path.name + HOLD_SUFFIX), _encode(AttachmentHold(held)), fsync=True)
 
         await asyncio.to_thread(update)
 
@@ -171,35 +171,10 @@ class LocalAuditStore:
 
         def write() -> str:
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=path.parent)
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    os.fchmod(fh.fileno(), 0o444)
-                    os.fsync(fh.fileno())
-                try:
-                    os.link(tmp, path)  # fails if the name exists: write-once
-                except FileExistsError:
-                    if hashlib.sha256(path.read_bytes()).digest() != hashlib.sha256(data).digest():
-                        raise SinkPermanentError(
-                            f"cannot store attestation {name}: a different report has that name"
-                        ) from None
-            finally:
-                os.unlink(tmp)
+            # write-once: the same report again is no error, a different one under its name is
+            published = link_once(path, data, fsync=True)
+            if not published and hashlib.sha256(path.read_bytes()).digest() != hashlib.sha256(data).digest():
+                raise SinkPermanentError(f"cannot store attestation {name}: a different report has that name")
             return path.as_uri()
 
         return await asyncio.to_thread(write)
-
-
-def _replace(path: Path, payload: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fchmod(fh.fileno(), 0o444)
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise

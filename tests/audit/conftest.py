@@ -53,6 +53,22 @@ def azure_env(proxy: Any, container: str) -> dict[str, str]:
     }
 
 
+async def store_env(
+    request: pytest.FixtureRequest, env: dict[str, str]
+) -> tuple[dict[str, str], str | None, Any]:
+    """`env` for the store a fixture is parametrised with: "local" as it is (the archive under tmp_path), or
+    "azure": a fresh container behind the session's WORM proxy. Returns (env, container, proxy)."""
+    if request.param != "azure":
+        return env, None, None
+    proxy = request.getfixturevalue("worm_proxy")
+    container = f"t{uuid.uuid4().hex[:20]}"
+    from azure.storage.blob.aio import BlobServiceClient
+
+    async with BlobServiceClient.from_connection_string(proxy.connection_string) as svc:
+        await svc.create_container(container)
+    return env | azure_env(proxy, container), container, proxy
+
+
 async def archive_all(config: Config, ids: list[str], pool: Any) -> None:
     """Archive `ids` through the real pipeline (fetch, redact, gzip, put, write-back)."""
     async with Components(config, pool=pool) as c:
@@ -69,16 +85,7 @@ async def org(
 ) -> collections.abc.AsyncIterator[Org]:
     """Four archived web messaging conversations (plus whatever a test adds)."""
     start = datetime.now(UTC) - timedelta(hours=6)  # generated timelines lie in the past
-    env = sim_worker_env(sim, tmp_path)
-    container = proxy = None
-    if request.param == "azure":
-        proxy = request.getfixturevalue("worm_proxy")
-        container = f"t{uuid.uuid4().hex[:20]}"
-        from azure.storage.blob.aio import BlobServiceClient
-
-        async with BlobServiceClient.from_connection_string(proxy.connection_string) as svc:
-            await svc.create_container(container)
-        env |= azure_env(proxy, container)
+    env, container, proxy = await store_env(request, sim_worker_env(sim, tmp_path))
     config = load_config(None, env=env)
     ids = await sim.generate(4)
     await archive_all(config, ids, cpu_pool)

@@ -10,7 +10,6 @@ import collections.abc
 import csv
 import hashlib
 import json
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from archiver.commands.verify import run as verify_run
 from archiver.config import load_config
 from archiver.sim import Simulator
 from archiver.sim.media import media_bytes
-from tests.audit.conftest import Org, archive_all, azure_env, verify_args
+from tests.audit.conftest import Org, archive_all, store_env, verify_args
 from tests.audit.test_export import export_args
 from tests.support import sim_worker_env
 
@@ -39,16 +38,7 @@ async def att_org(
     from datetime import UTC, datetime, timedelta
 
     start = datetime.now(UTC) - timedelta(hours=6)
-    env = sim_worker_env(sim, tmp_path, **ARCHIVE)
-    container = proxy = None
-    if request.param == "azure":
-        proxy = request.getfixturevalue("worm_proxy")
-        container = f"t{uuid.uuid4().hex[:20]}"
-        from azure.storage.blob.aio import BlobServiceClient
-
-        async with BlobServiceClient.from_connection_string(proxy.connection_string) as svc:
-            await svc.create_container(container)
-        env |= azure_env(proxy, container)
+    env, container, proxy = await store_env(request, sim_worker_env(sim, tmp_path, **ARCHIVE))
     config = load_config(None, env=env)
     [cid] = await sim.generate(1, messages=6)
     for m in sim.store.by_id[cid].messages:  # only the attachments added here

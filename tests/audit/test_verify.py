@@ -3,7 +3,6 @@ proxy) holds the archives; every kind of problem an attestation must catch is pl
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -14,8 +13,8 @@ from isal import igzip
 
 from archiver.auditor.verify import check_seal
 from archiver.commands.verify import run as verify_run
-from archiver.sinks import ArchiveMeta
 from archiver.sinks.naming import blob_name
+from archiver.testing.records import handmade_archive
 from tests.audit.conftest import Org, new_id, verify_args
 
 pytestmark = pytest.mark.timeout(120)
@@ -61,15 +60,9 @@ async def test_each_kind_of_problem_is_reported_and_fails(
         stranger = new_id()
         good = await sink.get(tampered)
         raw = good.record().replace(tampered.encode(), stranger.encode())
-        meta = ArchiveMeta(
-            conversation_id=stranger,
-            end_time=good.meta.end_time,
-            sha256=hashlib.sha256(raw).hexdigest(),
-            redactor_version="r",
-            archiver_version="a",
-            message_count=1,
+        await sink.put(
+            *handmade_archive(raw, conversation_id=stranger, end_time=good.meta.end_time, message_count=1)
         )
-        await sink.put(igzip.compress(raw), meta)
         altered = igzip.compress(good.record().replace(b'"messages"', b'"messages" ', 1))
         name = blob_name(tampered, good.meta.end_time)
         expired_name = blob_name(expired, (await sink.get(expired)).meta.end_time)

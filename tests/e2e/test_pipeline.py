@@ -22,6 +22,7 @@ from archiver.errors import GenesysPermissionError
 from archiver.pipeline import Pipeline
 from archiver.sim import Simulator
 from archiver.sinks import ArchiveMeta, PutResult
+from archiver.testing.records import handmade_archive
 from tests.e2e.conftest import make_config
 
 pytestmark = pytest.mark.timeout(120)
@@ -248,15 +249,7 @@ async def test_digest_conflict_is_dead_lettered_never_overwritten(
         [cid] = await sim.generate(1)
         end = datetime.fromisoformat(sim.truth(cid).end_time.replace("Z", "+00:00"))
         other = json.dumps({"schema": "archiver.conversation/v1", "conversationId": cid}).encode()
-        meta = ArchiveMeta(
-            conversation_id=cid,
-            end_time=end,
-            sha256=hashlib.sha256(other).hexdigest(),
-            redactor_version="x",
-            archiver_version="x",
-            message_count=0,
-        )
-        await c.sink.put(igzip.compress(other), meta)
+        await c.sink.put(*handmade_archive(other, conversation_id=cid, end_time=end))
         await c.queue.enqueue(cid, source="test")
         assert await drain(c, pipeline) == ["dead"]
         item = await c.queue.get(cid)

@@ -33,6 +33,13 @@ def _once_each(recorder: Recorder, expected: list[str]) -> None:
     assert all(n == 1 for n in counts.values()), counts
 
 
+async def _each_new_end_once(sim: Simulator, recorder: Recorder, n: int, *, what: str) -> None:
+    """`n` conversations that end now each reach the recorder exactly once (the listener still works)."""
+    ids = await sim.generate(n)
+    await eventually(lambda: len(recorder.ended) >= n, what=what)
+    _once_each(recorder, ids)
+
+
 async def _raw_to_sockets(sim: Simulator, *frames: str | bytes) -> None:
     """Push frames straight down the simulator's open sockets (what a misbehaving server might send)."""
     for ch in sim.notifications.channels.values():
@@ -127,9 +134,7 @@ async def test_silent_socket_declared_dead_and_replaced(
     await eventually(lambda: listener.stats.dead_sockets >= 1, what="dead socket detection")
     sim.faults.silence_heartbeats(False)
     await eventually(lambda: listener.stats.reconnects >= 1 and listener.is_connected(), what="reconnect")
-    ids = await sim.generate(3)
-    await eventually(lambda: len(recorder.ended) >= 3, what="events after reconnect")
-    _once_each(recorder, ids)
+    await _each_new_end_once(sim, recorder, 3, what="events after reconnect")
     assert recorder.gaps and recorder.gaps[0].reason == "heartbeat lost"
 
 
@@ -142,9 +147,7 @@ async def test_idle_pings_keep_a_quiet_socket_alive(
     await asyncio.sleep(1.5)
     assert listener.stats.pings_sent >= 2 and listener.stats.pongs >= 2
     assert listener.stats.dead_sockets == 0 and listener.stats.reconnects == 0
-    ids = await sim.generate(2)
-    await eventually(lambda: len(recorder.ended) >= 2, what="events")
-    _once_each(recorder, ids)
+    await _each_new_end_once(sim, recorder, 2, what="events")
 
 
 async def test_expired_channel_is_recreated(
@@ -156,9 +159,7 @@ async def test_expired_channel_is_recreated(
     await eventually(
         lambda: listener.stats.channels_created == 2 and listener.is_connected(), what="new channel"
     )
-    ids = await sim.generate(3)
-    await eventually(lambda: len(recorder.ended) >= 3, what="events on the new channel")
-    _once_each(recorder, ids)
+    await _each_new_end_once(sim, recorder, 3, what="events on the new channel")
     assert len(recorder.gaps) == 1
 
 
@@ -171,9 +172,7 @@ async def test_channel_renewed_before_it_expires(
     assert listener.stats.renewals >= 2
     assert listener.stats.channels_created == 1 and listener.stats.reconnects == 0
     assert recorder.gaps == []
-    ids = await sim.generate(3)
-    await eventually(lambda: len(recorder.ended) >= 3, what="events after renewals")
-    _once_each(recorder, ids)
+    await _each_new_end_once(sim, recorder, 3, what="events after renewals")
 
 
 async def test_malformed_and_unknown_frames_are_counted_not_fatal(
@@ -195,9 +194,7 @@ async def test_malformed_and_unknown_frames_are_counted_not_fatal(
     await eventually(lambda: listener.stats.bad_events >= 7, what="7 bad events")
     assert listener.stats.unknown_topics == 1
     assert listener.is_connected() and listener.stats.reconnects == 0
-    ids = await sim.generate(2)
-    await eventually(lambda: len(recorder.ended) >= 2, what="events after garbage")
-    _once_each(recorder, ids)
+    await _each_new_end_once(sim, recorder, 2, what="events after garbage")
 
 
 async def test_failing_handler_does_not_stop_the_listener(
@@ -288,9 +285,7 @@ async def test_survives_a_whole_outage_of_genesys(
     await revived.start(host="127.0.0.1", port=port)
     try:
         await eventually(lambda: listener.is_connected(), what="reconnect after the outage")
-        ids = await revived.generate(3)
-        await eventually(lambda: len(recorder.ended) >= 3, what="events after the outage")
-        _once_each(recorder, ids)
+        await _each_new_end_once(revived, recorder, 3, what="events after the outage")
         assert len(recorder.gaps) == 1 and recorder.gaps[0].end > recorder.gaps[0].start
     finally:
         await recorder.stop()

@@ -180,10 +180,15 @@ def _run(
         path.write_bytes(b"[genesys]\nregion = '\xff\xfe'\n")
     else:
         path.write_text(toml or "")
+    return _archiver_run(tmp_path, "--config", str(path), env=env)
+
+
+def _archiver_run(cwd: Path, *args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """`archiver run ARGS` in a child process, with `env` as its only archiver/Genesys/Azure settings."""
     return subprocess.run(
-        [sys.executable, "-m", "archiver", "run", "--config", str(path)],
+        [sys.executable, "-m", "archiver", "run", *args],
         env=clean_env(**env),
-        cwd=tmp_path,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=30,
@@ -208,32 +213,16 @@ def test_invalid_config_is_one_line_naming_key_and_fix(
     assert not (tmp_path / "state").exists() and not (tmp_path / "archive").exists()
 
 
-def test_missing_config_file(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "archiver", "run", "--config", str(tmp_path / "nope.toml")],
-        env=clean_env(),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+@pytest.mark.parametrize("given_by", ["--config", "ARCHIVER_CONFIG"])
+def test_missing_config_file_names_where_it_was_given(tmp_path: Path, given_by: str) -> None:
+    missing = str(tmp_path / "nope.toml")
+    if given_by == "--config":
+        proc = _archiver_run(tmp_path, "--config", missing, env={})
+    else:
+        proc = _archiver_run(tmp_path, env={"ARCHIVER_CONFIG": missing})
     assert proc.returncode == EXIT_CONFIG
     [line] = [s for s in proc.stderr.splitlines() if s.strip()]
-    assert line.startswith("archiver run: config key --config: ") and "; fix: " in line
-
-
-def test_archiver_config_env_names_itself(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "archiver", "run"],
-        env=clean_env(ARCHIVER_CONFIG=str(tmp_path / "nope.toml")),
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
-    assert proc.returncode == EXIT_CONFIG
-    [line] = [s for s in proc.stderr.splitlines() if s.strip()]
-    assert line.startswith("archiver run: config key ARCHIVER_CONFIG: ") and "; fix: " in line
+    assert line.startswith(f"archiver run: config key {given_by}: ") and "; fix: " in line
 
 
 def test_exit_codes_are_distinct() -> None:

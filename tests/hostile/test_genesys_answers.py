@@ -20,6 +20,7 @@ import contextlib
 import json
 import logging
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,27 @@ from .worker import archive_paths, pre_enqueue, queue_items, run_worker
 pytestmark = pytest.mark.timeout(120)
 
 MESSAGES = "/api/v2/conversations/messages/"
+
+
+@contextlib.asynccontextmanager
+async def _archiver_run(env: dict[str, str], cwd: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    """`archiver run` as a real child process with `env` as its only settings; killed on the way out."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "archiver",
+        "run",
+        env=clean_env(**env),
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        yield proc
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            proc.kill()
+        await proc.wait()
 
 
 async def _wait_listening(sim: Simulator, within: float = 20.0) -> None:
@@ -59,25 +81,11 @@ async def test_missing_permission_names_it_and_stops_with_exit_code(
     env = worker_env(sim, tmp_path, ARCHIVER_WORKER__RECONCILE_LAG_S="0")
     ids = await sim.generate(3)  # already ended: the reconciler's first sweep finds them
     sim.faults.deny_permission(permission, prefix)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "archiver",
-        "run",
-        env=clean_env(**env),
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    async with _archiver_run(env, tmp_path) as proc:
         if prefix == MESSAGES:
             await _wait_listening(sim)
             ids += await sim.generate(2)  # ended while listening: the listener enqueues them too
         out, err = await asyncio.wait_for(proc.communicate(), 60)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
     stderr = err.decode(errors="replace")
     assert proc.returncode == EXIT_PERMISSION, stderr[-3000:]
     last = [line for line in stderr.splitlines() if line.strip()][-1]
@@ -289,22 +297,8 @@ async def test_rejected_client_credentials_exit_with_auth_code(sim: Simulator, t
     from archiver.errors import EXIT_AUTH
 
     env = worker_env(sim, tmp_path, GENESYS_CLIENT_SECRET="wrong-secret-123")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "archiver",
-        "run",
-        env=clean_env(**env),
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    async with _archiver_run(env, tmp_path) as proc:
         _out, err = await asyncio.wait_for(proc.communicate(), 60)
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        await proc.wait()
     stderr = err.decode(errors="replace")
     assert proc.returncode == EXIT_AUTH, stderr[-3000:]
     last = [line for line in stderr.splitlines() if line.strip()][-1]

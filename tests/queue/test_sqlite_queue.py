@@ -25,19 +25,14 @@ async def q(tmp_path: Path) -> AsyncIterator[SqliteQueue]:
     await queue.close()
 
 
-async def test_enqueue_is_idempotent_in_every_state(q: SqliteQueue) -> None:
-    assert await q.enqueue("a", source="listener") is True
-    assert await q.enqueue("a", source="reconciler") is False
-    assert await q.enqueue_many(["a", "b", "c", "b"], source="reconciler") == 2
-    [lease] = await q.lease("w1", 30)
-    assert lease.conversation_id == "a" and lease.source == "listener"
-    assert await q.enqueue("a", source="listener") is False  # leased
-    await q.done(lease, uri="file:///x/a.json.gz", sha256="ab" * 32)
-    assert await q.enqueue("a", source="listener") is False  # done is never re-enqueued
-    assert await q.enqueue_many(["a"], source="backfill") == 0
-    item = await q.get("a")
-    assert item is not None and item.state == "done" and item.uri == "file:///x/a.json.gz"
-    assert await q.counts() == {"pending": 2, "leased": 0, "retry": 0, "done": 1, "dead": 0}
+async def test_leases_strictly_in_due_order(q: SqliteQueue) -> None:
+    # Idempotent enqueueing in every state is the contract's (test_contract.py); the order is SQLite's own
+    # promise (the Azure queue only delivers roughly oldest first).
+    now = time.time()
+    for cid, due in (("late", now - 1), ("early", now - 3), ("middle", now - 2)):
+        assert await q.enqueue(cid, source="listener", not_before=due) is True
+    leased = [(await q.lease("w1", 30))[0].conversation_id for _ in range(3)]
+    assert leased == ["early", "middle", "late"]
 
 
 async def test_enqueue_not_before_delays_the_item(q: SqliteQueue) -> None:
@@ -226,18 +221,22 @@ async def test_truncated_queue_file_is_a_clear_error(tmp_path: Path) -> None:
         await SqliteQueue(path).start()
 
 
-async def test_foreign_sqlite_file_is_refused(tmp_path: Path) -> None:
+def _execute(path: Path, sql: str) -> None:
+    """One statement on the file, committed, as another program would write it."""
+    conn = sqlite3.connect(path)
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["CREATE TABLE users (id INTEGER)", "PRAGMA application_id=1234"],
+    ids=["tables-but-no-application-id", "another-application-id"],
+)
+async def test_foreign_sqlite_file_is_refused(tmp_path: Path, sql: str) -> None:
     path = tmp_path / "foreign.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.execute("CREATE TABLE users (id INTEGER)")
-    conn.commit()
-    conn.close()
-    with pytest.raises(QueueError, match="another application"):
-        await SqliteQueue(path).start()
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA application_id=1234")
-    conn.commit()
-    conn.close()
+    _execute(path, sql)
     with pytest.raises(QueueError, match="another application"):
         await SqliteQueue(path).start()
 
@@ -247,10 +246,7 @@ async def test_future_schema_version_is_refused(tmp_path: Path) -> None:
     queue = SqliteQueue(path)
     await queue.start()
     await queue.close()
-    conn = sqlite3.connect(path)
-    conn.execute("INSERT INTO schema_version VALUES (2, 0)")
-    conn.commit()
-    conn.close()
+    _execute(path, "INSERT INTO schema_version VALUES (2, 0)")
     with pytest.raises(QueueError, match="schema version 2 is not supported"):
         await SqliteQueue(path).start()
 

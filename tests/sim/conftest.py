@@ -72,6 +72,27 @@ def assert_error_body(doc: dict[str, Any], status: int, code: str | None = None)
         assert doc["code"] == code
 
 
+JOBS = "/api/v2/analytics/conversations/details/jobs"
+
+
+async def details_job(
+    http: aiohttp.ClientSession, sim: Simulator, auth: dict[str, str], interval: str
+) -> dict[str, Any]:
+    """Submit an analytics details job over `interval`; when FULFILLED, its first page of results."""
+    async with http.post(f"{sim.base_url}{JOBS}", json={"interval": interval}, headers=auth) as r:
+        job = (await r.json())["jobId"]
+    for _ in range(200):
+        async with http.get(f"{sim.base_url}{JOBS}/{job}", headers=auth) as r:
+            if (await r.json())["state"] == "FULFILLED":
+                break
+        await asyncio.sleep(0.05)
+    else:
+        raise AssertionError(f"details job {job} not fulfilled after 200 polls")
+    async with http.get(f"{sim.base_url}{JOBS}/{job}/results", headers=auth) as r:
+        doc: dict[str, Any] = await r.json()
+    return doc
+
+
 class SimThread:
     """A Simulator serving from a background thread's event loop."""
 

@@ -10,11 +10,10 @@ import aiohttp
 import pytest
 
 from archiver.sim import SimConfig, Simulator
-from tests.sim.conftest import assert_error_body, make_config
+from tests.sim.conftest import JOBS, assert_error_body, details_job, make_config
 from tests.sim.sdkcheck import check
 
 QUERY = "/api/v2/analytics/conversations/details/query"
-JOBS = "/api/v2/analytics/conversations/details/jobs"
 ENDED = [
     {
         "type": "and",
@@ -256,15 +255,5 @@ async def test_jobs_see_a_thread_active_in_the_interval_however_early_it_started
 ) -> None:
     (old,) = await sim.generate(1, open_for_s=25 * 86400.0)
     now = datetime.now(UTC)
-    body = {"interval": interval(now - timedelta(hours=1), now + timedelta(minutes=1))}
-    async with http.post(f"{sim.base_url}{JOBS}", json=body, headers=auth) as r:
-        job = (await r.json())["jobId"]
-    await asyncio.sleep(sim.config.job_delay_s)
-    for _ in range(100):
-        async with http.get(f"{sim.base_url}{JOBS}/{job}", headers=auth) as r:
-            if (await r.json())["state"] == "FULFILLED":
-                break
-        await asyncio.sleep(0.05)
-    async with http.get(f"{sim.base_url}{JOBS}/{job}/results", headers=auth) as r:
-        ids = {c["conversationId"] for c in (await r.json())["conversations"]}
-    assert old in ids
+    doc = await details_job(http, sim, auth, interval(now - timedelta(hours=1), now + timedelta(minutes=1)))
+    assert old in {c["conversationId"] for c in doc["conversations"]}

@@ -8,14 +8,13 @@ Every answer is walked against the official SDK's models.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import aiohttp
 
 from archiver.sim import Simulator
 from archiver.sim.model import iso
-from tests.sim.conftest import assert_error_body
+from tests.sim.conftest import assert_error_body, details_job
 from tests.sim.sdkcheck import check
 
 API = "/api/v2"
@@ -50,20 +49,10 @@ async def _job_attributes(
     sim: Simulator, http: aiohttp.ClientSession, auth: dict[str, str], cid: str
 ) -> dict[str, str]:
     """The customer's participant attributes as the analytics export (async job) has them."""
-    base = f"{sim.base_url}{API}/analytics/conversations/details/jobs"
     conv = sim.store.get(cid)
     assert conv is not None
     start = conv.start
-    body = {"interval": f"{iso(start - 60)}/{iso(start + 7 * 86400)}"}
-    async with http.post(base, json=body, headers=auth) as r:
-        job = (await r.json())["jobId"]
-    for _ in range(200):
-        async with http.get(f"{base}/{job}", headers=auth) as r:
-            if (await r.json())["state"] == "FULFILLED":
-                break
-        await asyncio.sleep(0.05)
-    async with http.get(f"{base}/{job}/results", headers=auth) as r:
-        doc = await r.json()
+    doc = await details_job(http, sim, auth, f"{iso(start - 60)}/{iso(start + 7 * 86400)}")
     assert check(doc, "AnalyticsConversationAsyncQueryResponse") == []
     (conv,) = [c for c in doc["conversations"] if c["conversationId"] == cid]
     (cust,) = [p for p in conv["participants"] if p["purpose"] == "customer"]

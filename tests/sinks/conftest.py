@@ -4,18 +4,17 @@ WORM proxy → Azurite, started once per session by `azurite_worm` in tests/conf
 from __future__ import annotations
 
 import collections.abc
-import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from isal import igzip
 
 from archiver.config import AzureSinkConfig, LocalSinkConfig
 from archiver.secret import Secret
 from archiver.sinks import ArchiveMeta, AzureClientOptions, AzureSink, LocalSink, Sink
+from archiver.testing.records import handmade_archive
 from archiver.testing.wormproxy import WormProxy
 
 END = datetime(2026, 11, 27, 23, 59, 58, tzinfo=UTC)
@@ -32,17 +31,15 @@ def record(
         "endTime": end.isoformat(),
         "messages": [{"id": "m1", "text": text}],
     }
-    raw = json.dumps(doc, ensure_ascii=False).encode()
-    meta = ArchiveMeta(
+    return handmade_archive(
+        json.dumps(doc, ensure_ascii=False).encode(),
         conversation_id=cid,
         end_time=end,
-        sha256=hashlib.sha256(raw).hexdigest(),
         redactor_version="archiver-redact/1",
         archiver_version="0.1.0",
         message_count=1,
         redaction_counts={"EMAIL": 2, "CREDIT_CARD": 1},
     )
-    return igzip.compress(raw), meta
 
 
 async def new_container(proxy: WormProxy, *, worm: bool | None = None) -> str:

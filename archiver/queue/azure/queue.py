@@ -54,6 +54,7 @@ from archiver.queue.base import (
     StageName,
     State,
     clean_error,
+    final_error,
     retry_delay,
 )
 
@@ -272,9 +273,9 @@ class AzureQueue:
         count_attempt: bool = True,
     ) -> State:
         """Schedule another attempt (backoff with jitter unless `delay_s`); dead after max attempts."""
-        if count_attempt and lease.attempts >= self.max_attempts:
-            msg = clean_error(f"{error} (gave up after {lease.attempts} attempts)")
-            return await self._dead(lease, msg, cause)
+        final = final_error(lease, error, count_attempt=count_attempt, max_attempts=self.max_attempts)
+        if final is not None:
+            return await self._dead(lease, final, cause)
         _q, st = await self._ready()
         s = self.settings
         delay = retry_delay(lease.attempts, delay_s, s.backoff_base_s, s.backoff_max_s)
