@@ -60,6 +60,8 @@ class Notifications:
         self.events_lost = 0  # produced for a subscribed channel with no open socket
         self._seq = 0
         self._tasks: set[asyncio.Task[None]] = set()
+        # wall clock of channel lifetimes; tests move a fake one and call `expire` instead of sleeping
+        self.clock: Callable[[], float] = time.time
 
     # ---- lifecycle -------------------------------------------------------------------------------
 
@@ -85,7 +87,7 @@ class Notifications:
 
     async def create_channel(self, request: web.Request) -> web.Response:
         """POST /api/v2/notifications/channels → Channel."""
-        now = time.time()
+        now = self.clock()
         if len(self.channels) >= self.config.max_channels:
             # the 21st channel replaces the oldest, preferring one without an active connection
             victims = sorted(self.channels.values(), key=lambda c: (c.ws is not None, c.last_used))
@@ -114,7 +116,7 @@ class Notifications:
         ch = self.channels.get(request.match_info["channelId"])
         if ch is None:
             raise ApiError(404, "channel not found", "not.found")
-        ch.last_used = time.time()
+        ch.last_used = self.clock()
         return ch
 
     def _topic_doc(self, topic: str, ch: Channel) -> dict[str, Any]:
@@ -171,7 +173,7 @@ class Notifications:
             )
         self._set_topics(ch, topics)
         # resubscribing keeps a channel alive past its lifetime (docs/genesys.md#notifications)
-        ch.expires = time.time() + self.config.channel_ttl_s
+        ch.expires = self.clock() + self.config.channel_ttl_s
         if replace:
             return json_response({"entities": docs})
         return json_response(
@@ -197,12 +199,12 @@ class Notifications:
     async def websocket(self, request: web.Request) -> web.StreamResponse:
         """GET /channels/{channelId}: the channel id in the URI is the credential (no Authorization)."""
         ch = self.channels.get(request.match_info["channelId"])
-        if ch is None or ch.expires <= time.time():
+        if ch is None or ch.expires <= self.clock():
             return error(404, "channel not found", "not.found")
         ws = web.WebSocketResponse(autoping=True, heartbeat=None, max_msg_size=1 << 20)
         await ws.prepare(request)
         old = ch.ws
-        ch.ws, ch.transport, ch.last_used = ws, request.transport, time.time()
+        ch.ws, ch.transport, ch.last_used = ws, request.transport, self.clock()
         ch.connects += 1
         if old is not None:
             # "If you connect a second WebSocket with the same channel ID, the first WebSocket disconnects."
@@ -270,9 +272,13 @@ class Notifications:
     async def _expiry_loop(self) -> None:
         while True:
             await asyncio.sleep(min(1.0, max(0.05, self.config.channel_ttl_s / 4)))
-            now = time.time()
-            for ch in [c for c in self.channels.values() if c.expires <= now]:
-                await self._remove(ch, 1000, b"channel expired")
+            await self.expire()
+
+    async def expire(self) -> None:
+        """Close and remove every channel whose lifetime is over (the expiry loop runs this)."""
+        now = self.clock()
+        for ch in [c for c in self.channels.values() if c.expires <= now]:
+            await self._remove(ch, 1000, b"channel expired")
 
     # ---- faults ----------------------------------------------------------------------------------
 

@@ -72,9 +72,16 @@ def _cpu(text: str) -> float:
 @pytest.mark.parametrize("shape", list(SHAPES))
 def test_hostile_input_is_linear(shape: str) -> None:
     print(f"seed {SEED}")
-    small = SHAPES[shape](random.Random(SEED), 5_000)
-    large = SHAPES[shape](random.Random(SEED), 20_000)
-    t_small, t_large = _cpu(small), _cpu(large)
+    # 4x the size should take ~4x the CPU time (quadratic: ~16x); sizes grow until the smaller run takes
+    # 20 ms, so that fast shapes are not judged on a millisecond of timer noise
+    n = 5_000
+    while True:
+        small = SHAPES[shape](random.Random(SEED), n)
+        large = SHAPES[shape](random.Random(SEED), 4 * n)
+        t_small, t_large = _cpu(small), _cpu(large)
+        if t_small >= 0.02 or n >= 320_000:
+            break
+        n *= 4
     rate = 2 * len(large.encode()) / max(t_large, 1e-9) / 1e6
     growth = t_large / max(t_small, 1e-9)
     print(f"{shape}: {len(large.encode()) / 1e6:.2f} MB at {rate:.1f} MB/s, x{growth:.1f} for 4x the size")

@@ -264,21 +264,25 @@ async def test_expire_channels(sim: Simulator, http: aiohttp.ClientSession, auth
         assert r.status == 404
 
 
-@pytest.mark.parametrize("sim_config", [make_config(channel_ttl_s=0.6)])
 async def test_channel_ttl_and_resubscribe_extends(
-    sim: Simulator, sim_config: SimConfig, http: aiohttp.ClientSession, auth: dict[str, str]
+    sim: Simulator, http: aiohttp.ClientSession, auth: dict[str, str]
 ) -> None:
+    # channel lifetimes on a fake clock: the lapse is decided by `expire`, never by how long a sleep took
+    now = [1_000_000.0]
+    sim.notifications.clock = lambda: now[0]
+    ttl = sim.config.channel_ttl_s
     keep = await channel(http, sim, auth, [])
     lapse = await channel(http, sim, auth, [])
     async with http.ws_connect(lapse["connectUri"]) as ws:
         for _ in range(3):
-            await asyncio.sleep(0.3)
+            now[0] += ttl * 0.6  # each step within the lifetime; three of them past it
             async with http.put(
                 f"{sim.base_url}/api/v2/notifications/channels/{keep['id']}/subscriptions",
                 json=[],
                 headers=auth,
             ) as r:
                 assert r.status == 200
+            await sim.notifications.expire()
         msg = await asyncio.wait_for(ws.receive(), 3)
         assert msg.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
     assert keep["id"] in sim.notifications.channels
