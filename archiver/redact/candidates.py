@@ -8,6 +8,7 @@ never per character. The five shape types' checks are `numbers.Numbers`, the cue
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from archiver.redact import patterns
@@ -15,6 +16,7 @@ from archiver.redact.context import Nationals
 from archiver.redact.extra import Extra
 from archiver.redact.numbers import CARD, DIGIT_SEPS, EMAIL, Numbers, Span
 from archiver.redact.runs import fours_card, fours_run, uniform_fours
+from archiver.redact.spelled import spelled_candidate, spelled_email_ok
 from archiver.redact.tails import card_tail_types, card_tails
 from archiver.redact.touch import GLUED, unemphasize
 from archiver.redact.touch import touch_before as _touch_before
@@ -22,6 +24,7 @@ from archiver.redact.validators import usps_tracking_ok
 
 # after a cue's value, a sign that may continue it into a longer value (`jane.doe@…`, `(415) 555-…`)
 _RUNS_ON = frozenset((b"@", b".", b"_", b"+", b"-", b")"))
+_AT_WORD = re.compile(rb"(?i)[ \t\[\(\{<]at[ \t\]\)\}>]")  # a spelled `@`
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
 
 
@@ -94,6 +97,10 @@ class Finder:
             0x40 in tok and self._numbers.email and tok.isascii()
         ):  # an ASCII e-mail is what the pattern matched
             hit = (start, end, EMAIL)
+        elif self._numbers.email and _AT_WORD.search(tok) is not None and spelled_candidate(tok):
+            if not spelled_email_ok(tok):  # `meet at 5.30`: look again from the next character
+                return start + _char_len(first)
+            hit = (start, end, EMAIL)  # `jane dot doe at gmail dot com` (spelled.py)
         elif first > 0x40 and 0x40 not in tok:
             return self._letters(walk, start, end, tok)
         elif len(tok) in _FOURS_LENGTHS and tok[:2] != b"00" and uniform_fours(tok):

@@ -16,7 +16,7 @@ from typing import Any
 
 import re2
 
-from archiver.redact import context
+from archiver.redact import context, spelled
 
 # Letters of any script in e-mail addresses (EAI/IDN: `用户@例子.广告`, `иван@пример.рф`, `josé@…`),
 # coarsely by UTF-8 byte shape: 2-byte U+00C0-U+07FF, the 3-byte letter blocks (Indic, Thai, Georgian,
@@ -77,7 +77,9 @@ _NUM = (
 # Order matters: RE2 is leftmost-first, so at one position a URL wins over an e-mail inside it, and an
 # e-mail over the digits of its local part.
 # The phone context words come last: a candidate starting at the same letter (`phone@x.com`) is the other.
-OUTER_SOURCE = b"|".join((_URL, _EMAIL_QUOTED, _EMAIL, _IBAN, _INTL, _PAREN, _NUM, context.SOURCE))
+OUTER_SOURCE = b"|".join(
+    (_URL, _EMAIL_QUOTED, _EMAIL, _IBAN, _INTL, _PAREN, _NUM, spelled.SOURCE, context.SOURCE)
+)
 INNER_SOURCE = b"|".join((_EMAIL, _IBAN, _INTL, _PAREN, _NUM))  # for the inside of a URL
 
 
@@ -102,7 +104,7 @@ def outer_with(extra: bytes) -> Any:
     """
     if not extra:
         return OUTER
-    parts = (_URL, _EMAIL_QUOTED, _EMAIL, _IBAN, _INTL, _PAREN, _NUM, extra, context.SOURCE)
+    parts = (_URL, _EMAIL_QUOTED, _EMAIL, _IBAN, _INTL, _PAREN, _NUM, spelled.SOURCE, extra, context.SOURCE)
     # With every type the automaton has many more states: at 64 MB its cache kept being flushed on a
     # varied 12 MB chat corpus (6 MB/s once warm); at 256 MB it stays warm (27 MB/s). Memory is taken
     # lazily, as states are built.

@@ -49,6 +49,11 @@ def _ipv6_like(rng: random.Random, n: int) -> str:
     return ":".join(f"{rng.randrange(1 << 16):x}" for _ in range(n))
 
 
+def _spelled_run(rng: random.Random, n: int) -> str:  # `at`/`dot` chains that are almost addresses
+    parts = ("jo at x dot", "y dot z at", "a [at] b", "dot com at")
+    return " ".join(rng.choice(parts) for _ in range(n // 3))
+
+
 SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "capitalised name run": _caps,
     "address spam": _address_spam,
@@ -56,6 +61,7 @@ SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "digit table with cues": _digit_table,
     "capitalised words": _capitalised_run,
     "hex and colons": _ipv6_like,
+    "spelled e-mail chains": _spelled_run,
 }
 
 

@@ -198,7 +198,6 @@ NEGATIVE: list[str] = [
     "4111.1111 1111.1111",  # inconsistent separators
     "4111 1111-1111 1111",  # inconsistent separators
     "123-45 6789",
-    "user at example dot com",
     "@handle",
     "a@b",
     "1.5e10",
