@@ -26,13 +26,15 @@ def words(*cues: str) -> bytes:
     return b"(?:" + b"|".join(map(word_source, forms)) + b")"
 
 
-# between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `nº`); the
-# value's own checks (`shapes._gap_ok`) reject gaps that name another thing (`account - ssn 123…`)
-GAP = rb"[A-Za-z \t:#.,=\-'/]{0,24}?"
+# between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `cvv "123"`,
+# `(sin: 046…`), and the bytes of `n°`/`nº` (`compte n° 9876…`, one class: no extra alternative); the
+# value's own checks (`extra._gap_ok`) reject gaps that name another thing (`account - ssn 123…`)
+GAP = rb"[A-Za-z \t:#.,=\-'/\"()\xc2\xb0\xba]{0,24}?"
 # what joins a credential cue to its value: `is`, `:`, `=` (a connector is required: `I forgot my password
 # yesterday` holds no password)
 CONNECT = (
-    rb"(?:[ \t]*[:=][ \t]*|[ \t]+(?i:is|was|es|est|ist|lautet|would be|will be|should be|sera|ser\xc3\xa1)\b"
+    rb"(?:[ \t]*[:=][ \t]*|(?:'|\xe2\x80\x99)s[ \t]+"  # `my password's dragon12`
+    rb"|[ \t]+(?i:is|was|es|est|c'est|ist|lautet|would be|will be|should be|sera|ser\xc3\xa1)\b"
     rb"(?:[ \t]+(?i:now|still|currently|just|ahora|maintenant|jetzt))?[ \t]*:?[ \t]*)"
 )
 _D = rb"\d"
@@ -72,8 +74,18 @@ _PARTICLE = rb"(?:van|von|de|da|del|della|der|den|di|du|la|le|dos|das|bin|al|ten
 # (bounded: a rejected candidate is looked at again from its next character, so an unbounded run of
 # capitalised words would be rescanned once per word — quadratic)
 NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb"){0,3}"
+# `Dr. Sarah Lee`: a title with its full stop (without one, `Dr Sarah Lee` is three name words already)
+_TITLE = rb"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sra?|Mme|Mlle)\.[ \t]{1,2})?"
+# after a name cue: `Regards, Emma`, `account holder is Li Wei`, `card holder: Emily Clarke`
+_NAME_GAP = rb",?[ \t]{0,3}(?:(?i:is)[ \t]{1,3}|:[ \t]{0,3})?"
+# a name typed in lower case (`name's jane doberman`): up to three words, upper case allowed first; only
+# after the first-person naming cues below, where what follows is a name whatever its case
+_ANY_CASE_WORD = _UPPER + rb"?" + _LOWER + rb"{1,24}"
+_ANY_CASE_NAME = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){0,2}"
 
 
+# (No `… no` forms: `passport no. is 8012…` is the cue `passport` and the gap `no. is`, which `_gap_ok`
+# reads as an abbreviation; a cue ending in `no` would leave `. is` in the gap, a sentence break.)
 def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple[str, ...], bytes]:
     return kind, cue_words, b"(?P<c>" + words(*cue_words) + b")" + rest
 
@@ -94,13 +106,16 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "card security code",
             "card verification",
             "verification code",
+            "sec code",
             "digits on the back",
             "code on the back",
             "number on the back",
-            "three digit code",
-            "3 digit code",
-            "3-digit code",
-            "4 digit code",
+            # `the code on the back of the card is 246`: the card in the gap is this one
+            "back of the card",
+            "back of my card",
+            # (`3 digit code 579`: a candidate starting with a digit is never a cue's, so the cue is the
+            # words after the number)
+            "digit code",
             "código de seguridad",
             "codigo de seguridad",
             "código cvv",
@@ -141,6 +156,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "date d'expiration",
             "expire le",
             "date d'échéance",
+            "date de validité",
             "gültig bis",
             "gueltig bis",
             "ablaufdatum",
@@ -162,6 +178,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "nip",
             "code pin",
             "code secret",
+            "code confidentiel",
             "geheimzahl",
             "pin-nummer",
             "pin nummer",
@@ -174,6 +191,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "password",
             "passwd",
             "pwd",
+            "pw",
             "passcode",
             "pass code",
             "login",
@@ -188,6 +206,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         ),
         CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
     ),
+    _cue("PASSWORD", ("pass",), rb"[ \t]*[:=][ \t]*(?P<v>[^\s\x00]{1,64})"),
     _cue(
         "DATE_OF_BIRTH",
         (
@@ -200,6 +219,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "born",
             "born on",
             "birthday",
+            "bday",
             "b-day",
             "fecha de nacimiento",
             "nacimiento",
@@ -218,11 +238,11 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "geburtstag",
             "geb.",
         ),
-        rb"[A-Za-z \t:#.,=\-'/]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
+        rb"[A-Za-z \t:#.,=\-'/\"(]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
     ),
     _cue(
         "UK_NINO",
-        ("ni number", "ni no", "nino", "national insurance", "national insurance number", "ni"),
+        ("ni number", "nino", "national insurance", "national insurance number", "ni"),
         GAP + rb"\b(?P<v>[A-Za-z]{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?[A-Da-d])\b",
     ),
     _cue(
@@ -245,7 +265,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "AU_TFN",
-        ("tfn", "tax file number", "tax file no", "tax file"),
+        ("tfn", "tax file number", "tax file"),
         GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{2,3})\b",
     ),
     _cue(
@@ -253,7 +273,6 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         (
             "routing",
             "routing number",
-            "routing no",
             "aba",
             "aba number",
             "transit",
@@ -271,7 +290,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "UK_SORT_CODE",
-        ("sort code", "sort-code", "sortcode", "código de sucursal", "code guichet"),
+        ("sort code", "sort-code", "sortcode", "s/code", "código de sucursal", "code guichet"),
         GAP + rb"\b(?P<v>\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2})\b",
     ),
     _cue(
@@ -282,7 +301,6 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "acct",
             "acc",
             "a/c",
-            "account no",
             "checking",
             "savings",
             "checking account",
@@ -329,7 +347,6 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         (
             "passport",
             "passport number",
-            "passport no",
             "pasaporte",
             "número de pasaporte",
             "passeport",
@@ -339,7 +356,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "passnummer",
             "pass-nr",
         ),
-        GAP + rb"\b(?P<v>[A-Za-z0-9]{6,10})\b",
+        # the value has a digit among its first four characters, so a word in the gap (`Nr`, `number`) is
+        # never taken for it; a nine-digit number may be typed 3-3-3
+        GAP + rb"\b(?P<v>[A-Za-z]{0,3}\d[A-Za-z0-9]{4,9}|\d{3}[ \t]\d{3}[ \t]\d{3})\b",
     ),
     _cue(
         "DRIVER_ID",
@@ -353,10 +372,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "driving license",
             "license number",
             "licence number",
-            "license no",
-            "licence no",
             "license",
             "licence",
+            "lic",
             "dl",
             "dl#",
             "permis de conduire",
@@ -369,13 +387,16 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "fuehrerschein",
             "führerscheinnummer",
         ),
-        GAP + rb"\b(?P<v>[A-Za-z0-9]{1,20}(?:[ \-][0-9]{2,10}){0,4})\b",
+        # a digit among the first seven characters (UK licences start with five letters of the surname), so
+        # a word in the gap (`is`, `Nr`) is never taken for the value; Florida's ends in one digit
+        GAP + rb"\b(?P<v>[A-Za-z]{0,6}\d[A-Za-z0-9]{0,19}(?:[ \-][0-9]{1,10}){0,4})\b",
     ),
     _cue(
         "PERSON_NAME",
         (
             "my name is",
-            "my name's",
+            "name's",
+            "name\u2019s",
             "name is",
             "the name is",
             "name:",
@@ -386,11 +407,11 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "i'm",
             "i\u2019m",
             "i am",
-            "you're speaking with",
-            "you are speaking with",
-            "you're chatting with",
+            "it's",
+            "it\u2019s",
+            "its",
             "speaking with",
-            "the card is under",
+            "chatting with",
             "card is under",
             "under the name",
             "under the name of",
@@ -400,7 +421,6 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "card holder",
             "cardholder name",
             "name on the card",
-            "name on the card is",
             "signed",
             "regards",
             "me llamo",
@@ -413,6 +433,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "je m'appelle",
             "je m\u2019appelle",
             "mon nom est",
+            "je suis",
             "nom:",
             "nom :",
             "nom complet",
@@ -428,7 +449,24 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "karteninhaber",
             "vollständiger name",
         ),
-        rb"[ \t]{0,3}(?P<v>" + NAME + rb")",
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb")",
+    ),
+    _cue(
+        "PERSON_NAME",
+        (
+            "my name is",
+            "name's",
+            "name\u2019s",
+            "me llamo",
+            "mi nombre es",
+            "je m'appelle",
+            "je m\u2019appelle",
+            "mon nom est",
+            "ich heiße",
+            "ich heisse",
+            "mein name ist",
+        ),
+        _NAME_GAP + rb"(?P<v>" + _ANY_CASE_NAME + rb")",
     ),
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in ALTERNATIVES))

@@ -20,16 +20,29 @@ from archiver.redact.wordlists import STOP_STREET, STREET_SUFFIXES, SUFFIX_WORDS
 _NAME_WORD = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e])(?:[a-z]|\xc3[\x9f-\xb6\xb8-\xbf])+"
 _SUFFIX = cues.words(*STREET_SUFFIXES, "hwy.", "st.", "rd.", "ave.")
 _UK_POST = rb"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
-_ZIP = rb"(?:\d{5}(?:-\d{4})?|" + _UK_POST + rb"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
+# (4 digits: Australia, New Zealand, Switzerland, Austria, Belgium, the Nordics: `Sydney NSW 2000`)
+_ZIP = rb"(?:\d{5}(?:-\d{4})?|\d{4}|" + _UK_POST + rb"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
 _CITY = _NAME_WORD + rb"(?:[ \t]" + _NAME_WORD + rb")?"
-_STATE = rb"(?:[A-Z]{2}\b|" + _NAME_WORD + rb")"
+_STATE = rb"(?:[A-Z]{2,3}\b|" + _NAME_WORD + rb")"
 _UNIT = (
     rb"(?:,?[ \t]+(?i:apt|apartment|unit|suite|ste|flat|fl|floor|room|rm|#)\.?[ \t]?#?[A-Za-z0-9\-]{1,6}\b)?"
 )
-_TAIL = (
-    rb"(?:,[ \t]*" + _CITY + rb"(?:,?[ \t]+" + _STATE + rb")?(?:,?[ \t]+" + _ZIP + rb")?"
-    rb"|[ \t]+" + _CITY + rb",?[ \t]+" + _STATE + rb",?[ \t]+" + _ZIP + rb"|,?[ \t]+" + _ZIP + rb")?"
+# `221b baker street london nw1 6xe`, `42 elm st springfield il 62704`: a city typed in lower case, taken
+# only when a postcode or ZIP ends it
+_LOWER_TAIL = (
+    rb",?[ \t]+[a-z]{3,20}(?:,?[ \t][a-z]{2,20})?,?[ \t]+(?:(?i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})"
+    rb"|\d{5}(?:-\d{4})?)\b"
 )
+_TAIL = (
+    (
+        rb"(?:,[ \t]*" + _CITY + rb"(?:,?[ \t]+" + _STATE + rb")?(?:,?[ \t]+" + _ZIP + rb")?"
+        rb"|[ \t]+" + _CITY + rb",?[ \t]+" + _STATE + rb",?[ \t]+" + _ZIP + rb"|,?[ \t]+" + _ZIP + rb"|"
+    )
+    + _LOWER_TAIL
+    + rb")?"
+)
+# `1600 Pennsylvania Ave NW`, `88 Queen St. W`: a compass point after the street suffix
+_DIRECTION = rb"(?:[ \t]+(?:[NS][EW]?|[EW])\b)?"
 _STREET_WORD = rb"(?:\d{1,3}(?:st|nd|rd|th)|[A-Za-z][A-Za-z'\-]*\.?)"
 _US_UK = (
     rb"\b\d{1,5}[A-Za-z]?(?:[\-/]\d{1,5}[A-Za-z]?)?,?[ \t]+(?:"
@@ -37,9 +50,12 @@ _US_UK = (
     + rb"[ \t]+){1,3}"
     + _SUFFIX
     + rb"\.?"
+    + _DIRECTION
     + _UNIT
     + _TAIL
 )
+# `PO Box 1234, Springfield, IL 62704`, `Postfach 1234`: a postal address as much as a street is
+_PO_BOX = rb"\b(?i:p\.?[ \t]?o\.?[ \t]?box|postfach)[ \t]+\d{1,6}\b" + _TAIL
 _FR_PARTICLES = rb"(?:(?:de|du|des|la|le|les|d'|l'|saint|sainte)[ \t]*)*"
 _FR = (
     rb"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
@@ -107,11 +123,14 @@ SHAPES: tuple[tuple[str, bytes], ...] = (
         + _IPV6_GROUP
         + rb"\b|\b"
         + _IPV6_GROUP
-        + rb"::)",
+        + rb"::(?:"  # `fe80::1`
+        + _IPV6_GROUP
+        + rb"\b)?)",
     ),
     ("UK_NINO", rb"\b[A-Z]{2}[ \t]?\d{2}[ \t]?\d{2}[ \t]?\d{2}[ \t]?[A-D]\b"),
     ("POSTAL_CODE", rb"\b" + _UK_POST + rb"\b"),
     ("STREET_ADDRESS", _US_UK),
+    ("STREET_ADDRESS", _PO_BOX),
     ("STREET_ADDRESS", _FR),
     ("STREET_ADDRESS", _ES),
     ("STREET_ADDRESS", _DE),
@@ -120,7 +139,8 @@ TYPES: tuple[str, ...] = (*cues.TYPES, "IP_ADDRESS", "STREET_ADDRESS")
 
 
 _VERSION_BEFORE = re.compile(
-    rb"(?i)(?:version|build|release|firmware|section|chapter|ver\.?|v|\xc2\xa7)[ :#]*$"
+    # (a word of its own: `server 10.0.0.254` holds no `ver`)
+    rb"(?i)(?:\b(?:version|versi\xc3\xb3n|build|release|firmware|section|chapter|ver\.?|v)|\xc2\xa7)[ :#]*$"
 )
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
 

@@ -24,13 +24,16 @@ NEW_TARGET = (0.97, 0.99)  # (recall, look-alikes byte-identical)
 BASE_TARGET = (0.995, 0.995)
 
 
-def _load() -> tuple[list[tuple[str, list[tuple[str, str]]]], list[tuple[str, str]]]:
-    """(text, [(value, type)…]) positives and (type, text) look-alikes of every corpus file."""
-    positives: list[tuple[str, list[tuple[str, str]]]] = []
+Positive = tuple[str, list[tuple[str, str]]]
+
+
+def _load(key: str = "positive") -> tuple[list[Positive], list[tuple[str, str]]]:
+    """(text, [(value, type)…]) positives (or `pending` ones) and (type, text) look-alikes of the corpus."""
+    positives: list[Positive] = []
     lookalikes: list[tuple[str, str]] = []
     for path in sorted(HERE.glob("*.toml")):
         for kind, section in tomllib.loads(path.read_text("utf-8")).items():
-            for case in section.get("positive", []):
+            for case in section.get(key, []):
                 if isinstance(case, dict):
                     positives.append((case["text"], [(v, t) for v, t in case["pii"]]))
                 else:
@@ -40,6 +43,7 @@ def _load() -> tuple[list[tuple[str, list[tuple[str, str]]]], list[tuple[str, st
 
 
 POSITIVES, LOOKALIKES = _load()
+PENDING, _ = _load("pending")
 
 
 def _covered(text: str, value: str, kind: str, hits: list[tuple[int, int, str]]) -> bool:
@@ -54,7 +58,9 @@ def _covered(text: str, value: str, kind: str, hits: list[tuple[int, int, str]])
     return True
 
 
-def score(redactor: Redactor) -> tuple[dict[str, list[int]], list[str]]:
+def score(
+    redactor: Redactor, positives: list[Positive] = POSITIVES
+) -> tuple[dict[str, list[int]], list[str]]:
     """Per type: [values found, values, look-alikes kept, look-alikes]; and a line per miss.
 
     Lines starting `EXTRA` are positives where more than the values was redacted (a cue word, a quote):
@@ -62,7 +68,7 @@ def score(redactor: Redactor) -> tuple[dict[str, list[int]], list[str]]:
     """
     table: dict[str, list[int]] = {}
     misses: list[str] = []
-    for text, values in POSITIVES:
+    for text, values in positives:
         hits = [(h.start, h.end, h.type) for h in redactor.find(text)]
         inside = set()
         for value, _ in values:
@@ -94,7 +100,9 @@ def report(table: dict[str, list[int]]) -> str:
     lines = [f"{'type':16} {'recall':>14} {'look-alikes kept':>18}"]
     for kind in sorted(table, key=lambda k: PII_TYPES.index(k) if k in PII_TYPES else 99):
         found, n, kept, m = table[kind]
-        lines.append(f"{kind:16} {found:3}/{n:3} {found / max(n, 1):6.3f} {kept:4}/{m:3} {kept / max(m, 1):7.3f}")
+        lines.append(
+            f"{kind:16} {found:3}/{n:3} {found / max(n, 1):6.3f} {kept:4}/{m:3} {kept / max(m, 1):7.3f}"
+        )
     return "\n".join(lines)
 
 
@@ -141,9 +149,14 @@ def _mod97(iban: str) -> bool:
 
 
 def _nino(v: str) -> bool:
-    return v[0] not in "DFIQUV" and v[1] not in "DFIOQUV" and v[:2] not in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+    return (
+        v[0] not in "DFIQUV"
+        and v[1] not in "DFIOQUV"
+        and v[:2] not in {"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"}
+    )
 
 
+_ITIN_GROUPS = {*range(50, 66), *range(70, 89), 90, 91, 92, *range(94, 100)}
 CHECKS = {
     "CREDIT_CARD": lambda v: _luhn(v) and 13 <= len(v) <= 19,
     "CA_SIN": lambda v: len(v) == 9 and _luhn(v),
@@ -151,12 +164,12 @@ CHECKS = {
     "AU_TFN": lambda v: len(v) in (8, 9) and _tfn(v),
     "IBAN": lambda v: _mod97(v.upper()),
     "UK_NINO": lambda v: len(v) == 9 and _nino(v.upper()) and v[-1].upper() in "ABCD",
-    "US_ITIN": lambda v: v[0] == "9" and (50 <= int(v[3:5]) <= 65 or 70 <= int(v[3:5]) <= 99 and int(v[3:5]) != 89 and int(v[3:5]) != 93),
+    "US_ITIN": lambda v: v[0] == "9" and int(v[3:5]) in _ITIN_GROUPS,
 }
 
 
 def test_every_value_is_valid_for_its_checksum() -> None:
-    for text, values in POSITIVES:
+    for text, values in POSITIVES + PENDING:
         for value, kind in values:
             if kind in CHECKS:
                 compact = "".join(ch for ch in value if ch.isalnum())
@@ -176,6 +189,14 @@ def test_held_out_recall_and_look_alikes_meet_the_targets(kind: str) -> None:
     assert found / n >= recall and same / m >= kept, "\n".join([report({kind: TABLE[kind]}), *mine])
 
 
+@pytest.mark.xfail(strict=True, reason="needs the card shapes of patterns.py/candidates.py (see the corpus)")
+@pytest.mark.parametrize(("text", "values"), PENDING)
+def test_pending_cases_are_still_missed(text: str, values: list[tuple[str, str]]) -> None:
+    table, _ = score(Redactor(), [(text, values)])
+    assert all(row[0] == row[1] for row in table.values())
+
+
 if __name__ == "__main__":
     print(report(TABLE))
     print("\n".join(MISSES))
+    print("pending:", "\n".join(score(Redactor(), PENDING)[1]))
