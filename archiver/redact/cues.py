@@ -46,9 +46,12 @@ _DATE = (
     # month names once (a second copy doubles the DFA's state size); `birth_date_ok` wants a day and a year
     rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:(?:of|de)[ \t]+)?)?"
     + _MONTH
-    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?\d{4}\b)"
+    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?(?:\d{4}|\d{2})\b)"
 )
-_EXPIRY = rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])\d{2}\b)"
+# (`04 27`: a space alone only after a two-digit month)
+_EXPIRY = (
+    rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])[ \t]?(?:20)?\d{2}\b)"
+)
 
 # Letters of names: ASCII, Latin-1 and Latin Extended-A (UTF-8 lead bytes \xc3-\xc5), e.g. José, Zoë, Łukasz
 # (upper and lower case are disjoint: a Latin Extended-A letter counts as lower case, so `Dvořák` and
@@ -78,9 +81,11 @@ NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD +
 _TITLE = rb"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sra?|Mme|Mlle)\.[ \t]{1,2})?"
 # after a name cue: `Regards, Emma`, `account holder is Li Wei`, `card holder: Emily Clarke`
 _NAME_GAP = rb",?[ \t]{0,3}(?:(?i:is)[ \t]{1,3}|:[ \t]{0,3})?"
-# a name typed in lower case (`name's jane doberman`): up to three words, upper case allowed first; only
-# after the first-person naming cues below, where what follows is a name whatever its case
-_ANY_CASE_WORD = _UPPER + rb"?" + _LOWER + rb"{1,24}"
+# a name typed in lower case (`name's jane doberman`): up to three words of three letters or more, upper
+# case allowed first; only after the first-person naming cues below, where what follows is a name
+# whatever its case. (Two-letter words are left out: `my name is on the account`, `… in the system` are
+# then no candidate at all, rather than a candidate Python has to reject.)
+_ANY_CASE_WORD = _UPPER + rb"?" + _LOWER + rb"{3,24}"
 _ANY_CASE_NAME = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){0,2}"
 
 
@@ -207,6 +212,14 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
     ),
     _cue("PASSWORD", ("pass",), rb"[ \t]*[:=][ \t]*(?P<v>[^\s\x00]{1,64})"),
+    # `password hunter2`, `pw Summer2024!`: no connector, so the token must look like a chosen password (a
+    # word in lower case, then a digit): `password reset`, `password 3 times`, and the codes that follow
+    # `I forgot my password` in a run-on message (`v14.27.1`, `INV550…`, `SKU-8938`, `card#3566…`) hold none
+    _cue(
+        "PASSWORD",
+        ("password", "passwd", "pwd", "pw", "contraseña", "mot de passe", "mdp", "passwort", "kennwort"),
+        rb"[ \t]+(?P<v>[A-Za-z][a-z]{2,31}\d[^\s\x00]{0,31})",
+    ),
     _cue(
         "DATE_OF_BIRTH",
         (
@@ -394,15 +407,8 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     _cue(
         "PERSON_NAME",
         (
-            "my name is",
-            "name's",
-            "name\u2019s",
             "name is",
             "the name is",
-            "name:",
-            "name :",
-            "full name",
-            "full name:",
             "this is",
             "i'm",
             "i\u2019m",
@@ -423,26 +429,14 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "name on the card",
             "signed",
             "regards",
-            "me llamo",
-            "mi nombre es",
-            "nombre:",
             "nombre completo",
             "soy",
             "a nombre de",
             "titular",
-            "je m'appelle",
-            "je m\u2019appelle",
-            "mon nom est",
             "je suis",
-            "nom:",
-            "nom :",
             "nom complet",
             "au nom de",
             "titulaire",
-            "ich heiße",
-            "ich heisse",
-            "mein name ist",
-            "mein name:",
             "hier ist",
             "hier spricht",
             "auf den namen",
@@ -451,10 +445,18 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         ),
         _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb")",
     ),
+    # the first-person naming cues: a name in any case (`name's jane doberman`), capitalised ones as above
     _cue(
         "PERSON_NAME",
         (
             "my name is",
+            "name:",
+            "name :",
+            "full name",
+            "nombre:",
+            "nom:",
+            "nom :",
+            "mein name:",
             "name's",
             "name\u2019s",
             "me llamo",
@@ -466,7 +468,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "ich heisse",
             "mein name ist",
         ),
-        _NAME_GAP + rb"(?P<v>" + _ANY_CASE_NAME + rb")",
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _ANY_CASE_NAME + rb")",
     ),
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in ALTERNATIVES))

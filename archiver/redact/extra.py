@@ -180,6 +180,8 @@ def _value_kind(kind: str, value: bytes) -> str | None:
         return kind if n >= 5 or (n >= 2 and len(value) >= 8 and not value.isalpha()) else None
     if kind == "DRIVER_ID":
         n = sum(c in b"0123456789" for c in value)
+        if all(len(g) == 4 and g[:2] in (b"19", b"20") for g in _SEP.split(value)):
+            return None  # `license 2024-2025`, `Führerschein seit 2010`: years
         return kind if n >= 4 and len(digits) >= 6 and not (len(digits) == 4 and digits.isdigit()) else None
     if kind.startswith("CUSTOM:"):
         return kind

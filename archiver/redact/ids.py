@@ -127,7 +127,7 @@ def birth_date_ok(value: bytes) -> bool:
         if len(numbers) != 2:
             return False
         day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
-        return 1 <= day <= 31 and _year_ok(year, True)
+        return 1 <= day <= 31 and _year_ok(year, year > 99)  # (`12 Mar 85`: two digits are a year too)
     if len(numbers) != 3:
         return False
     a, b, c = numbers
