@@ -56,6 +56,9 @@ _US_UK = (
 )
 # `PO Box 1234, Springfield, IL 62704`, `Postfach 1234`: a postal address as much as a street is
 _PO_BOX = rb"\b(?i:p\.?[ \t]?o\.?[ \t]?box|postfach)[ \t]+\d{1,6}\b" + _TAIL
+# after a French, Spanish or German street: the postcode and city, or the city alone (`Calle Mayor 5,
+# Madrid`, `10 rue de Rivoli, Paris`)
+_EU_TAIL = rb"(?:,?[ \t]+\d{4,5}(?:[ \t]+" + _CITY + rb")?|,[ \t]*" + _CITY + rb")?"
 _FR_PARTICLES = rb"(?:(?:de|du|des|la|le|les|d'|l'|saint|sainte)[ \t]*)*"
 _FR = (
     rb"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
@@ -80,9 +83,7 @@ _FR = (
     + rb"(?:[ \t\-]"
     + _NAME_WORD
     + rb"){0,3}"
-    + rb"(?:,?[ \t]+\d{5}(?:[ \t]+"
-    + _CITY
-    + rb")?)?"
+    + _EU_TAIL
 )
 _ES = (
     cues.words("calle", "c/", "avenida", "avda", "avda.", "paseo", "plaza", "camino", "carrera", "ronda")
@@ -92,9 +93,8 @@ _ES = (
     + _NAME_WORD
     + rb"){0,3}"
     + rb",?[ \t]+(?:(?i:n[\xc2\xba\xb0o]|n\xc3\xbam\.?|num\.?)[ \t]?)?\d{1,4}[A-Za-z]?\b"
-    + rb"(?:,[ \t]*\d{1,2}(?:\xc2\xba)?[ \t]?[A-Za-z]?\b)?(?:,?[ \t]+\d{5}(?:[ \t]+"
-    + _CITY
-    + rb")?)?"
+    + rb"(?:,[ \t]*\d{1,2}(?:\xc2\xba)?[ \t]?[A-Za-z]?\b)?"
+    + _EU_TAIL
 )
 _DE_SUFFIX = rb"(?:stra\xc3\x9fe|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|pfad)"
 _DE = (
@@ -104,9 +104,8 @@ _DE = (
     + rb"|"
     + _NAME_WORD
     + rb"[ \t\-](?:Stra\xc3\x9fe|Strasse|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm))"
-    + rb"[ \t]+\d{1,4}[a-z]?\b(?:,?[ \t]+\d{4,5}[ \t]+"
-    + _CITY
-    + rb")?"
+    + rb"[ \t]+\d{1,4}[a-z]?\b"
+    + _EU_TAIL
 )
 _IPV6_GROUP = rb"[0-9A-Fa-f]{1,4}"
 SHAPES: tuple[tuple[str, bytes], ...] = (

@@ -42,7 +42,8 @@ NOT_NAMES = frozenset(
         ihnen i me you we he she they need want have has can could would am is are was were do does
         did spelled misspelled spelt listed printed written shown showing displayed missing different
         changed updated registered linked mentioned given used client christmas easter black cyber
-        vegan vegetarian désolée français française see required
+        vegan vegetarian désolée français française see required nuevo nueva nouveau nouvelle neu
+        neue
         """
     )
 )
@@ -53,7 +54,8 @@ PASSWORD_WORDS = _set(
     empty required case-sensitive too very the a an my your still being set saved stored fine ok okay
     forgotten lost missing weak strong long short broken case blocked disabled suspended successful
     accepted rejected been incorrecta incorrecto correcta correcto faux incorrect falsch ungültig yes no
-    none valid
+    none valid muy demasiado larga largo corta corto zu sehr nicht kurz lang trop très court courte
+    longue pas
     """
 ) | frozenset(str(n).encode() for n in range(100))  # `12 characters long`, `3 days ago`: a count
 # `I walked 3 blocks down the street`: words that are no street name
