@@ -86,7 +86,9 @@ _NAME_GAP = rb",?[ \t]{0,3}(?:(?i:is)[ \t]{1,3}|:[ \t]{0,3})?"
 # whatever its case. (Two-letter words are left out: `my name is on the account`, `… in the system` are
 # then no candidate at all, rather than a candidate Python has to reject.)
 _ANY_CASE_WORD = _UPPER + rb"?" + _LOWER + rb"{3,24}"
-_ANY_CASE_NAME = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){0,2}"
+# (or in capitals: `MY NAME IS JANE DOE`)
+_CAPS_NAME = _UPPER + rb"{3,24}(?:[ \t]" + _UPPER + rb"{2,24}){0,2}"
+_ANY_CASE_NAME = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){0,2}|" + _CAPS_NAME
 
 
 # (No `… no` forms: `passport no. is 8012…` is the cue `passport` and the gap `no. is`, which `_gap_ok`
@@ -210,7 +212,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "passwort",
             "kennwort",
         ),
-        CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
+        # `the password to my account is Blue42!`, `password for online banking: …`: what it is for, then
+        # the connector
+        rb"(?:[ \t]+(?i:for|to|of|on)(?:[ \t]+[A-Za-z]{1,16}){1,2})?" + CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
     ),
     _cue("PASSWORD", ("pass",), rb"[ \t]*[:=][ \t]*(?P<v>[^\s\x00]{1,64})"),
     # `password hunter2`, `pw Summer2024!`: no connector, so the token must look like a chosen password (a
@@ -431,6 +435,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "name on the card",
             "signed",
             "regards",
+            "sincerely",
             "nombre completo",
             "soy",
             "a nombre de",

@@ -83,6 +83,9 @@ def ipv6_ok(tok: bytes) -> bool:
     """An IPv6 address: eight groups, or fewer with exactly one `::`; a group holds a digit somewhere."""
     if tok.count(b"::") > 1 or b":::" in tok:
         return False
+    if b"." in tok:  # `::ffff:192.0.2.128`: the last 32 bits written as IPv4
+        head, _, v4 = tok.rpartition(b":")
+        return ipv4_ok(v4) and ipv6_ok(head + b":0:0")
     groups = [g for g in tok.split(b":") if g]
     if any(len(g) > 4 or not set(g) <= _HEX for g in groups):
         return False

@@ -22,7 +22,8 @@ _SUFFIX = cues.words(*STREET_SUFFIXES, "hwy.", "st.", "rd.", "ave.")
 _UK_POST = rb"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
 # (4 digits: Australia, New Zealand, Switzerland, Austria, Belgium, the Nordics: `Sydney NSW 2000`)
 _ZIP = rb"(?:\d{5}(?:-\d{4})?|\d{4}|" + _UK_POST + rb"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
-_CITY = _NAME_WORD + rb"(?:[ \t]" + _NAME_WORD + rb")?"
+# (in capitals too: `42 ELM STREET, SPRINGFIELD, IL 62704`, copied from a form)
+_CITY = rb"(?:" + _NAME_WORD + rb"(?:[ \t]" + _NAME_WORD + rb")?|[A-Z]{3,20}(?:[ \t][A-Z]{3,20})?)"
 _STATE = rb"(?:[A-Z]{2,3}\b|" + _NAME_WORD + rb")"
 _UNIT = (
     rb"(?:,?[ \t]+(?i:apt|apartment|unit|suite|ste|flat|fl|floor|room|rm|#)\.?[ \t]?#?[A-Za-z0-9\-]{1,6}\b)?"
@@ -118,9 +119,10 @@ SHAPES: tuple[tuple[str, bytes], ...] = (
         + _IPV6_GROUP
         + rb"){2,7}(?:::)?|::(?:"
         + _IPV6_GROUP
-        + rb":){0,6}"
+        # (`::ffff:192.0.2.128`: an IPv4 address in IPv6; first, as leftmost-first would stop at `192`)
+        + rb":){0,6}(?:\d{1,3}(?:\.\d{1,3}){3}|"
         + _IPV6_GROUP
-        + rb"\b|\b"
+        + rb")\b|\b"
         + _IPV6_GROUP
         + rb"::(?:"  # `fe80::1`
         + _IPV6_GROUP
@@ -139,7 +141,8 @@ TYPES: tuple[str, ...] = (*cues.TYPES, "IP_ADDRESS", "STREET_ADDRESS")
 
 _VERSION_BEFORE = re.compile(
     # (a word of its own: `server 10.0.0.254` holds no `ver`)
-    rb"(?i)(?:\b(?:version|versi\xc3\xb3n|build|release|firmware|section|chapter|ver\.?|v)|\xc2\xa7)[ :#]*$"
+    rb"(?i)(?:\b(?:version|versi\xc3\xb3n|build|release|firmware|update|upgrade|patch|section|chapter"
+    rb"|ver\.?|v)|\xc2\xa7)[ :#]*$"
 )
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
 

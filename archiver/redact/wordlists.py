@@ -20,7 +20,7 @@ OTHER_THING = _set(
     suite about around approximately than over last ending ends digit digits level gate seat table
     chapter section line row box lot batch extension ext ssn social tel phone mobile cell text call sms
     whatsapp fax iban email mail visa amex mastercard s me soc sec
-    points store pad file files strike balance ordered delivered shipped placed purchased bought arrived
+    points store pad file files strike balance plate ordered delivered shipped placed purchased bought arrived
     """
 )
 # first (or last) words after a name cue that are no name: `I'm Not sure`, `This is Urgent`, `Name: Unknown`
@@ -43,7 +43,7 @@ NOT_NAMES = frozenset(
         did spelled misspelled spelt listed printed written shown showing displayed missing different
         changed updated registered linked mentioned given used client christmas easter black cyber
         vegan vegetarian désolée français française see required nuevo nueva nouveau nouvelle neu
-        neue
+        neue ticket case order invoice reference account
         """
     )
 )
