@@ -27,9 +27,10 @@ def words(*cues: str) -> bytes:
 
 
 # between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `cvv "123"`,
-# `(sin: 046…`), and the bytes of `n°`/`nº` (`compte n° 9876…`, one class: no extra alternative); the
+# `(sin: 046…`), and the bytes of `n°`/`nº` and `à` (`compte n° 9876…`, `expire à fin 03/27`: one class,
+# no extra alternative); the
 # value's own checks (`extra._gap_ok`) reject gaps that name another thing (`account - ssn 123…`)
-GAP = rb"[A-Za-z \t:#.,=\-'/\"()\xc2\xb0\xba]{0,24}?"
+GAP = rb"[A-Za-z \t:#.,=\-'/\"()\xc2\xb0\xba\xc3\xa0]{0,24}?"
 # what joins a credential cue to its value: `is`, `:`, `=` (a connector is required: `I forgot my password
 # yesterday` holds no password)
 CONNECT = (
@@ -114,9 +115,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "card verification",
             "verification code",
             "sec code",
-            "digits on the back",
-            "code on the back",
-            "number on the back",
+            # `the digits on the back are …`, `code at the back is …`
+            "on the back",
+            "at the back",
             # `the code on the back of the card is 246`: the card in the gap is this one
             "back of the card",
             "back of my card",

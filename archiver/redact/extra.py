@@ -123,11 +123,14 @@ class Extra:
 # (`no. is`, `Nr. J01…`: the full stop of an abbreviation ends no sentence)
 _SENTENCE_END = re.compile(rb"(?<![Nn]o)(?<![Nn]r)\.\s+[A-Za-z]{2}")
 _CLAUSE_BREAK = re.compile(rb"[,.][ \t]+\S")
+_MY_CARD = re.compile(rb"(?i)\bmy (?:(?:debit|credit|bank) )?card")
 
 
 def _gap_ok(gap: bytes) -> bool:
     # `my zip's 94107`, `password's`: the `'s` is no word of its own
-    found = _LETTERS.findall(gap.replace(b"'s ", b" "))
+    # `the cvv on my card is 321`, `the PIN for my debit card is …`: the card is this one (`my` alone leads
+    # elsewhere: `account my number is…`)
+    found = _LETTERS.findall(_MY_CARD.sub(b"card", gap.replace(b"'s ", b" ")))
     if len(found) > 6 or any(w.lower() in OTHER_THING for w in found):
         return False
     # `my account, #2473…`, `account. It says …`: a clause break after the cue word

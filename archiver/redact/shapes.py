@@ -145,6 +145,10 @@ _VERSION_BEFORE = re.compile(
     rb"|ver\.?|v)|\xc2\xa7)[ :#]*$"
 )
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
+_FR_STREET = frozenset(
+    (b"rue", b"avenue", b"av", b"boulevard", b"bd", b"chemin", b"all\xc3\xa9e", b"allee", b"impasse", b"quai")
+) | frozenset((b"route", b"cours", b"place"))
+_FR_PARTICLE = (b"de", b"du", b"des", b"la", b"le", b"les", b"d'", b"l'", b"saint", b"sainte")
 
 
 def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int, str] | None:
@@ -174,10 +178,12 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
         return None
     if tok[:1].isdigit():
         street = [w.rstrip(b".,").lower() for w in words[1:]]
+        if street[0] in _FR_STREET and (street[1].startswith(_FR_PARTICLE) or words[2][:1].isupper()):
+            return (start, end, kind)  # `3 place de la Bourse`: the French order, the street word first
         names = []
-        for w in street:
+        for i, w in enumerate(street):
             names.append(w)
-            if w in SUFFIX_WORDS:
+            if w in SUFFIX_WORDS and i > 0:  # (a suffix word first is part of the name: `12 Park Lane`)
                 break
         suffix = names[-1] if names else b""
         if any(w in STOP_STREET for w in names[:-1]):

@@ -19,7 +19,7 @@ OTHER_THING = _set(
     times minutes hours days weeks months years attempts tries version model part serial sku unit apt
     suite about around approximately than over last ending ends digit digits level gate seat table
     chapter section line row box lot batch extension ext ssn social tel phone mobile cell text call sms
-    whatsapp fax iban email mail visa amex mastercard s me soc sec
+    whatsapp fax iban email mail visa amex mastercard s me my soc sec
     points store pad file files strike balance plate ordered delivered shipped placed purchased bought arrived
     """
 )
@@ -43,7 +43,8 @@ NOT_NAMES = frozenset(
         did spelled misspelled spelt listed printed written shown showing displayed missing different
         changed updated registered linked mentioned given used client christmas easter black cyber
         vegan vegetarian désolée français française see required nuevo nueva nouveau nouvelle neu
-        neue ticket case order invoice reference account
+        neue ticket case order invoice reference account crazy insane absurd outrageous unbelievable
+        incredible confused
         """
     )
 )
@@ -82,6 +83,6 @@ SUFFIX_WORDS = frozenset(w.encode() for w in STREET_SUFFIXES) | _set(
 WEAK_SUFFIX = _set(
     """
     way place court drive circle square trail close crescent gardens grove row hill park walk green rise
-    vale view loop pike path crossing commons heights center manor gate parade plaza ridge
+    vale view loop pike path crossing commons heights center manor gate parade plaza ridge highway
     """
 )
