@@ -28,8 +28,8 @@ def words(*cues: str) -> bytes:
 
 # between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `cvv "123"`,
 # `(sin: 046…`), and the bytes of `n°`/`nº` and `à` (`compte n° 9876…`, `expire à fin 03/27`: one class,
-# no extra alternative); the
-# value's own checks (`extra._gap_ok`) reject gaps that name another thing (`account - ssn 123…`)
+# no extra alternative); the value's own checks (`extra._gap_ok`) reject gaps that name another thing
+# (`account - ssn 123…`)
 GAP = rb"[A-Za-z \t:#.,=\-'/\"()\xc2\xb0\xba\xc3\xa0]{0,24}?"
 # what joins a credential cue to its value: `is`, `:`, `=` (a connector is required: `I forgot my password
 # yesterday` holds no password)

@@ -180,7 +180,7 @@ def _value_kind(kind: str, value: bytes) -> str | None:
     if kind == "PASSPORT":
         # German passports are nine of `CFGHJKLMNPRTVWXYZ0-9`: a few digits only (`CF9K1LM28`)
         n = sum(c in b"0123456789" for c in value)
-        return kind if n >= 5 or (n >= 2 and len(value) >= 8 and not value.isalpha()) else None
+        return kind if n >= 5 or (n >= 2 and len(value) >= 8) else None
     if kind == "DRIVER_ID":
         n = sum(c in b"0123456789" for c in value)
         if all(len(g) == 4 and g[:2] in (b"19", b"20") for g in _SEP.split(value)):
@@ -195,7 +195,7 @@ def _person(value: bytes) -> int | None:
     """Length of the name in `value` (its first four words, trailing words that are no name cut off)."""
     parts = value.split(b" ")
     if value[:1].islower():  # `name's jane doberman and i …`: the words up to the first that is no name
-        if parts[0] in _NOT_NAMES:
+        if parts[0].lower() in _NOT_NAMES:
             return None
         kept = []
         for p in parts:
