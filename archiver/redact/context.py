@@ -82,8 +82,8 @@ _SORTED = sorted({f for w in _WORDS for f in word_forms(w)}, key=lambda w: (-len
 # the word, up to 16 bytes of gap on the same line (no digit, `@` or `+`: those start other values), then
 # the number's start
 # What may follow the gap: `(` or `0` (a trunk prefix: most national formats), or a shape that starts with
-# 1-9 and that cards, NANP numbers and SSNs never have (a last group of two, 5-5, 3-4-4, 3-4, 2-7 …). So a
-# context word before `415-555-0132` or a card number is no candidate at all: the walk finds those alone.
+# 1-9 and that cards, NANP numbers and SSNs never have (a last group of two, 5-5, 3-4-4, 3-4, 3-3-3, 2-7 …).
+# So a context word before `415-555-0132` or a card number is no candidate at all: the walk finds those alone.
 # (`_END`: a shape ends at a word boundary, or where an extension is glued on: `69581 91785ext.12`)
 _END = rb"(?:\b|[xXeE])"
 _NUMBER_START = (
@@ -91,7 +91,8 @@ _NUMBER_START = (
     + _END
     + rb"|[1-9]\d{4} \d{5}"
     + _END
-    + rb"|[1-9]\d{2}[ .\-]\d{4}(?:[ .\-]\d{4})?"
+    # (3-3-3: Spanish numbers, `teléfono 912 345 678`, `móvil 612 345 678`)
+    + rb"|[1-9]\d{2}[ .\-](?:\d{4}(?:[ .\-]\d{4})?|\d{3}[ .\-]\d{3})"
     + _END
     + rb"|[1-9]\d{1,4}[ .\-/]\d{5,8}"
     + _END

@@ -26,13 +26,16 @@ def words(*cues: str) -> bytes:
     return b"(?:" + b"|".join(map(word_source, forms)) + b")"
 
 
-# between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `nº`); the
-# value's own checks (`shapes._gap_ok`) reject gaps that name another thing (`account - ssn 123…`)
-GAP = rb"[A-Za-z \t:#.,=\-'/]{0,24}?"
+# between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `cvv "123"`,
+# `(sin: 046…`), and the bytes of `n°`/`nº` and `à` (`compte n° 9876…`, `expire à fin 03/27`: one class,
+# no extra alternative); the value's own checks (`extra._gap_ok`) reject gaps that name another thing
+# (`account - ssn 123…`)
+GAP = rb"[A-Za-z \t:#.,=\-'/\"()\xc2\xb0\xba\xc3\xa0]{0,24}?"
 # what joins a credential cue to its value: `is`, `:`, `=` (a connector is required: `I forgot my password
 # yesterday` holds no password)
 CONNECT = (
-    rb"(?:[ \t]*[:=][ \t]*|[ \t]+(?i:is|was|es|est|ist|lautet|would be|will be|should be|sera|ser\xc3\xa1)\b"
+    rb"(?:[ \t]*[:=][ \t]*|(?:'|\xe2\x80\x99)s[ \t]+"  # `my password's dragon12`
+    rb"|[ \t]+(?i:is|was|es|est|c'est|ist|lautet|would be|will be|should be|sera|ser\xc3\xa1)\b"
     rb"(?:[ \t]+(?i:now|still|currently|just|ahora|maintenant|jetzt))?[ \t]*:?[ \t]*)"
 )
 _D = rb"\d"
@@ -44,9 +47,12 @@ _DATE = (
     # month names once (a second copy doubles the DFA's state size); `birth_date_ok` wants a day and a year
     rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:(?:of|de)[ \t]+)?)?"
     + _MONTH
-    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?\d{4}\b)"
+    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?(?:\d{4}|\d{2})\b)"
 )
-_EXPIRY = rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])\d{2}\b)"
+# (`04 27`: a space alone only after a two-digit month)
+_EXPIRY = (
+    rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])[ \t]?(?:20)?\d{2}\b)"
+)
 
 # Letters of names: ASCII, Latin-1 and Latin Extended-A (UTF-8 lead bytes \xc3-\xc5), e.g. José, Zoë, Łukasz
 # (upper and lower case are disjoint: a Latin Extended-A letter counts as lower case, so `Dvořák` and
@@ -72,8 +78,22 @@ _PARTICLE = rb"(?:van|von|de|da|del|della|der|den|di|du|la|le|dos|das|bin|al|ten
 # (bounded: a rejected candidate is looked at again from its next character, so an unbounded run of
 # capitalised words would be rescanned once per word — quadratic)
 NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb"){0,3}"
+# `Dr. Sarah Lee`: a title with its full stop (without one, `Dr Sarah Lee` is three name words already)
+_TITLE = rb"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sra?|Mme|Mlle)\.[ \t]{1,2})?"
+# after a name cue: `Regards, Emma`, `account holder is Li Wei`, `card holder: Emily Clarke`
+_NAME_GAP = rb",?[ \t]{0,3}(?:(?i:is)[ \t]{1,3}|:[ \t]{0,3})?"
+# a name typed in lower case (`name's jane doberman`): up to three words of three letters or more, upper
+# case allowed first; only after the first-person naming cues below, where what follows is a name
+# whatever its case. (Two-letter words are left out: `my name is on the account`, `… in the system` are
+# then no candidate at all, rather than a candidate Python has to reject.)
+_ANY_CASE_WORD = _UPPER + rb"?" + _LOWER + rb"{3,24}"
+# (or in capitals: `MY NAME IS JANE DOE`)
+_CAPS_NAME = _UPPER + rb"{3,24}(?:[ \t]" + _UPPER + rb"{2,24}){0,2}"
+_ANY_CASE_NAME = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){0,2}|" + _CAPS_NAME
 
 
+# (No `… no` forms: `passport no. is 8012…` is the cue `passport` and the gap `no. is`, which `_gap_ok`
+# reads as an abbreviation; a cue ending in `no` would leave `. is` in the gap, a sentence break.)
 def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple[str, ...], bytes]:
     return kind, cue_words, b"(?P<c>" + words(*cue_words) + b")" + rest
 
@@ -94,13 +114,16 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "card security code",
             "card verification",
             "verification code",
-            "digits on the back",
-            "code on the back",
-            "number on the back",
-            "three digit code",
-            "3 digit code",
-            "3-digit code",
-            "4 digit code",
+            "sec code",
+            # `the digits on the back are …`, `code at the back is …`
+            "on the back",
+            "at the back",
+            # `the code on the back of the card is 246`: the card in the gap is this one
+            "back of the card",
+            "back of my card",
+            # (`3 digit code 579`: a candidate starting with a digit is never a cue's, so the cue is the
+            # words after the number)
+            "digit code",
             "código de seguridad",
             "codigo de seguridad",
             "código cvv",
@@ -135,12 +158,14 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "good through",
             "vence",
             "vencimiento",
+            "expiración",
             "caducidad",
             "fecha de caducidad",
             "caduca",
             "date d'expiration",
             "expire le",
             "date d'échéance",
+            "date de validité",
             "gültig bis",
             "gueltig bis",
             "ablaufdatum",
@@ -162,6 +187,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "nip",
             "code pin",
             "code secret",
+            "code confidentiel",
             "geheimzahl",
             "pin-nummer",
             "pin nummer",
@@ -174,6 +200,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "password",
             "passwd",
             "pwd",
+            "pw",
             "passcode",
             "pass code",
             "login",
@@ -186,7 +213,18 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "passwort",
             "kennwort",
         ),
-        CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
+        # `the password to my account is Blue42!`, `password for online banking: …`: what it is for, then
+        # the connector
+        rb"(?:[ \t]+(?i:for|to|of|on)(?:[ \t]+[A-Za-z]{1,16}){1,2})?" + CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
+    ),
+    _cue("PASSWORD", ("pass",), rb"[ \t]*[:=][ \t]*(?P<v>[^\s\x00]{1,64})"),
+    # `password hunter2`, `pw Summer2024!`: no connector, so the token must look like a chosen password (a
+    # word in lower case, then a digit): `password reset`, `password 3 times`, and the codes that follow
+    # `I forgot my password` in a run-on message (`v14.27.1`, `INV550…`, `SKU-8938`, `card#3566…`) hold none
+    _cue(
+        "PASSWORD",
+        ("password", "passwd", "pwd", "pw", "contraseña", "mot de passe", "mdp", "passwort", "kennwort"),
+        rb"[ \t]+(?P<v>[A-Za-z][a-z]{2,31}\d[^\s\x00]{0,31})",
     ),
     _cue(
         "DATE_OF_BIRTH",
@@ -200,8 +238,10 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "born",
             "born on",
             "birthday",
+            "bday",
             "b-day",
             "fecha de nacimiento",
+            "fecha nac",
             "nacimiento",
             "nacido",
             "nacida",
@@ -218,11 +258,11 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "geburtstag",
             "geb.",
         ),
-        rb"[A-Za-z \t:#.,=\-'/]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
+        rb"[A-Za-z \t:#.,=\-'/\"(]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
     ),
     _cue(
         "UK_NINO",
-        ("ni number", "ni no", "nino", "national insurance", "national insurance number", "ni"),
+        ("ni number", "nino", "national insurance", "national insurance number", "ni"),
         GAP + rb"\b(?P<v>[A-Za-z]{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?[A-Da-d])\b",
     ),
     _cue(
@@ -245,7 +285,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "AU_TFN",
-        ("tfn", "tax file number", "tax file no", "tax file"),
+        ("tfn", "tax file number", "tax file"),
         GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{2,3})\b",
     ),
     _cue(
@@ -253,7 +293,6 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         (
             "routing",
             "routing number",
-            "routing no",
             "aba",
             "aba number",
             "transit",
@@ -271,7 +310,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "UK_SORT_CODE",
-        ("sort code", "sort-code", "sortcode", "código de sucursal", "code guichet"),
+        ("sort code", "sort-code", "sortcode", "s/code", "código de sucursal", "code guichet"),
         GAP + rb"\b(?P<v>\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2})\b",
     ),
     _cue(
@@ -282,7 +321,6 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "acct",
             "acc",
             "a/c",
-            "account no",
             "checking",
             "savings",
             "checking account",
@@ -329,7 +367,6 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         (
             "passport",
             "passport number",
-            "passport no",
             "pasaporte",
             "número de pasaporte",
             "passeport",
@@ -339,7 +376,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "passnummer",
             "pass-nr",
         ),
-        GAP + rb"\b(?P<v>[A-Za-z0-9]{6,10})\b",
+        # the value has a digit among its first four characters, so a word in the gap (`Nr`, `number`) is
+        # never taken for it; a nine-digit number may be typed 3-3-3
+        GAP + rb"\b(?P<v>[A-Za-z]{0,3}\d[A-Za-z0-9]{4,9}|\d{3}[ \t]\d{3}[ \t]\d{3})\b",
     ),
     _cue(
         "DRIVER_ID",
@@ -353,10 +392,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "driving license",
             "license number",
             "licence number",
-            "license no",
-            "licence no",
             "license",
             "licence",
+            "lic",
             "dl",
             "dl#",
             "permis de conduire",
@@ -369,28 +407,24 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "fuehrerschein",
             "führerscheinnummer",
         ),
-        GAP + rb"\b(?P<v>[A-Za-z0-9]{1,20}(?:[ \-][0-9]{2,10}){0,4})\b",
+        # a digit among the first seven characters (UK licences start with five letters of the surname), so
+        # a word in the gap (`is`, `Nr`) is never taken for the value; Florida's ends in one digit
+        GAP + rb"\b(?P<v>[A-Za-z]{0,6}\d[A-Za-z0-9]{0,19}(?:[ \-][0-9]{1,10}){0,4})\b",
     ),
     _cue(
         "PERSON_NAME",
         (
-            "my name is",
-            "my name's",
             "name is",
             "the name is",
-            "name:",
-            "name :",
-            "full name",
-            "full name:",
             "this is",
             "i'm",
             "i\u2019m",
             "i am",
-            "you're speaking with",
-            "you are speaking with",
-            "you're chatting with",
+            "it's",
+            "it\u2019s",
+            "its",
             "speaking with",
-            "the card is under",
+            "chatting with",
             "card is under",
             "under the name",
             "under the name of",
@@ -400,35 +434,49 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "card holder",
             "cardholder name",
             "name on the card",
-            "name on the card is",
             "signed",
             "regards",
-            "me llamo",
-            "mi nombre es",
-            "nombre:",
+            "sincerely",
             "nombre completo",
             "soy",
             "a nombre de",
             "titular",
-            "je m'appelle",
-            "je m\u2019appelle",
-            "mon nom est",
-            "nom:",
-            "nom :",
+            "je suis",
             "nom complet",
             "au nom de",
             "titulaire",
-            "ich heiße",
-            "ich heisse",
-            "mein name ist",
-            "mein name:",
             "hier ist",
             "hier spricht",
             "auf den namen",
             "karteninhaber",
             "vollständiger name",
         ),
-        rb"[ \t]{0,3}(?P<v>" + NAME + rb")",
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb")",
+    ),
+    # the first-person naming cues: a name in any case (`name's jane doberman`), capitalised ones as above
+    _cue(
+        "PERSON_NAME",
+        (
+            "my name is",
+            "name:",
+            "name :",
+            "full name",
+            "nombre:",
+            "nom:",
+            "nom :",
+            "mein name:",
+            "name's",
+            "name\u2019s",
+            "me llamo",
+            "mi nombre es",
+            "je m'appelle",
+            "je m\u2019appelle",
+            "mon nom est",
+            "ich heiße",
+            "ich heisse",
+            "mein name ist",
+        ),
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _ANY_CASE_NAME + rb")",
     ),
 )
 TYPES: tuple[str, ...] = tuple(dict.fromkeys(kind for kind, _, _ in ALTERNATIVES))

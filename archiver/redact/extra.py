@@ -138,12 +138,17 @@ class Extra:
         return any(kind not in cue_types.get(w.lower(), (kind,)) for w in _LETTERS.findall(gap))
 
 
-_SENTENCE_END = re.compile(rb"\.\s+[A-Za-z]{2}")
+# (`no. is`, `Nr. J01…`: the full stop of an abbreviation ends no sentence)
+_SENTENCE_END = re.compile(rb"(?<![Nn]o)(?<![Nn]r)\.\s+[A-Za-z]{2}")
 _CLAUSE_BREAK = re.compile(rb"[,.][ \t]+\S")
+_MY_CARD = re.compile(rb"(?i)\bmy (?:(?:debit|credit|bank) )?card")
 
 
 def _gap_ok(gap: bytes) -> bool:
-    found = _LETTERS.findall(gap)
+    # `my zip's 94107`, `password's`: the `'s` is no word of its own
+    # `the cvv on my card is 321`, `the PIN for my debit card is …`: the card is this one (`my` alone leads
+    # elsewhere: `account my number is…`)
+    found = _LETTERS.findall(_MY_CARD.sub(b"card", gap.replace(b"'s ", b" ")))
     if len(found) > 6 or any(w.lower() in OTHER_THING for w in found):
         return False
     # `my account, #2473…`, `account. It says …`: a clause break after the cue word
@@ -191,9 +196,13 @@ def _value_kind(kind: str, value: bytes) -> str | None:
     if kind == "BANK_ROUTING":
         return kind if aba_ok(digits) else None
     if kind == "PASSPORT":
-        return kind if sum(c in b"0123456789" for c in value) >= 5 else None
+        # German passports are nine of `CFGHJKLMNPRTVWXYZ0-9`: a few digits only (`CF9K1LM28`)
+        n = sum(c in b"0123456789" for c in value)
+        return kind if n >= 5 or (n >= 2 and len(value) >= 8) else None
     if kind == "DRIVER_ID":
         n = sum(c in b"0123456789" for c in value)
+        if all(len(g) == 4 and g[:2] in (b"19", b"20") for g in _SEP.split(value)):
+            return None  # `license 2024-2025`, `Führerschein seit 2010`: years
         return kind if n >= 4 and len(digits) >= 6 and not (len(digits) == 4 and digits.isdigit()) else None
     if kind.startswith("CUSTOM:"):
         return kind
@@ -203,6 +212,15 @@ def _value_kind(kind: str, value: bytes) -> str | None:
 def _person(value: bytes) -> int | None:
     """Length of the name in `value` (its first four words, trailing words that are no name cut off)."""
     parts = value.split(b" ")
+    if value[:1].islower():  # `name's jane doberman and i …`: the words up to the first that is no name
+        if parts[0].lower() in _NOT_NAMES:
+            return None
+        kept = []
+        for p in parts:
+            if p.lower() in _NOT_NAMES:
+                break
+            kept.append(p)
+        return len(b" ".join(kept))
     if len(parts) > 4:  # keep four words, and the particles between them (`Anna van der Berg`)
         kept, words = [], 0
         for p in parts:

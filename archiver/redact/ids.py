@@ -83,6 +83,9 @@ def ipv6_ok(tok: bytes) -> bool:
     """An IPv6 address: eight groups, or fewer with exactly one `::`; a group holds a digit somewhere."""
     if tok.count(b"::") > 1 or b":::" in tok:
         return False
+    if b"." in tok:  # `::ffff:192.0.2.128`: the last 32 bits written as IPv4
+        head, _, v4 = tok.rpartition(b":")
+        return ipv4_ok(v4) and ipv6_ok(head + b":0:0")
     groups = [g for g in tok.split(b":") if g]
     if any(len(g) > 4 or not set(g) <= _HEX for g in groups):
         return False
@@ -127,7 +130,7 @@ def birth_date_ok(value: bytes) -> bool:
         if len(numbers) != 2:
             return False
         day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
-        return 1 <= day <= 31 and _year_ok(year, True)
+        return 1 <= day <= 31 and _year_ok(year, year > 99)  # (`12 Mar 85`: two digits are a year too)
     if len(numbers) != 3:
         return False
     a, b, c = numbers

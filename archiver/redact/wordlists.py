@@ -19,7 +19,8 @@ OTHER_THING = _set(
     times minutes hours days weeks months years attempts tries version model part serial sku unit apt
     suite about around approximately than over last ending ends digit digits level gate seat table
     chapter section line row box lot batch extension ext ssn social tel phone mobile cell text call sms
-    whatsapp fax card iban email mail visa amex mastercard s n me my soc sec
+    whatsapp fax iban email mail visa amex mastercard s me my soc sec
+    points store pad file files strike balance plate ordered delivered shipped placed purchased bought arrived
     """
 )
 # first (or last) words after a name cue that are no name: `I'm Not sure`, `This is Urgent`, `Name: Unknown`
@@ -37,7 +38,13 @@ NOT_NAMES = frozenset(
         for and or but if when what who how why where which nicht sehr kunde leider bereit pas très
         tres content bien aquí aqui muy cliente estoy tengo mal desolé désolé bonjour hola hallo
         guten buenos buenas bonsoir gracias merci danke bitte por favor also amazon paypal visa
-        mastercard apple google microsoft
+        mastercard apple google microsoft ridiculous unacceptable terrible awful taking sie ihre ihr
+        ihnen i me you we he she they need want have has can could would am is are was were do does
+        did spelled misspelled spelt listed printed written shown showing displayed missing different
+        changed updated registered linked mentioned given used client christmas easter black cyber
+        vegan vegetarian désolée français française see required nuevo nueva nouveau nouvelle neu
+        neue ticket case order invoice reference account crazy insane absurd outrageous unbelievable
+        incredible confused
         """
     )
 )
@@ -46,9 +53,12 @@ PASSWORD_WORDS = _set(
     """
     wrong incorrect not invalid expired correct right same different reset locked changed working blank
     empty required case-sensitive too very the a an my your still being set saved stored fine ok okay
-    forgotten lost missing weak strong long short
+    forgotten lost missing weak strong long short broken case blocked disabled suspended successful
+    accepted rejected been incorrecta incorrecto correcta correcto faux incorrect falsch ungültig yes no
+    none valid muy demasiado larga largo corta corto zu sehr nicht kurz lang trop très court courte
+    longue pas
     """
-)
+) | frozenset(str(n).encode() for n in range(100))  # `12 characters long`, `3 days ago`: a count
 # `I walked 3 blocks down the street`: words that are no street name
 STOP_STREET = _set(
     """
@@ -73,6 +83,6 @@ SUFFIX_WORDS = frozenset(w.encode() for w in STREET_SUFFIXES) | _set(
 WEAK_SUFFIX = _set(
     """
     way place court drive circle square trail close crescent gardens grove row hill park walk green rise
-    vale view loop pike path crossing commons heights center manor gate parade plaza ridge
+    vale view loop pike path crossing commons heights center manor gate parade plaza ridge highway
     """
 )

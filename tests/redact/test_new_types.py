@@ -96,7 +96,7 @@ POSITIVE: list[tuple[str, str, str]] = [
         "42 Elm Street, Springfield IL 62704",
         "STREET_ADDRESS",
     ),
-    ("ship to 1600 Pennsylvania Ave NW", "1600 Pennsylvania Ave", "STREET_ADDRESS"),
+    ("ship to 1600 Pennsylvania Ave NW", "1600 Pennsylvania Ave NW", "STREET_ADDRESS"),
     ("10 Downing Street, London SW1A 2AA", "10 Downing Street, London SW1A 2AA", "STREET_ADDRESS"),
     ("221B Baker St, London", "221B Baker St, London", "STREET_ADDRESS"),
     ("12 oak lane apt 4", "12 oak lane apt 4", "STREET_ADDRESS"),

@@ -54,6 +54,21 @@ def _spelled_run(rng: random.Random, n: int) -> str:  # `at`/`dot` chains that a
     return " ".join(rng.choice(parts) for _ in range(n // 3))
 
 
+def _lower_names(rng: random.Random, n: int) -> str:  # first-person cues, then lower-case words, no end
+    words = ("jane", "doe", "not", "smith", "and", "name's", "my name is", "élodie")
+    return "my name is " + " ".join(rng.choice(words) for _ in range(n))
+
+
+def _lower_addresses(rng: random.Random, n: int) -> str:  # lower-case city words after streets, postcodes
+    words = ("12 elm street", "london", "springfield", "nw1", "6xe", "62704", "po box 12", "il")
+    return " ".join(rng.choice(words) for _ in range(n))
+
+
+def _password_tokens(rng: random.Random, n: int) -> str:  # password cues and word+digit tokens, repeated
+    words = ("password", "pw", "hunter2", "abc", "pass:", "mdp", "x9", "summer2024!")
+    return " ".join(rng.choice(words) for _ in range(n))
+
+
 SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "capitalised name run": _caps,
     "address spam": _address_spam,
@@ -62,6 +77,9 @@ SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "capitalised words": _capitalised_run,
     "hex and colons": _ipv6_like,
     "spelled e-mail chains": _spelled_run,
+    "lower-case names after cues": _lower_names,
+    "lower-case address tails": _lower_addresses,
+    "password cues and tokens": _password_tokens,
 }
 
 
