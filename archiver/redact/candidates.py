@@ -23,7 +23,19 @@ from archiver.redact.touch import touch_before as _touch_before
 from archiver.redact.validators import usps_tracking_ok
 
 # after a cue's value, a sign that may continue it into a longer value (`jane.doe@…`, `(415) 555-…`)
-_RUNS_ON = frozenset((b"@", b".", b"_", b"+", b"-", b")"))
+_RUNS_ON = re.compile(rb"@|[._+\-][0-9A-Za-z]|\)[ .\-]?[0-9]")
+
+
+def _capitalised(data: bytes, pos: int) -> bool:
+    """`Jane`: an upper-case letter, then a lower-case one (`jane`, `PIN`, `DOB` may be a cue instead)."""
+    return 0x41 <= data[pos] <= 0x5A and data[pos + 1 : pos + 2].islower()
+
+
+def _runs_on(data: bytes, end: int) -> bool:
+    """Whether the value ending at `end` runs on into more (not a sentence's full stop: `account 2468….`)."""
+    return _RUNS_ON.match(data, end) is not None
+
+
 _AT_WORD = re.compile(rb"(?i)[ \t\[\(\{<]at[ \t\]\)\}>]")  # a spelled `@`
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
 
@@ -87,10 +99,14 @@ class Finder:
                 hit = extra.confirm(walk.data, start, found)
                 if hit is None:  # look again from the next character
                     return start + _char_len(first)
-                if not walk.nested and (hit[2] == "PASSWORD" or walk.data[hit[1] : hit[1] + 1] in _RUNS_ON):
+                if not walk.nested and (
+                    hit[2] == "PASSWORD"
+                    or (hit[2] == "PERSON_NAME" and not _capitalised(walk.data, hit[0]))  # `name: cvv 123`
+                    or _runs_on(walk.data, hit[1])
+                ):
                     return self._longer(walk, hit, end)
                 walk.hits.append(hit)
-                return end
+                return max(hit[1], start + 1)  # (a shape trimmed at another type's cue: go on from there)
         if tok.isdigit():  # the commonest shape: one digit run
             hit = self._numbers.digit_run(walk.data, start, end, tok, False)
         elif (

