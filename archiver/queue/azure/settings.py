@@ -96,6 +96,27 @@ def settings_from_config(cfg: Config) -> AzureQueueSettings:
     )
 
 
+def endpoints(s: AzureQueueSettings) -> tuple[str, str]:
+    """(blob, queue) endpoints as scheme://host[:port], for health and logs: never a key or a SAS."""
+    blob, queue = s.blob_url, s.queue_url
+    if s.connection_string is not None:
+        parts = dict(p.split("=", 1) for p in s.connection_string.reveal().split(";") if "=" in p)
+        lower = {k.strip().lower(): v.strip() for k, v in parts.items()}
+        blob = blob or lower.get("blobendpoint", "")
+        queue = queue or lower.get("queueendpoint", "")
+        if not blob and lower.get("accountname"):
+            suffix = lower.get("endpointsuffix", "core.windows.net")
+            blob = f"https://{lower['accountname']}.blob.{suffix}"
+    if blob and not queue and ".blob." in blob:
+        queue = blob.replace(".blob.", ".queue.", 1)
+
+    def origin(url: str) -> str:
+        p = urlsplit(url)
+        return f"{p.scheme}://{p.netloc}" if p.netloc else "azure"
+
+    return origin(blob), origin(queue)
+
+
 def _check_transport(url: str) -> None:
     if is_allowed_endpoint(url):
         return
