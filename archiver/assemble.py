@@ -23,6 +23,7 @@ import msgspec
 from archiver.attachments import AttachmentArchiver
 from archiver.attachments.backends import store_for
 from archiver.attachments.fetch import Downloader
+from archiver.azure_storage import endpoints_of
 from archiver.config import Config, redact_config
 from archiver.errors import QueueUnavailable, SinkTransientError
 from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, ListenerStats
@@ -174,6 +175,7 @@ class Components:
             self._stack.callback(self.pool.close)
         await self.sink.start()
         self._stack.push_async_callback(self.sink.close)
+        self.store_reach.ok()  # it answered the start-up checks: a later failure is an outage
         self.attachments = await self._attachments()
         stats = self.client.stats
         self.metrics.add_source(lambda: _client_values(stats))
@@ -230,7 +232,8 @@ class Components:
         if isinstance(self.sink, AzureSink) and self.sink.config.url:
             return f"{endpoint_of(self.sink.config.url)}/{self.sink.config.container}"
         az = self.config.sink.azure
-        return f"{az.url or 'azure'}/{az.container}"
+        named = endpoints_of(az.connection_string.reveal())[0] if az.connection_string else ""
+        return f"{az.url or named or 'azure'}/{az.container}"
 
     def _listener_values(self) -> PulledValues:
         reconnects = sum(s.reconnects for s in self.listener_stats)

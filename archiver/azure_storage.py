@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 import aiohttp
 from azure.core.exceptions import HttpResponseError, ServiceRequestError, ServiceResponseError
 
@@ -33,3 +35,24 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, HttpResponseError) and exc.status_code is not None:
         return exc.status_code in {408, 429} or exc.status_code >= 500
     return False
+
+
+def endpoints_of(connection_string: str) -> tuple[str, str]:
+    """(blob, queue) service endpoints named by a connection string, as scheme://host[:port] ("" when it
+    names none): what a log line or /healthz may show of it — never the key or a SAS."""
+    fields = {}
+    for part in connection_string.split(";"):
+        key, sep, value = part.partition("=")
+        if sep:
+            fields[key.strip().lower()] = value.strip()
+    blob, queue = fields.get("blobendpoint", ""), fields.get("queueendpoint", "")
+    account, suffix = fields.get("accountname"), fields.get("endpointsuffix", "core.windows.net")
+    if account:
+        blob = blob or f"https://{account}.blob.{suffix}"
+        queue = queue or f"https://{account}.queue.{suffix}"
+
+    def origin(url: str) -> str:
+        p = urlsplit(url)
+        return f"{p.scheme}://{p.netloc}" if p.scheme and p.netloc else ""
+
+    return origin(blob), origin(queue)

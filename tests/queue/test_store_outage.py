@@ -15,13 +15,16 @@ import json
 import re
 import signal
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
 from azure.storage.blob.aio import BlobServiceClient
 
+from archiver.assemble import Components
+from archiver.config import load_config
 from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import AzureQueueSettings
 from archiver.secret import Secret
@@ -30,9 +33,15 @@ from archiver.sinks.naming import PREFIX, conversation_id_of
 from archiver.testing.azurite import Azurite, connection_string
 from archiver.testing.wormproxy import WormProxy, worm_stack
 from tests.e2e.test_crash import wait_for, worker_env, worker_process
-from tests.support import fast_sim_config
+from tests.support import eventually, fast_sim_config, sim_worker_env
 
 _METRICS_URL = re.compile(r"metrics_listening url=(http://\S+)/metrics")
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[Simulator]:
+    async with Simulator(fast_sim_config()) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")
@@ -180,3 +189,35 @@ async def test_worker_rides_out_a_storage_outage_and_loses_nothing(
     # One line when the outage began and one when it ended, per store — not one per retry.
     assert len(re.findall(r"\bunreachable what=work_queue_store", text)) == 1, text[-4000:]
     assert len(re.findall(r"reachable_again what=work_queue_store", text)) == 1, text[-4000:]
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+async def test_an_archive_store_outage_keeps_the_built_archive_and_counts_no_attempt(
+    worm_proxy: WormProxy, azure_container: str, sim: Simulator, tmp_path: Path, cpu_pool: Any
+) -> None:
+    """The upload fails with 503 ServerBusy past the SDK's retries: the conversation stays leased with its
+    built archive in hand (no attempt counted, no second build) until the store answers, then is archived."""
+    env = sim_worker_env(
+        sim,
+        tmp_path,
+        ARCHIVER_SINK__KIND="azure",
+        AZURE_STORAGE_CONNECTION_STRING=worm_proxy.connection_string,
+        AZURE_CONTAINER_NAME=azure_container,
+        ARCHIVER_SINK__AZURE__RETENTION_DAYS="1",
+    )
+    [cid] = await sim.generate(1)
+    async with Components(load_config(None, env=env), pool=cpu_pool) as c:
+        await c.queue.enqueue(cid, source="test")
+        [lease] = await c.queue.lease("t", 300.0)
+        worm_proxy.fail("put_blob", status=503, code="ServerBusy", times=None, blob_contains=PREFIX)
+        task = asyncio.create_task(c.pipeline().process(lease))
+        await eventually(lambda: c.store_reach.failing_since is not None, 120, "the store reported down")
+        item = await c.queue.get(cid)
+        assert item is not None and item.state == "leased" and item.attempts == 1
+        assert not task.done()
+        worm_proxy.clear_faults()
+        assert await asyncio.wait_for(task, 120) == "archived"
+        item = await c.queue.get(cid)
+        assert item is not None and item.state == "done" and item.attempts == 1
+        assert c.store_reach.failing_since is None

@@ -16,8 +16,10 @@ import msgspec
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 from azure.storage.queue.aio import QueueClient
 
+from archiver.azure_storage import endpoints_of
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import QueueError
+from archiver.health import endpoint_of
 from archiver.logs import scrub
 from archiver.secret import Secret
 
@@ -100,21 +102,11 @@ def endpoints(s: AzureQueueSettings) -> tuple[str, str]:
     """(blob, queue) endpoints as scheme://host[:port], for health and logs: never a key or a SAS."""
     blob, queue = s.blob_url, s.queue_url
     if s.connection_string is not None:
-        parts = dict(p.split("=", 1) for p in s.connection_string.reveal().split(";") if "=" in p)
-        lower = {k.strip().lower(): v.strip() for k, v in parts.items()}
-        blob = blob or lower.get("blobendpoint", "")
-        queue = queue or lower.get("queueendpoint", "")
-        if not blob and lower.get("accountname"):
-            suffix = lower.get("endpointsuffix", "core.windows.net")
-            blob = f"https://{lower['accountname']}.blob.{suffix}"
+        from_conn = endpoints_of(s.connection_string.reveal())
+        blob, queue = blob or from_conn[0], queue or from_conn[1]
     if blob and not queue and ".blob." in blob:
         queue = blob.replace(".blob.", ".queue.", 1)
-
-    def origin(url: str) -> str:
-        p = urlsplit(url)
-        return f"{p.scheme}://{p.netloc}" if p.netloc else "azure"
-
-    return origin(blob), origin(queue)
+    return endpoint_of(blob or "azure"), endpoint_of(queue or "azure")
 
 
 def _check_transport(url: str) -> None:
