@@ -25,6 +25,7 @@ from azure.storage.blob.aio import BlobServiceClient
 
 from archiver.assemble import Components
 from archiver.config import load_config
+from archiver.errors import QueueError, QueueUnavailable
 from archiver.queue.azure.queue import AzureQueue
 from archiver.queue.azure.settings import AzureQueueSettings
 from archiver.secret import Secret
@@ -221,3 +222,40 @@ async def test_an_archive_store_outage_keeps_the_built_archive_and_counts_no_att
         item = await c.queue.get(cid)
         assert item is not None and item.state == "done" and item.attempts == 1
         assert c.store_reach.failing_since is None
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "error"),
+    [
+        (503, "ServerBusy", QueueUnavailable),
+        (500, "InternalError", QueueUnavailable),
+        (429, "TooManyRequests", QueueUnavailable),
+        (403, "AuthorizationFailure", QueueError),
+        (403, "AuthorizationPermissionMismatch", QueueError),
+    ],
+)
+async def test_queue_failures_are_ridden_out_only_when_waiting_can_fix_them(
+    stack: tuple[Azurite, WormProxy], status: int, code: str, error: type[Exception]
+) -> None:
+    """Throttling and 5xx (after the SDK's retries) are `QueueUnavailable`, reported to the state
+    container's Reach; a 403 is `QueueError`, which stops the worker — and proves the endpoint answers."""
+    azurite, proxy = stack
+    suffix = uuid.uuid4().hex[:10]
+    proxy.set_container_worm(f"state-{suffix}", False)
+    settings = AzureQueueSettings(
+        queue_name=f"work-{suffix}", state_container=f"state-{suffix}", sdk_retry_total=0,
+        connection_string=Secret(connection_string(proxy.blob_url, azurite.queue_url)),
+    )  # fmt: skip
+    queue = AzureQueue(settings)
+    try:
+        await queue.start()
+        proxy.fail("put_blob", status=status, code=code, times=None, blob_contains="items/")
+        with pytest.raises(error, match=f"HTTP {status} {code}") as caught:
+            await queue.enqueue(f"c-{suffix}", source="test")
+        assert not isinstance(caught.value, QueueError if error is QueueUnavailable else QueueUnavailable)
+        down = queue.state_reach.failing_since is not None
+        assert down == (error is QueueUnavailable)
+        assert queue.messages_reach.failing_since is None  # the queue service answered throughout
+    finally:
+        proxy.clear_faults()
+        await queue.close()
