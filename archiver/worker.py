@@ -248,6 +248,8 @@ class Worker:
             try:
                 if await self._stop_when():
                     self.stop("finished")
+            except TransientError:  # e.g. the queue's store is away: ask again at the next poll
+                continue
             except Exception as exc:
                 self._fail(exc, "supervisor")
 
