@@ -140,9 +140,8 @@ class Leader:
         if self.reach is not None and is_transient(exc):
             status = getattr(exc, "status_code", None)
             cause = f"HTTP {status}" if status is not None else network_cause(exc)
-            self.reach.failed(
-                f"cannot {op} the leader lease: {cause}", sent_at=self.reach.now() - (time.monotonic() - sent)
-            )
+            since = time.monotonic() - sent  # `sent` is on the lease deadline's clock, not the Reach's
+            self.reach.failed(f"cannot {op} the leader lease: {cause}", sent_at=self.reach.now() - since)
             return
         if isinstance(exc, HttpResponseError):
             log.warning("leader_%s_failed status=%s", op, exc.status_code)
@@ -169,7 +168,10 @@ class Leader:
         if not self.is_leader:
             sent = time.monotonic()
             try:
-                await self._lease.acquire(lease_duration=self.lease_s)
+                # An answer later than this would grant a lease already too old to lead on (see _won).
+                await asyncio.wait_for(
+                    self._lease.acquire(lease_duration=self.lease_s), self.lease_s - self.guard_s
+                )
                 self._answered()
                 self._won(sent)
                 return
@@ -178,7 +180,7 @@ class Leader:
                     self._answered()
                 else:
                     self._trouble("acquire", exc, sent)
-            except FAILURES as exc:
+            except FAILURES as exc:  # includes TimeoutError from wait_for
                 self._trouble("acquire", exc, sent)
             await asyncio.sleep(self.retry_s)
             return
@@ -214,6 +216,10 @@ class Leader:
                 await task
         if self.is_leader:
             self._lost("closing")
+            if self.reach is not None and self.reach.failing_since is not None:
+                # The store is away: a release would only spend the SDK's retries of a stopping worker.
+                log.info("leader_release_skipped identity=%s (the lease expires on its own)", self.identity)
+                return
             try:
                 await self._lease.release()
                 log.info("leader_released identity=%s", self.identity)
