@@ -54,7 +54,7 @@ class AzureQueueSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     orphan_grace_s: float = 30.0  # a message without a state blob younger than this may be mid-enqueue
     enqueue_concurrency: int = 16
     api_version: str | None = None
-    # The worker stops on a queue error, so let the SDK ride out short throttling/5xx blips first.
+    # The SDK retries short throttling/5xx blips itself; what still fails the worker rides out (outage.py).
     sdk_retry_total: int = 4
     connection_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
