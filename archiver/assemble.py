@@ -110,7 +110,7 @@ class Components:
         self.listener_stats: list[ListenerStats] = []
         # Whether the stores answer, as the worker sees them: for /healthz (archiver/health.py). Their
         # outages are ridden out (archiver/outage.py); a SQLite queue has none (its errors are permanent).
-        self.store_reach = Reach("archive store", self.sink_root(), STORE_FIX)
+        self.store_reach = Reach("archive store", self.sink_root(), STORE_FIX, announce=True)
         self.store_outage = RideOut(self.store_reach, (SinkTransientError,))
         self.queue_reaches: list[Reach] = []
         self.queue_outage: RideOut | None = None

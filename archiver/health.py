@@ -8,9 +8,10 @@ without a single answer for `worker.unhealthy_after_s`; 200 again at the next an
 
 An endpoint that has never answered since start-up is most likely misconfigured (a mistyped region or URL, a
 firewall): its first failure is logged at ERROR with the fix, not buried among retry lines. An endpoint that
-did answer and then stops is an outage: one WARNING `unreachable` when it begins and one INFO
-`reachable_again` when it ends, however many retries lie in between; a failure of a request sent before the
-last answer (a straggler of the outage) does not open a new one.
+did answer and then stops is an outage: one INFO `reachable_again` when it ends and, for the stores (whose
+failures are reported only after the SDK's own retries, `announce=True`), one WARNING `unreachable` when it
+begins — however many retries lie in between. (Genesys reports every failed attempt and has its own retry
+lines.) A failure of a request sent before the last answer (a straggler of the outage) opens no new one.
 """
 
 from __future__ import annotations
@@ -61,8 +62,11 @@ def network_cause(exc: BaseException) -> str:
 class Reach:
     """One remote endpoint: whether it ever answered, since when it has been failing, and why."""
 
-    def __init__(self, what: str, endpoint: str, fix: str, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, what: str, endpoint: str, fix: str, *, clock: Clock = time.monotonic, announce: bool = False
+    ) -> None:
         self.what, self.endpoint, self.fix = what, endpoint_of(endpoint), fix
+        self.announce = announce
         self.ever_reached = False
         self.failing_since: float | None = None
         self.last_cause = ""
@@ -98,7 +102,7 @@ class Reach:
             return
         if self.failing_since is None:
             self.failing_since = self._clock()
-            if self.ever_reached:  # once per outage; the retry loops stay quiet (archiver/outage.py)
+            if self.ever_reached and self.announce:  # once per outage; retries stay quiet (outage.py)
                 log.warning(
                     "unreachable what=%s endpoint=%s cause=%s (retrying until it answers; nothing is lost)",
                     self.slug, self.endpoint, cause,

@@ -170,7 +170,7 @@ async def test_a_leader_cut_off_by_a_storage_outage_contends_again_when_it_ends(
 ) -> None:
     """It stops leading (it cannot prove it holds the lease), reports the outage once — not per failed
     renewal or acquire — and leads again once storage answers."""
-    reach = Reach("work queue store", worm_proxy.url, "check it")
+    reach = Reach("work queue store", worm_proxy.url, "check it", announce=True)
     work = Work()
     async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as via_proxy:
         leader = Leader(

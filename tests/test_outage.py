@@ -28,7 +28,9 @@ class Clock:
 
 
 def store(clock: Clock) -> Reach:
-    reach = Reach("archive store", "https://acct.blob.core.windows.net/archive", "check it", clock=clock)
+    reach = Reach(
+        "archive store", "https://acct.blob.core.windows.net/archive", "check it", clock=clock, announce=True
+    )
     reach.ok()  # it answered at start-up: a later failure is an outage
     return reach
 

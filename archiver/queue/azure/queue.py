@@ -89,8 +89,8 @@ class AzureQueue:
         self.where = f"work queue azure:{settings.queue_name}"
         # Whether the state container and the queue answer (/healthz, outage logs): fed by every SDK call.
         blob_ep, queue_ep = endpoints(settings)
-        self.state_reach = Reach("work queue store", blob_ep, QUEUE_FIX)
-        self.messages_reach = Reach("work queue messages", queue_ep, QUEUE_FIX)
+        self.state_reach = Reach("work queue store", blob_ep, QUEUE_FIX, announce=True)
+        self.messages_reach = Reach("work queue messages", queue_ep, QUEUE_FIX, announce=True)
 
     def __repr__(self) -> str:
         return f"AzureQueue(queue={self.settings.queue_name!r}, state={self.settings.state_container!r})"
