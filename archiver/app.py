@@ -27,6 +27,7 @@ from archiver.assemble import Components, embedded_seed
 from archiver.config import Config, require_genesys
 from archiver.embedded import check_store as embedded_store_check
 from archiver.embedded import private_queue
+from archiver.errors import QueueUnavailable
 from archiver.genesys import ConversationEnded, NotificationListener
 from archiver.health import Health
 from archiver.metrics import MetricsServer
@@ -117,6 +118,7 @@ def make_worker(
         progress=progress,
         progress_every_s=progress_every_s,
         on_outcome=on_outcome,
+        queue_outage=c.queue_outage,
     )
 
 
@@ -188,10 +190,12 @@ class Application:
             listener = NotificationListener(c.client, c.settings, self._on_ended, reconciler.on_gap)
             c.listener_stats.append(listener.stats)
             self._components, self._listener = c, listener
+            reaches = [c.client.tokens.reach, c.client.transport.reach, c.store_reach]
             self._health = Health(
-                [c.client.tokens.reach, c.client.transport.reach, c.store_reach],
+                reaches + c.queue_reaches,
                 self.config.worker.unhealthy_after_s,
             )
+            c.metrics.add_source(self._health.values)  # archiver_unreachable_seconds{dependency}
             # Several VMs on a shared (Azure) queue: only the elected leader listens and reconciles.
             leader = leader_for(c.queue)
             # /metrics: whether this VM leads (runs the listener) and whether its listener is connected.
@@ -248,7 +252,15 @@ class Application:
 
     async def _on_ended(self, event: ConversationEnded) -> None:
         c = self._components
-        if await c.queue.enqueue(event.conversation_id, source="listener"):
+        try:
+            new = await c.queue.enqueue(event.conversation_id, source="listener")
+        except QueueUnavailable:
+            # Not waited out here (that would stall the socket; the failure is reported to the store's
+            # Reach): the reconciler's next complete sweep enqueues it, as its watermark cannot pass a
+            # sweep that failed to enqueue.
+            log.debug("listener_enqueue_deferred id=%s", event.conversation_id)
+            return
+        if new:
             c.metrics.enqueued.labels("listener").inc()
             self.worker.wake()
 
@@ -259,6 +271,9 @@ class Application:
             self.options.on_archived(cid, result)
 
     async def _progress(self) -> None:
+        outage = self._components.queue_outage
+        if outage is not None and outage.down:
+            return  # the outage has its own log lines; a listing would only wait out the SDK's retries
         counts = await self._components.queue.counts()
         sample = (
             self.archived_total,

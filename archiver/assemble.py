@@ -23,10 +23,13 @@ import msgspec
 from archiver.attachments import AttachmentArchiver
 from archiver.attachments.backends import store_for
 from archiver.attachments.fetch import Downloader
+from archiver.azure_storage import endpoints_of
 from archiver.config import Config, redact_config
+from archiver.errors import QueueUnavailable, SinkTransientError
 from archiver.genesys import ClientStats, GenesysClient, GenesysSettings, ListenerStats
 from archiver.health import STORE_FIX, Reach, endpoint_of
 from archiver.metrics import Metrics, MetricsServer, PulledValues
+from archiver.outage import RideOut
 from archiver.pipeline import Pipeline, PipelineSettings
 from archiver.queue import SqliteQueue, WorkQueue
 from archiver.queue.azure.queue import AzureQueue
@@ -105,8 +108,15 @@ class Components:
         self._own_pool = pool is None
         self.sink: Sink = build_sink(config, local_dir=local_dir)
         self.listener_stats: list[ListenerStats] = []
-        # Whether the store answers, as the pipeline sees it: for /healthz (archiver/health.py).
-        self.store_reach = Reach("archive store", self.sink_root(), STORE_FIX)
+        # Whether the stores answer, as the worker sees them: for /healthz (archiver/health.py). Their
+        # outages are ridden out (archiver/outage.py); a SQLite queue has none (its errors are permanent).
+        self.store_reach = Reach("archive store", self.sink_root(), STORE_FIX, announce=True)
+        self.store_outage = RideOut(self.store_reach, (SinkTransientError,))
+        self.queue_reaches: list[Reach] = []
+        self.queue_outage: RideOut | None = None
+        if isinstance(self.queue, AzureQueue):  # its SDK calls report to these themselves
+            self.queue_reaches = [self.queue.state_reach, self.queue.messages_reach]
+            self.queue_outage = RideOut(self.queue.state_reach, (QueueUnavailable,), report=False)
 
     async def __aenter__(self) -> Components:
         try:
@@ -165,6 +175,7 @@ class Components:
             self._stack.callback(self.pool.close)
         await self.sink.start()
         self._stack.push_async_callback(self.sink.close)
+        self.store_reach.ok()  # it answered the start-up checks: a later failure is an outage
         self.attachments = await self._attachments()
         stats = self.client.stats
         self.metrics.add_source(lambda: _client_values(stats))
@@ -193,7 +204,7 @@ class Components:
             on_archived=on_archived,
             attachments=self.attachments,
         )
-        pipeline.store_reach = self.store_reach
+        pipeline.store_outage, pipeline.queue_outage = self.store_outage, self.queue_outage
         return pipeline
 
     def metrics_server(
@@ -205,6 +216,8 @@ class Components:
             return None
 
         async def refresh() -> None:
+            if self.queue_outage is not None and self.queue_outage.down:
+                return  # stale gauges: a listing would wait out the SDK retries, past the scrape timeout
             counts = await self.queue.counts()
             self.metrics.set_queue(counts, await self.queue.oldest(), time.time())
 
@@ -219,7 +232,8 @@ class Components:
         if isinstance(self.sink, AzureSink) and self.sink.config.url:
             return f"{endpoint_of(self.sink.config.url)}/{self.sink.config.container}"
         az = self.config.sink.azure
-        return f"{az.url or 'azure'}/{az.container}"
+        named = endpoints_of(az.connection_string.reveal())[0] if az.connection_string else ""
+        return f"{az.url or named or 'azure'}/{az.container}"
 
     def _listener_values(self) -> PulledValues:
         reconnects = sum(s.reconnects for s in self.listener_stats)

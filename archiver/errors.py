@@ -110,4 +110,11 @@ class IntegrityError(SinkPermanentError):
 
 
 class QueueError(PermanentError):
-    """The durable work queue is unusable (corrupt file, wrong schema)."""
+    """The durable work queue is unusable (corrupt file, wrong schema, missing container, 403)."""
+
+
+class QueueUnavailable(TransientError):
+    """The work queue's store does not answer or is throttling (network, 408, 429, 5xx): wait it out.
+    `reach` is the endpoint's archiver.health.Reach, already told of the failure (None: nobody told)."""
+
+    reach: object = None

@@ -7,7 +7,11 @@ turns that into /healthz: 503, naming the endpoint, the cause and for how long, 
 without a single answer for `worker.unhealthy_after_s`; 200 again at the next answer (no restart needed).
 
 An endpoint that has never answered since start-up is most likely misconfigured (a mistyped region or URL, a
-firewall): its first failure is logged at ERROR with the fix, not buried among retry lines.
+firewall): its first failure is logged at ERROR with the fix, not buried among retry lines. An endpoint that
+did answer and then stops is an outage: one INFO `reachable_again` when it ends and, for the stores (whose
+failures are reported only after the SDK's own retries, `announce=True`), one WARNING `unreachable` when it
+begins — however many retries lie in between. (Genesys reports every failed attempt and has its own retry
+lines.) A failure of a request sent before the last answer (a straggler of the outage) opens no new one.
 """
 
 from __future__ import annotations
@@ -23,6 +27,10 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
+QUEUE_FIX = (
+    "check the storage account of the work queue (the connection string's BlobEndpoint/QueueEndpoint or "
+    "sink.azure.url), DNS, the firewall, and the account's status (throttling, an Azure outage)"
+)
 STORE_FIX = (
     "check the store's address (sink.azure.url or the connection string's BlobEndpoint; sink.local.dir), "
     "DNS, the firewall, and that the disk or storage account is available"
@@ -54,25 +62,51 @@ def network_cause(exc: BaseException) -> str:
 class Reach:
     """One remote endpoint: whether it ever answered, since when it has been failing, and why."""
 
-    def __init__(self, what: str, endpoint: str, fix: str, *, clock: Clock = time.monotonic) -> None:
+    def __init__(
+        self, what: str, endpoint: str, fix: str, *, clock: Clock = time.monotonic, announce: bool = False
+    ) -> None:
         self.what, self.endpoint, self.fix = what, endpoint_of(endpoint), fix
+        self.announce = announce
         self.ever_reached = False
         self.failing_since: float | None = None
         self.last_cause = ""
+        self.answers = 0  # how many answers so far: RideOut tells an outage from one call's own trouble
+        self._last_answer = float("-inf")
         self._clock = clock
         self._told = False
+
+    @property
+    def slug(self) -> str:
+        """`what` as a log field and metric label: `work_queue_store`, `genesys_api`."""
+        return self.what.lower().replace(" ", "_")
+
+    def now(self) -> float:
+        """This reach's clock: when a request was sent, for `failed(sent_at=...)`."""
+        return self._clock()
 
     def ok(self) -> None:
         """The endpoint answered (any HTTP answer that is not a server error)."""
         if self.failing_since is not None and self.ever_reached:
-            log.info("reachable_again what=%s endpoint=%s", self.what.replace(" ", "_"), self.endpoint)
+            log.info(
+                "reachable_again what=%s endpoint=%s after_s=%.0f", self.slug, self.endpoint, self.down_for()
+            )
         self.ever_reached = True
         self.failing_since = None
+        self.answers += 1
+        self._last_answer = self._clock()
 
-    def failed(self, cause: str) -> None:
-        """No answer (network error, timeout) or a server error; `cause` is secret-free."""
+    def failed(self, cause: str, *, sent_at: float | None = None) -> None:
+        """No answer (network error, timeout) or a server error; `cause` is secret-free. `sent_at` (this
+        reach's clock): a request sent before the last answer cannot open a new outage."""
+        if sent_at is not None and sent_at < self._last_answer:
+            return
         if self.failing_since is None:
             self.failing_since = self._clock()
+            if self.ever_reached and self.announce:  # once per outage; retries stay quiet (outage.py)
+                log.warning(
+                    "unreachable what=%s endpoint=%s cause=%s (retrying until it answers; nothing is lost)",
+                    self.slug, self.endpoint, cause,
+                )  # fmt: skip
         self.last_cause = cause
         if not self.ever_reached and not self._told:
             self._told = True  # once per process: the retry lines that follow name the endpoint too
@@ -96,6 +130,13 @@ class Health:
     def add(self, reach: Reach) -> None:
         """Watch one more endpoint."""
         self.reaches.append(reach)
+
+    def values(self) -> dict[str, dict[str, float]]:
+        """Pulled `archiver_unreachable_seconds{dependency}`: how long each endpoint has been failing."""
+        out: dict[str, float] = {}
+        for r in self.reaches:
+            out[r.slug] = max(out.get(r.slug, 0.0), r.down_for())
+        return {"unreachable_seconds": out}
 
     def problem(self) -> str | None:
         """Why the worker is unhealthy (None: every endpoint answered within `unhealthy_after_s`)."""

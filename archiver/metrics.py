@@ -82,6 +82,15 @@ class _PulledCollector(Collector):
         )
         unlocked.add_metric([], values.get("sink_worm_policy_unlocked", {}).get("", 0.0))
         yield unlocked
+        unreachable = GaugeMetricFamily(
+            "archiver_unreachable_seconds",
+            "Seconds an endpoint (Genesys login/API, archive store, work queue store) has failed without "
+            "an answer (0: reachable)",
+            labels=["dependency"],
+        )
+        for dependency, seconds in sorted(values.get("unreachable_seconds", {}).items()):
+            unreachable.add_metric([dependency], seconds)
+        yield unreachable
         depth = GaugeMetricFamily("archiver_queue_depth", "Work-queue items by state", labels=["state"])
         for state, n in sorted(self._metrics.queue_depth.items()):
             depth.add_metric([state], n)

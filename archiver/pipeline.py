@@ -6,6 +6,9 @@ so the worker stops, naming the missing permission; transient → retried with b
 archive with another digest exists) → dead-lettered and logged as an alert, unless it is this same record
 archived by an earlier run that lost its queue state (then that archive counts). Once the blob is stored the
 queue remembers stage "uploaded", so a failing write-back is retried on its own and never re-uploads.
+A store outage (the work queue's or the archive store's, after the SDK's own retries) is ridden out where it
+happens (archiver/outage.py): the conversation in hand, its built archive and its lease stay here until the
+store answers again, and no attempt is counted.
 With attachments.mode = "archive", the attachments are stored before the record is built for upload
 (archiver/attachments/collect.py), so a stored record never names a missing attachment.
 """
@@ -38,12 +41,13 @@ from archiver.errors import (
     NotReady,
     PermanentError,
     QueueError,
+    QueueUnavailable,
     SinkPermanentError,
     SinkTransientError,
     TransientError,
 )
-from archiver.health import Reach
 from archiver.metrics import Metrics
+from archiver.outage import RideOut, through
 from archiver.queue import Lease, WorkQueue
 from archiver.redact import REDACTOR_VERSION
 from archiver.sinks import ArchiveMeta, PutResult, StoredArchive
@@ -146,8 +150,12 @@ class Pipeline:
             settings.writeback,
             max_attempts=settings.max_attempts,
         )
-        # --- store reachability for /healthz (archiver/health.py); set by assemble.Components ---
-        self.store_reach: Reach | None = None
+        # --- outages ridden out (archiver/outage.py), each feeding /healthz; set by assemble.Components ---
+        self.store_outage: RideOut | None = None  # the archive store's uploads
+        self.queue_outage: RideOut | None = None  # the work queue's calls (Azure queue only)
+
+    async def _q(self, op: Callable[[], Awaitable[T]]) -> T:
+        return await through(self.queue_outage, op)
 
     async def process(self, lease: Lease) -> Outcome:
         """Take one lease to a final or retry state (see module docstring)."""
@@ -156,17 +164,18 @@ class Pipeline:
         keeper = asyncio.create_task(self._keep_lease(lease))
         try:
             outcome = await self._process(lease)
-            if outcome in ("archived", "already_archived") and self.store_reach is not None:
-                self.store_reach.ok()  # the store answered a put (or a read of what it holds)
         except NotReady as exc:
             # Waiting is not failing — until it has gone on for longer than any conversation stays open.
             overdue = time.time() - lease.first_leased_at > self._settings.not_ready_max_s
-            state = await self._queue.retry(
-                lease,
-                error=str(exc),
-                cause="not_ready",
-                delay_s=self._settings.not_ready_delay_s,
-                count_attempt=overdue,
+            error = str(exc)
+            state = await self._q(
+                lambda: self._queue.retry(
+                    lease,
+                    error=error,
+                    cause="not_ready",
+                    delay_s=self._settings.not_ready_delay_s,
+                    count_attempt=overdue,
+                )
             )
             if state == "dead":
                 self._metrics.dead.labels("not_ready").inc()
@@ -189,8 +198,6 @@ class Pipeline:
             log.error("stopping id=%s error=%s: %s", cid, type(exc).__name__, exc)
             raise
         except TransientError as exc:
-            if isinstance(exc, SinkTransientError) and self.store_reach is not None:
-                self.store_reach.failed(str(exc))
             return await self._retry(lease, exc, _cause(exc))
         except NotWebMessaging as exc:
             return await self._dead(lease, exc, "not_webmessaging")
@@ -212,12 +219,12 @@ class Pipeline:
         except SinkPermanentError as exc:  # a bad id is this item's problem, not the store's
             raise InvalidConversationId(str(exc)) from exc
         archived_at = iso_utc(lease.first_leased_at)
-        stage = await self._queue.stage(cid)
+        stage = await self._q(lambda: self._queue.stage(cid))
         if stage is not None and stage.stage in ("uploaded", "done"):
             # The blob is already in the store: only the write-back is left to do.
             customer = await self.writeback.customer_participant(cid)
             await self.writeback.write(lease, customer, stage.uri, stage.sha256, archived_at)
-            await self._queue.done(lease, uri=stage.uri, sha256=stage.sha256)
+            await self._q(lambda: self._queue.done(lease, uri=stage.uri, sha256=stage.sha256))
             log.info("written_back id=%s", cid)
             return "written_back"
 
@@ -240,7 +247,7 @@ class Pipeline:
         )
         with self._timed("upload"):
             result, digest, archived_at = await self._store(built, meta, archived_at)
-        await self._queue.set_stage(lease, "uploaded", uri=result.uri, sha256=digest)
+        await self._q(lambda: self._queue.set_stage(lease, "uploaded", uri=result.uri, sha256=digest))
         if result.created:
             self._metrics.archived.inc()
             self._metrics.archive_bytes.inc(len(built.gz))
@@ -254,7 +261,7 @@ class Pipeline:
                 await maybe
         customer = built.customer_participant_id or transcript.conversation.customer_participant_id
         await self.writeback.write(lease, customer, result.uri, digest, archived_at)
-        await self._queue.done(lease, uri=result.uri, sha256=digest)
+        await self._q(lambda: self._queue.done(lease, uri=result.uri, sha256=digest))
         log.info(
             "archived id=%s created=%s messages=%d bytes=%d via=%s",
             cid,
@@ -310,7 +317,9 @@ class Pipeline:
         stored archive is the one of record, with its own digest and time.
         """
         try:
-            return await self._sink.put(built.gz, meta), built.sha256, archived_at
+            # The built archive stays in hand through a store outage: no re-fetch, no attempt counted.
+            put = await through(self.store_outage, lambda: self._sink.put(built.gz, meta))
+            return put, built.sha256, archived_at
         except IntegrityError:
             stored = await self._sink.get(meta.conversation_id, meta.end_time)
             earlier = await self._pool.run(functools.partial(earlier_archive_of, stored, built.gz))
@@ -333,7 +342,9 @@ class Pipeline:
 
     async def _retry(self, lease: Lease, exc: Exception, cause: str) -> Outcome:
         delay = getattr(exc, "retry_after_s", None)
-        state = await self._queue.retry(lease, error=_describe(exc), cause=cause, delay_s=delay)
+        state = await self._q(
+            lambda: self._queue.retry(lease, error=_describe(exc), cause=cause, delay_s=delay)
+        )
         self._metrics.failed.labels(cause).inc()
         if state == "dead":
             self._metrics.dead.labels(cause).inc()
@@ -346,7 +357,7 @@ class Pipeline:
         return "retry"
 
     async def _dead(self, lease: Lease, exc: Exception, cause: str) -> Outcome:
-        await self._queue.dead(lease, error=_describe(exc))
+        await self._q(lambda: self._queue.dead(lease, error=_describe(exc)))
         self._metrics.failed.labels(cause).inc()
         self._metrics.dead.labels(cause).inc()
         log.error("dead id=%s cause=%s error=%s", lease.conversation_id, cause, exc)
@@ -370,6 +381,8 @@ def _cause(exc: Exception) -> str:
         return "writeback"
     if isinstance(exc, SinkTransientError):
         return "sink"
+    if isinstance(exc, QueueUnavailable):
+        return "queue"
     if isinstance(exc, AttachmentTransient):
         return "attachment"
     if isinstance(exc, TransientError) and type(exc).__module__.startswith("archiver"):

@@ -30,7 +30,7 @@ from typing import Protocol
 
 import msgspec
 
-from archiver.errors import GenesysAuthError, GenesysPermissionError, TransientError
+from archiver.errors import GenesysAuthError, GenesysPermissionError, QueueUnavailable, TransientError
 from archiver.genesys.analytics import DEFAULT_MAX_AGE_DAYS, PageWalk
 from archiver.genesys.models import AnalyticsConversation
 from archiver.metrics import Metrics
@@ -135,6 +135,9 @@ class Reconciler:
                 await self.sweep(trigger)
             except (GenesysPermissionError, GenesysAuthError):
                 raise
+            except QueueUnavailable as exc:  # a storage outage, logged once where it is waited out
+                log.debug("reconcile_failed error=%s: %s", type(exc).__name__, exc)
+                delay = min(delay, self._s.error_retry_s)
             except TransientError as exc:
                 log.warning("reconcile_failed error=%s: %s", type(exc).__name__, exc)
                 # a long 429 pause (GenesysRateLimited) says when asking again makes sense

@@ -10,6 +10,10 @@ new lease, 3. after `shutdown_timeout_s` the stragglers are cancelled and their 
 metrics server stops, 5. the caller closes the components in reverse order of opening. A second signal
 forces: everything is cancelled at once (leases are released on a best-effort basis, and in any case
 expire). A restart resumes from the durable queue: leased items whose worker died become leasable again.
+
+A store outage is not fatal: processors wait for the queue to answer again (`queue_outage`,
+archiver/outage.py) and the pipeline holds the conversation in hand meanwhile; only a permanent error (403,
+a missing container, a corrupt SQLite file) stops the worker.
 """
 
 from __future__ import annotations
@@ -26,8 +30,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from archiver import sdnotify
-from archiver.errors import ArchiverError, ConfigError, PermanentError
+from archiver.errors import ArchiverError, ConfigError, PermanentError, TransientError
 from archiver.metrics import Metrics, MetricsServer
+from archiver.outage import RideOut, through
 from archiver.pipeline import Outcome, Pipeline
 from archiver.queue import Lease, WorkQueue
 
@@ -55,6 +60,7 @@ class Worker:
         progress: Callable[[], Awaitable[None]] | None = None,
         progress_every_s: float = 5.0,
         on_outcome: Callable[[str, Outcome], None] | None = None,
+        queue_outage: RideOut | None = None,
     ) -> None:
         self._queue, self._pipeline, self._metrics = queue, pipeline, metrics
         self._processors, self._lease_s = processors, lease_s
@@ -64,6 +70,7 @@ class Worker:
         self._stop_when, self._poll_s = stop_when, poll_s
         self._progress, self._progress_every_s = progress, progress_every_s
         self._on_outcome = on_outcome
+        self._queue_outage = queue_outage
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
@@ -241,6 +248,8 @@ class Worker:
             try:
                 if await self._stop_when():
                     self.stop("finished")
+            except TransientError:  # e.g. the queue's store is away: ask again at the next poll
+                continue
             except Exception as exc:
                 self._fail(exc, "supervisor")
 
@@ -248,13 +257,32 @@ class Worker:
         assert self._progress is not None
         while True:
             await asyncio.sleep(self._progress_every_s)
-            await self._progress()
+            try:
+                await self._progress()
+            except TransientError:  # the queue's store is away: the outage is reported, not this line
+                continue
+
+    async def _lease(self) -> list[Lease]:
+        """One lease call, waiting out a queue outage, abandoned (nothing leased) when a stop begins."""
+        call = asyncio.ensure_future(
+            through(self._queue_outage, lambda: self._queue.lease(self.owner, self._lease_s, 1))
+        )
+        stop = asyncio.ensure_future(self._stopping.wait())
+        try:
+            await asyncio.wait({call, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            stop.cancel()
+            if not call.done():
+                call.cancel()  # AzureQueue.lease hands back what it leased meanwhile
+                with contextlib.suppress(asyncio.CancelledError):
+                    await call
+        return [] if call.cancelled() else call.result()
 
     async def _processor(self, slot: int) -> None:
         while not self.stopping:
             try:
-                leases = await self._queue.lease(self.owner, self._lease_s, 1)
-            except Exception as exc:  # the queue is unusable (disk full, corrupt): nothing can proceed
+                leases = await self._lease()
+            except Exception as exc:  # the queue is unusable (disk full, corrupt, 403): nothing can proceed
                 self._fail(exc, f"processor-{slot}")
                 return
             if not leases:
@@ -272,6 +300,12 @@ class Worker:
             except PermanentError as exc:  # the pipeline already released the lease
                 self._fail(exc, f"processor-{slot}")
                 return
+            except TransientError as exc:
+                # Not even the retry could be recorded (the queue fails for this item while answering
+                # others): the lease expires and the item is leased again; not a reason to stop.
+                log.warning("process_abandoned id=%s error=%s", lease.conversation_id, type(exc).__name__)
+                await self._release_quietly(lease)
+                continue
             except Exception as exc:
                 await self._release_quietly(lease)
                 self._fail(exc, f"processor-{slot}")

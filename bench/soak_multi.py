@@ -136,8 +136,8 @@ class Fleet:
 
 async def supervise(fleet: Fleet, killer: LeaderKiller, restarts: list[str], every_s: float = 2.0) -> None:
     """systemd's `Restart=on-failure`: a VM that exits on its own (not one the schedule killed) is restarted
-    after `RestartSec`. Each such exit is listed in the table: the worker stops when its queue is unusable,
-    e.g. the state container unreachable for longer than the SDK's retries (the blob outage)."""
+    after `RestartSec`. Each such exit is listed in the table: a worker stops only on a permanent error (a
+    403, a missing container); it rides out the blob outage (docs/operations.md#storage-outages)."""
     while True:
         await asyncio.sleep(every_s)
         for i, vm in enumerate(fleet.vms):

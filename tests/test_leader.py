@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from azure.storage.blob.aio import BlobLeaseClient, BlobServiceClient, ContainerClient
 
+from archiver.health import Reach
 from archiver.queue.azure.leader import LEADER_BLOB, Leader
 from archiver.testing.azurite import Azurite
 from archiver.testing.wormproxy import WormProxy
@@ -160,3 +162,42 @@ async def test_unreachable_leader_stops_before_another_takes_over(
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+
+
+@pytest.mark.slow
+async def test_a_leader_cut_off_by_a_storage_outage_contends_again_when_it_ends(
+    container: ContainerClient, worm_proxy: WormProxy, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It stops leading (it cannot prove it holds the lease), reports the outage once — not per failed
+    renewal or acquire — and leads again once storage answers."""
+    reach = Reach("work queue store", worm_proxy.url, "check it", announce=True)
+    work = Work()
+    async with BlobServiceClient.from_connection_string(worm_proxy.connection_string) as via_proxy:
+        leader = Leader(
+            via_proxy.get_container_client(container.container_name), identity="vm-a", lease_s=15,
+            renew_s=1.0, retry_s=0.2, reach=reach,
+        )  # fmt: skip
+        async with leader:
+            guard = asyncio.create_task(leader.guard(work))
+            try:
+                await asyncio.wait_for(work.running.wait(), 10)
+                caplog.clear()
+                caplog.set_level(logging.INFO, logger="archiver")
+                worm_proxy.set_unreachable()
+                await asyncio.wait_for(leader.wait_lost(), 30)
+                await wait_for(lambda: work.cancelled == 1, 10)  # the guard stops the work
+                assert reach.failing_since is not None
+                await wait_for(lambda: reach.down_for() > 3, 30)  # some failed acquires since
+                worm_proxy.set_unreachable(False)
+                await asyncio.wait_for(work.running.wait(), 60)
+                assert leader.is_leader and leader.terms == 2 and work.started == 2
+                assert reach.failing_since is None
+            finally:
+                worm_proxy.set_unreachable(False)
+                guard.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await guard
+    lines = [r.getMessage() for r in caplog.records]
+    assert len([m for m in lines if m.startswith("unreachable what=work_queue_store")]) == 1, lines
+    assert len([m for m in lines if m.startswith("reachable_again what=work_queue_store")]) == 1, lines
+    assert not [m for m in lines if m.startswith(("leader_renew_failed", "leader_acquire_failed"))], lines

@@ -26,7 +26,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-import aiohttp
 import msgspec
 from azure.core.exceptions import (
     ClientAuthenticationError,
@@ -34,13 +33,11 @@ from azure.core.exceptions import (
     ResourceExistsError,
     ResourceModifiedError,
     ResourceNotFoundError,
-    ServiceRequestError,
-    ServiceResponseError,
 )
 from azure.storage.blob import ContentSettings, ImmutabilityPolicy
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 
-from archiver.azure_storage import FAILURES, error_code
+from archiver.azure_storage import FAILURES, error_code, is_network, is_transient
 from archiver.config_model import AzureSinkConfig
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import ConfigError, IntegrityError, SinkError, SinkPermanentError, SinkTransientError
@@ -74,12 +71,12 @@ class AzureClientOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
 def map_error(verb: str, what: str, exc: BaseException, needs: str | None = None) -> SinkError:
     """Classify an SDK/network failure: throttling, 5xx and network → transient; the rest → permanent.
     `needs` names the right the operation needs, for the message of a 403."""
-    if isinstance(exc, ServiceRequestError | ServiceResponseError | aiohttp.ClientError | TimeoutError):
+    if is_network(exc):
         return SinkTransientError(f"cannot {verb} {what}: network error ({type(exc).__name__})")
     if isinstance(exc, HttpResponseError) and exc.status_code is not None:
         status, code = exc.status_code, error_code(exc)
         cause = f"HTTP {status} {code or ''}".rstrip()
-        if status in {408, 429} or status >= 500:
+        if is_transient(exc):  # the same rule as the work queue's (archiver/azure_storage.py)
             return SinkTransientError(f"cannot {verb} {what}: {cause}")
         if status == 403 and needs and code != "AuthenticationFailed":
             cause += f": the identity lacks {needs}"
@@ -90,10 +87,6 @@ def map_error(verb: str, what: str, exc: BaseException, needs: str | None = None
         return SinkPermanentError(f"cannot {verb} {what}: authentication failed ({type(exc).__name__})")
     # Checksum mismatches and decoding failures: possibly corruption in flight, worth a retry.
     return SinkTransientError(f"cannot {verb} {what}: {type(exc).__name__}")
-
-
-def _is_network(exc: BaseException) -> bool:
-    return isinstance(exc, ServiceRequestError | ServiceResponseError | aiohttp.ClientError | TimeoutError)
 
 
 def unreachable(err: SinkError, url: str, key: str) -> SinkError:
@@ -233,7 +226,7 @@ class AzureSink:
                 props = await self._container.get_container_properties()
         except FAILURES as exc:
             err = map_error("start Azure sink on", what, exc, rights.NEEDS_CONTAINER_READ)
-            if _is_network(exc):
+            if is_network(exc):
                 raise unreachable(err, self._service.url, "sink.azure.url or the connection string's "
                                   "BlobEndpoint") from exc  # fmt: skip
             raise err from exc

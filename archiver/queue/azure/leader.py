@@ -5,7 +5,9 @@ container) runs leader-only work. The lease lasts `lease_s` (Azure allows 15-60 
 `renew_s`. Leadership ends *locally* before the lease can end on the server: when a renewal is refused
 (someone broke or took the lease) at once, and when renewals keep failing (network, throttling) at
 `lease_s - guard_s` after the last successful request was sent — the server's clock starts later than ours,
-so the old leader always stops before a new one can acquire.
+so the old leader always stops before a new one can acquire. Through a storage outage it keeps campaigning
+(every `retry_s`) and takes the lease again once the store answers; the outage itself is logged once, by the
+store's `Reach` (archiver/health.py), not per failed acquire or renewal.
 
     async with Leader(container, identity=worker.owner) as leader:
         intake = {"listener": leader.guard(listener.run), "reconciler": leader.guard(reconciler.run)}
@@ -26,7 +28,9 @@ from types import TracebackType
 from azure.core.exceptions import HttpResponseError, ResourceExistsError
 from azure.storage.blob.aio import BlobLeaseClient, ContainerClient
 
-from archiver.queue.azure.state import FAILURES, queue_error
+from archiver.azure_storage import is_transient
+from archiver.health import Reach, network_cause
+from archiver.queue.azure.calls import FAILURES, queue_error
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +50,7 @@ class Leader:
         renew_s: float = 20.0,
         retry_s: float = 5.0,
         guard_s: float | None = None,
+        reach: Reach | None = None,
     ) -> None:
         if not 15 <= lease_s <= 60:
             raise ValueError("lease_s must be within 15..60 (Azure blob lease limits)")
@@ -63,6 +68,7 @@ class Leader:
         self._task: asyncio.Task[None] | None = None
         self._deadline = 0.0  # monotonic time at which our leadership ends unless renewed
         self.terms = 0  # how many times we became leader
+        self.reach = reach  # the state container's reachability (/healthz), fed by every lease request
 
     def __repr__(self) -> str:
         return f"Leader(blob={self._blob.blob_name!r}, identity={self.identity!r}, leader={self.is_leader})"
@@ -125,6 +131,23 @@ class Leader:
             self._not_leader.clear()
             self._is_leader.set()
 
+    def _answered(self) -> None:
+        if self.reach is not None:
+            self.reach.ok()
+
+    def _trouble(self, op: str, exc: BaseException, sent: float) -> None:
+        """A failed acquire/renew: the store's outage (logged once by its Reach) or a line of its own."""
+        if self.reach is not None and is_transient(exc):
+            status = getattr(exc, "status_code", None)
+            cause = f"HTTP {status}" if status is not None else network_cause(exc)
+            since = time.monotonic() - sent  # `sent` is on the lease deadline's clock, not the Reach's
+            self.reach.failed(f"cannot {op} the leader lease: {cause}", sent_at=self.reach.now() - since)
+            return
+        if isinstance(exc, HttpResponseError):
+            log.warning("leader_%s_failed status=%s", op, exc.status_code)
+        else:
+            log.warning("leader_%s_failed error=%s", op, type(exc).__name__)
+
     def _lost(self, reason: str) -> None:
         if self.is_leader:
             log.warning("leader_lost identity=%s reason=%s", self.identity, reason)
@@ -145,14 +168,20 @@ class Leader:
         if not self.is_leader:
             sent = time.monotonic()
             try:
-                await self._lease.acquire(lease_duration=self.lease_s)
+                # An answer later than this would grant a lease already too old to lead on (see _won).
+                await asyncio.wait_for(
+                    self._lease.acquire(lease_duration=self.lease_s), self.lease_s - self.guard_s
+                )
+                self._answered()
                 self._won(sent)
                 return
             except HttpResponseError as exc:
-                if exc.status_code != 409:  # 409 LeaseAlreadyPresent: someone else leads
-                    log.warning("leader_acquire_failed status=%s", exc.status_code)
-            except FAILURES as exc:
-                log.warning("leader_acquire_failed error=%s", type(exc).__name__)
+                if exc.status_code == 409:  # 409 LeaseAlreadyPresent: someone else leads
+                    self._answered()
+                else:
+                    self._trouble("acquire", exc, sent)
+            except FAILURES as exc:  # includes TimeoutError from wait_for
+                self._trouble("acquire", exc, sent)
             await asyncio.sleep(self.retry_s)
             return
         # Leader: renew on schedule; on trouble retry sooner, but never past the local deadline.
@@ -165,15 +194,17 @@ class Leader:
             sent = time.monotonic()
             try:
                 await asyncio.wait_for(self._lease.renew(), timeout=remaining)
+                self._answered()
                 self._won(sent)
                 return
             except HttpResponseError as exc:
                 if exc.status_code in (409, 412):  # the lease was broken or taken: stop at once
+                    self._answered()
                     self._lost(f"renew_refused_{exc.status_code}")
                     return
-                log.warning("leader_renew_failed status=%s", exc.status_code)
+                self._trouble("renew", exc, sent)
             except FAILURES as exc:  # includes TimeoutError from wait_for
-                log.warning("leader_renew_failed error=%s", type(exc).__name__)
+                self._trouble("renew", exc, sent)
             await asyncio.sleep(min(1.0, max(0.0, self._deadline - time.monotonic())))
 
     async def close(self) -> None:
@@ -185,6 +216,10 @@ class Leader:
                 await task
         if self.is_leader:
             self._lost("closing")
+            if self.reach is not None and self.reach.failing_since is not None:
+                # The store is away: a release would only spend the SDK's retries of a stopping worker.
+                log.info("leader_release_skipped identity=%s (the lease expires on its own)", self.identity)
+                return
             try:
                 await self._lease.release()
                 log.info("leader_released identity=%s", self.identity)
@@ -203,10 +238,11 @@ class Leader:
         await self.close()
 
 
-def leader_for(queue: object) -> Leader | None:
+def leader_for(queue: object, *, reach: Reach | None = None) -> Leader | None:
     """A Leader on the shared queue's state container, or None when the queue is local (SQLite: one VM)."""
     from archiver.queue.azure.queue import AzureQueue  # lazy: leader.py stays importable without a queue
 
     if not isinstance(queue, AzureQueue):
         return None
-    return Leader(queue.clients.container, identity=f"{socket.gethostname()}:{os.getpid()}")
+    identity = f"{socket.gethostname()}:{os.getpid()}"
+    return Leader(queue.clients.container, identity=identity, reach=reach or queue.state_reach)

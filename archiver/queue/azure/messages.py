@@ -14,12 +14,11 @@ import math
 from collections.abc import Awaitable, Callable
 
 import msgspec
-from azure.core.exceptions import HttpResponseError, ResourceExistsError
+from azure.core.exceptions import HttpResponseError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from archiver.errors import QueueError
-from archiver.queue.azure.state import FAILURES, queue_error
+from archiver.queue.azure.calls import FAILURES, Calls, ensure_exists, queue_error
 
 log = logging.getLogger(__name__)
 
@@ -52,36 +51,24 @@ def decode(m: QueueMessage) -> Body | None:
 class Messages:
     """One Azure Storage queue."""
 
-    def __init__(self, client: QueueClient) -> None:
+    def __init__(self, client: QueueClient, io: Calls | None = None) -> None:
         self.client = client
+        self.io = io or Calls()
         self.where = f"work queue azure:{client.queue_name}"
 
     async def ensure(self, create: bool) -> None:
         """Check the queue exists (creating it if allowed)."""
-        try:
-            await self.client.get_queue_properties()
-            return
-        except HttpResponseError as exc:
-            if exc.status_code != 404:
-                raise queue_error("open", self.where, exc) from exc
-            if not create:
-                raise QueueError(
-                    f"cannot open {self.where}: the queue does not exist; create it or set queue.azure.create"
-                ) from None
-        except FAILURES as exc:
-            raise queue_error("open", self.where, exc) from exc
-        try:
-            await self.client.create_queue()
-        except ResourceExistsError:
-            pass  # another VM won the race
-        except FAILURES as exc:
-            raise queue_error("create", self.where, exc) from exc
+        q = self.client
+        await ensure_exists(self.io, self.where, q.get_queue_properties, q.create_queue, create=create)
 
     async def send(self, cid: str, source: str, delay: float) -> QueueMessage:
         """Send the message of one item, invisible for `delay` seconds."""
         body = msgspec.json.encode(Body(cid, source)).decode()
         try:
-            return await self.client.send_message(body, visibility_timeout=visibility(delay), time_to_live=-1)
+            with self.io.call("send message for", cid):
+                return await self.client.send_message(
+                    body, visibility_timeout=visibility(delay), time_to_live=-1
+                )
         except FAILURES as exc:
             raise queue_error("send message for", cid, exc) from exc
 
@@ -94,15 +81,17 @@ class Messages:
                 max_messages=limit,
                 visibility_timeout=max(1, visibility(lease_s)),
             )
-            async for m in pager:
-                out.append(m)
+            with self.io.call("receive from", self.where):
+                async for m in pager:
+                    out.append(m)
         except FAILURES as exc:
             raise queue_error("receive from", self.where, exc) from exc
         return out
 
     async def _quietly(self, what: str, cid: str, op: Callable[[], Awaitable[object]]) -> tuple[bool, object]:
         try:
-            return True, await op()
+            with self.io.call(what, f"message of {cid}"):
+                return True, await op()
         except HttpResponseError as exc:
             if exc.status_code in (400, 404):  # PopReceiptMismatch / MessageNotFound
                 log.info("queue_message_gone id=%s op=%s status=%s", cid, what, exc.status_code)

@@ -33,10 +33,12 @@ from datetime import datetime
 from azure.storage.queue import QueueMessage
 
 from archiver.errors import QueueError
+from archiver.health import QUEUE_FIX, Reach
 from archiver.ids import check_conversation_id
+from archiver.queue.azure.calls import Calls
 from archiver.queue.azure.claim import claim
 from archiver.queue.azure.messages import Messages
-from archiver.queue.azure.settings import AzureQueueSettings, Clients, open_clients
+from archiver.queue.azure.settings import AzureQueueSettings, Clients, endpoints, open_clients
 from archiver.queue.azure.state import ItemDoc, StateStore
 from archiver.queue.azure.transitions import (
     to_dead,
@@ -86,6 +88,10 @@ class AzureQueue:
         self._background: set[asyncio.Task[None]] = set()
         self._start_lock = asyncio.Lock()
         self.where = f"work queue azure:{settings.queue_name}"
+        # Whether the state container and the queue answer (/healthz, outage logs): fed by every SDK call.
+        blob_ep, queue_ep = endpoints(settings)
+        self.state_reach = Reach("work queue store", blob_ep, QUEUE_FIX, announce=True)
+        self.messages_reach = Reach("work queue messages", queue_ep, QUEUE_FIX, announce=True)
 
     def __repr__(self) -> str:
         return f"AzureQueue(queue={self.settings.queue_name!r}, state={self.settings.state_container!r})"
@@ -109,9 +115,9 @@ class AzureQueue:
             return
         clients = open_clients(self.settings)
         try:
-            messages = Messages(clients.queue)
+            messages = Messages(clients.queue, Calls(self.messages_reach))
             await messages.ensure(self.settings.create)
-            state = StateStore(clients.container)
+            state = StateStore(clients.container, Calls(self.state_reach))
             await state.ensure(self.settings.create)
         except BaseException:
             await clients.close()

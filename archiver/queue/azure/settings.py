@@ -16,8 +16,10 @@ import msgspec
 from azure.storage.blob.aio import BlobServiceClient, ContainerClient, ExponentialRetry
 from azure.storage.queue.aio import QueueClient
 
+from archiver.azure_storage import endpoints_of
 from archiver.endpoints import is_allowed_endpoint
 from archiver.errors import QueueError
+from archiver.health import endpoint_of
 from archiver.logs import scrub
 from archiver.secret import Secret
 
@@ -52,7 +54,7 @@ class AzureQueueSettings(msgspec.Struct, frozen=True, kw_only=True, forbid_unkno
     orphan_grace_s: float = 30.0  # a message without a state blob younger than this may be mid-enqueue
     enqueue_concurrency: int = 16
     api_version: str | None = None
-    # The worker stops on a queue error, so let the SDK ride out short throttling/5xx blips first.
+    # The SDK retries short throttling/5xx blips itself; what still fails the worker rides out (outage.py).
     sdk_retry_total: int = 4
     connection_timeout_s: float = 10.0
     read_timeout_s: float = 30.0
@@ -94,6 +96,17 @@ def settings_from_config(cfg: Config) -> AzureQueueSettings:
         backoff_base_s=q.backoff_base_s,
         backoff_max_s=q.backoff_max_s,
     )
+
+
+def endpoints(s: AzureQueueSettings) -> tuple[str, str]:
+    """(blob, queue) endpoints as scheme://host[:port], for health and logs: never a key or a SAS."""
+    blob, queue = s.blob_url, s.queue_url
+    if s.connection_string is not None:
+        from_conn = endpoints_of(s.connection_string.reveal())
+        blob, queue = blob or from_conn[0], queue or from_conn[1]
+    if blob and not queue and ".blob." in blob:
+        queue = blob.replace(".blob.", ".queue.", 1)
+    return endpoint_of(blob or "azure"), endpoint_of(queue or "azure")
 
 
 def _check_transport(url: str) -> None:

@@ -15,11 +15,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote, unquote
 
-import aiohttp
 import msgspec
 from azure.core import MatchConditions
 from azure.core.exceptions import (
-    AzureError,
     HttpResponseError,
     ResourceExistsError,
     ResourceModifiedError,
@@ -28,8 +26,8 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings
 from azure.storage.blob.aio import ContainerClient
 
-from archiver.azure_storage import error_code
 from archiver.errors import QueueError
+from archiver.queue.azure.calls import FAILURES, Calls, ensure_exists, queue_error
 from archiver.queue.base import QueueItem, StageName, State
 
 log = logging.getLogger(__name__)
@@ -98,49 +96,28 @@ def id_of(name: str) -> str:
     return unquote(name[len(ITEMS) : -len(".json")])
 
 
-def queue_error(verb: str, what: str, exc: BaseException) -> QueueError:
-    """A QueueError naming the operation and the HTTP status/code or network failure, never a credential."""
-    if isinstance(exc, HttpResponseError) and exc.status_code is not None:
-        code = error_code(exc)
-        return QueueError(f"cannot {verb} {what}: HTTP {exc.status_code} {code or ''}".rstrip())
-    return QueueError(f"cannot {verb} {what}: {type(exc).__name__}")
-
-
-FAILURES = (AzureError, aiohttp.ClientError, TimeoutError)
-
-
 class StateStore:
     """Item and watermark blobs in one container, with conditional writes."""
 
-    def __init__(self, container: ContainerClient) -> None:
+    def __init__(self, container: ContainerClient, io: Calls | None = None) -> None:
         self.container = container
+        self.io = io or Calls()
         self.where = f"work-queue state container {container.container_name}"
 
     async def ensure(self, create: bool) -> None:
         """Check the container exists (creating it if allowed)."""
-        try:
-            await self.container.get_container_properties()
-            return
-        except ResourceNotFoundError:
-            if not create:
-                raise QueueError(
-                    f"cannot open {self.where}: it does not exist; create it or set queue.azure.create"
-                ) from None
-        except FAILURES as exc:
-            raise queue_error("open", self.where, exc) from exc
-        try:
-            await self.container.create_container()
-        except ResourceExistsError:
-            pass  # another VM created it meanwhile
-        except FAILURES as exc:
-            raise queue_error("create", self.where, exc) from exc
+        c = self.container
+        await ensure_exists(
+            self.io, self.where, c.get_container_properties, c.create_container, create=create
+        )
 
     async def read(self, conversation_id: str) -> tuple[ItemDoc, str] | None:
         """The item and its ETag, or None."""
         blob = self.container.get_blob_client(item_name(conversation_id))
         try:
-            stream = await blob.download_blob()
-            data = await stream.readall()
+            with self.io.call("read", f"state of {conversation_id}"):
+                stream = await blob.download_blob()
+                data = await stream.readall()
         except ResourceNotFoundError:
             return None
         except FAILURES as exc:
@@ -157,7 +134,8 @@ class StateStore:
     async def exists(self, conversation_id: str) -> bool:
         """True if the item is known (one HEAD request)."""
         try:
-            return bool(await self.container.get_blob_client(item_name(conversation_id)).exists())
+            with self.io.call("read", f"state of {conversation_id}"):
+                return bool(await self.container.get_blob_client(item_name(conversation_id)).exists())
         except FAILURES as exc:
             raise queue_error("read", f"state of {conversation_id}", exc) from exc
 
@@ -177,12 +155,13 @@ class StateStore:
             else {"overwrite": True, "etag": etag, "match_condition": MatchConditions.IfNotModified}
         )
         try:
-            resp = await blob.upload_blob(
-                msgspec.json.encode(doc),
-                content_settings=_JSON,
-                metadata={"state": doc.state, "updated": f"{doc.updated_at:.3f}"},
-                **cond,
-            )
+            with self.io.call("write", f"state of {doc.conversation_id}"):
+                resp = await blob.upload_blob(
+                    msgspec.json.encode(doc),
+                    content_settings=_JSON,
+                    metadata={"state": doc.state, "updated": f"{doc.updated_at:.3f}"},
+                    **cond,
+                )
         except (ResourceExistsError, ResourceModifiedError):
             return None
         except HttpResponseError as exc:
@@ -218,7 +197,8 @@ class StateStore:
     async def delete(self, conversation_id: str) -> bool:
         """Forget an item; False if it was already gone."""
         try:
-            await self.container.get_blob_client(item_name(conversation_id)).delete_blob()
+            with self.io.call("delete", f"state of {conversation_id}"):
+                await self.container.get_blob_client(item_name(conversation_id)).delete_blob()
         except ResourceNotFoundError:
             return False
         except FAILURES as exc:
@@ -228,13 +208,14 @@ class StateStore:
     async def scan(self) -> AsyncIterator[tuple[str, str, float]]:
         """(conversation id, state, updated_at) of every item, from one listing (metadata only)."""
         try:
-            async for b in self.container.list_blobs(name_starts_with=ITEMS, include=["metadata"]):
-                meta = {k.lower(): v for k, v in (b.metadata or {}).items()}
-                try:
-                    updated = float(meta.get("updated", "0"))
-                except ValueError:
-                    updated = 0.0
-                yield id_of(b.name), meta.get("state", ""), updated
+            with self.io.call("list", self.where):
+                async for b in self.container.list_blobs(name_starts_with=ITEMS, include=["metadata"]):
+                    meta = {k.lower(): v for k, v in (b.metadata or {}).items()}
+                    try:
+                        updated = float(meta.get("updated", "0"))
+                    except ValueError:
+                        updated = 0.0
+                    yield id_of(b.name), meta.get("state", ""), updated
         except FAILURES as exc:
             raise queue_error("list", self.where, exc) from exc
 
@@ -242,7 +223,8 @@ class StateStore:
         """A persisted timestamp, or None."""
         blob = self.container.get_blob_client(f"{WATERMARKS}{quote(name, safe='')}.json")
         try:
-            data = await (await blob.download_blob()).readall()
+            with self.io.call("read", f"watermark {name}"):
+                data = await (await blob.download_blob()).readall()
         except ResourceNotFoundError:
             return None
         except FAILURES as exc:
@@ -257,6 +239,7 @@ class StateStore:
         blob = self.container.get_blob_client(f"{WATERMARKS}{quote(name, safe='')}.json")
         body = msgspec.json.encode(_Watermark(value.astimezone(UTC).isoformat(), now))
         try:
-            await blob.upload_blob(body, overwrite=True, content_settings=_JSON)
+            with self.io.call("write", f"watermark {name}"):
+                await blob.upload_blob(body, overwrite=True, content_settings=_JSON)
         except FAILURES as exc:
             raise queue_error("write", f"watermark {name}", exc) from exc
