@@ -16,14 +16,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Awaitable, Callable, Iterator
 
-import aiohttp
-from azure.core.exceptions import AzureError, HttpResponseError, ResourceExistsError
+from azure.core.exceptions import HttpResponseError, ResourceExistsError
 
-from archiver.azure_storage import error_code, is_transient
+from archiver.azure_storage import FAILURES, error_code, is_transient
 from archiver.errors import QueueError, QueueUnavailable
 from archiver.health import Reach
-
-FAILURES = (AzureError, aiohttp.ClientError, TimeoutError)
 
 
 def _text(verb: str, what: str, exc: BaseException) -> str:

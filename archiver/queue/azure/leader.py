@@ -28,9 +28,9 @@ from types import TracebackType
 from azure.core.exceptions import HttpResponseError, ResourceExistsError
 from azure.storage.blob.aio import BlobLeaseClient, ContainerClient
 
-from archiver.azure_storage import is_transient
+from archiver.azure_storage import FAILURES, is_transient
 from archiver.health import Reach, network_cause
-from archiver.queue.azure.calls import FAILURES, queue_error
+from archiver.queue.azure.calls import queue_error
 
 log = logging.getLogger(__name__)
 

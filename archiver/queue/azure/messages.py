@@ -18,7 +18,8 @@ from azure.core.exceptions import HttpResponseError
 from azure.storage.queue import QueueMessage
 from azure.storage.queue.aio import QueueClient
 
-from archiver.queue.azure.calls import FAILURES, Calls, ensure_exists, queue_error
+from archiver.azure_storage import FAILURES
+from archiver.queue.azure.calls import Calls, ensure_exists, queue_error
 
 log = logging.getLogger(__name__)
 

@@ -26,8 +26,9 @@ from azure.core.exceptions import (
 from azure.storage.blob import ContentSettings
 from azure.storage.blob.aio import ContainerClient
 
+from archiver.azure_storage import FAILURES
 from archiver.errors import QueueError
-from archiver.queue.azure.calls import FAILURES, Calls, ensure_exists, queue_error
+from archiver.queue.azure.calls import Calls, ensure_exists, queue_error
 from archiver.queue.base import QueueItem, StageName, State
 
 log = logging.getLogger(__name__)
