@@ -193,7 +193,7 @@ class Numbers:
         """Classify a digit run with separators (`4111 1111 …`, `123-45-6789`, `415.555.0132`)."""
         digits = tok.translate(None, DIGIT_SEPS)
         seps = set(tok.translate(None, b"0123456789"))
-        sizes = list(map(len, tok.translate(_SEPS_TO_SPACE).split(b" ")))
+        sizes = list(map(len, tok.translate(_SEPS_TO_SPACE).split()))  # (doubled spaces: one separator)
         return self._digits(data, start, tok, digits, (sizes, seps), in_url)
 
     def _digits(

@@ -69,6 +69,8 @@ _NUM = (
     rb"|\d{10,11}(?i:x|ext\.?)\d{1,6}\b"  # a contiguous NANP number with its extension glued on
     rb"|\d{4}(?:[ .\-]\d{4}){2,4}(?:[ .\-]\d{1,4})?"  # fours: cards (+ a stray group), tracking numbers
     rb"|\d{4}[ .\-]\d{6}[ .\-]\d{4,5}"  # Amex 4-6-5, Diners 4-6-4
+    rb"|\d{8}[ .\-]\d{8}\b"  # a card typed 8-8
+    rb"|\d{4}(?:  \d{4}){3,4}(?:  \d{1,4})?"  # fours with doubled spaces (a copy-paste)
     rb"|\d{3}[ .\-]\d{2}[ .\-]\d{4}"  # SSN
     rb"|(?:1[ .\-]?)?\d{3}[ .\-]\d{3}[ .\-]\d{4}"  # NANP, maybe with the 1 prefix
     rb")"

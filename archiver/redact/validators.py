@@ -85,11 +85,11 @@ def card_brand_ok_cached(digits: bytes) -> bool:
 
 
 def card_grouping_ok(sizes: list[int]) -> bool:
-    """Contiguous, or the groupings cards are printed in: 4-4-4-4(-3), 4-6-5 (Amex), 4-6-4 (Diners)."""
+    """Contiguous, the groupings cards are printed in: 4-4-4-4(-3), 4-6-5 (Amex), 4-6-4 (Diners), or 8-8."""
     k = len(sizes)
     if k == 1:
         return True
-    if sizes in ([4, 6, 5], [4, 6, 4]):
+    if sizes in ([4, 6, 5], [4, 6, 4], [8, 8]):
         return True
     return k >= 3 and sizes[:-1].count(4) == k - 1 and 1 <= sizes[-1] <= 4
 
