@@ -136,9 +136,11 @@ async def test_unreachable_leader_stops_before_another_takes_over(
         a = fast(via_proxy.get_container_client(container.container_name), "vm-a")
         b = fast(container, "vm-b")
         lost_at: list[float] = []
-        async with a, b:
+        async with a:
             guard_a = asyncio.create_task(a.guard(work_a))
-            await asyncio.wait_for(work_a.running.wait(), 5)
+            await asyncio.wait_for(work_a.running.wait(), 30)
+            # b campaigns only once a leads (entering both at once let b, which needs no proxy, win first)
+            await b.start()
             guard_b = asyncio.create_task(b.guard(work_b))
             try:
                 worm_proxy.set_unreachable()  # a's renewals now fail with network errors
@@ -162,6 +164,7 @@ async def test_unreachable_leader_stops_before_another_takes_over(
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+                await b.close()
 
 
 @pytest.mark.slow
