@@ -154,3 +154,18 @@ async def run_worker(
     await serve(config, options, pool=pool)
     seen["outcomes"] = dict(seen["worker"].outcomes) if seen["worker"] else {}
     return seen
+
+
+class FakeClock:
+    """Monotonic time that only moves when someone sleeps on it: no wall-clock time passes in a test."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds

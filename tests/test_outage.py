@@ -10,24 +10,10 @@ import pytest
 from archiver.errors import QueueError, QueueUnavailable, SinkTransientError
 from archiver.health import Health, Reach
 from archiver.outage import RideOut
+from tests.support import FakeClock
 
 
-class Clock:
-    """A clock the fake sleep advances: no wall-clock time passes in these tests."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-
-def store(clock: Clock) -> Reach:
+def store(clock: FakeClock) -> Reach:
     reach = Reach(
         "archive store", "https://acct.blob.core.windows.net/archive", "check it", clock=clock, announce=True
     )
@@ -49,7 +35,7 @@ class Flaky:
 
 
 async def test_an_outage_is_ridden_out_with_backoff_and_logged_once(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = FakeClock()
     reach = store(clock)
     health = Health([reach], unhealthy_after_s=10.0)
     seen: list[str | None] = []
@@ -76,7 +62,7 @@ async def test_an_outage_is_ridden_out_with_backoff_and_logged_once(caplog: pyte
 
 
 async def test_a_permanent_error_is_not_ridden_out() -> None:
-    clock = Clock()
+    clock = FakeClock()
     reach = store(clock)
     rider = RideOut(reach, (QueueUnavailable,), sleep=clock.sleep)
     op = Flaky(QueueError("cannot read state of x: HTTP 403 AuthorizationFailure"))
@@ -88,7 +74,7 @@ async def test_a_permanent_error_is_not_ridden_out() -> None:
 async def test_one_calls_own_trouble_is_not_an_outage() -> None:
     """The store answers others while this call keeps failing (one blob answering 500): give up after the
     next failure, so the item is retried with the queue's backoff instead of holding a processor forever."""
-    clock = Clock()
+    clock = FakeClock()
     reach = store(clock)
     rider = RideOut(reach, (SinkTransientError,), sleep=clock.sleep)
     calls = 0
@@ -108,7 +94,7 @@ async def test_one_calls_own_trouble_is_not_an_outage() -> None:
 async def test_a_failure_reported_by_the_call_names_its_own_endpoint() -> None:
     """The Azure queue's calls report to the Reach of the endpoint that failed (queue or state container):
     the rider does not report again, and judges "outage or not" by that endpoint."""
-    clock = Clock()
+    clock = FakeClock()
     state, messages = store(clock), store(clock)
     rider = RideOut(state, (QueueUnavailable,), report=False, sleep=clock.sleep)
     err = QueueUnavailable("cannot receive from work queue azure:q: ServiceRequestError")
@@ -121,7 +107,7 @@ async def test_a_failure_reported_by_the_call_names_its_own_endpoint() -> None:
 
 
 def test_a_straggler_of_an_outage_does_not_open_another(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = FakeClock()
     reach = store(clock)
     sent = reach.now()
     clock.now += 5

@@ -13,24 +13,10 @@ from archiver.genesys import GenesysClient
 from archiver.genesys.ratelimit import RateBudget
 from archiver.sim import Simulator
 from tests.genesys.conftest import ClientFactory, settings_for
+from tests.support import FakeClock
 
 QUEUES = "GET /api/v2/routing/queues"
 BULK = "POST /api/v2/conversations/messages/{conversationId}/messages/bulk"
-
-
-class FakeClock:
-    """Monotonic time that only moves when someone sleeps on it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 async def client_with_clock(sim: Simulator, clock: FakeClock, **overrides: object) -> GenesysClient:
