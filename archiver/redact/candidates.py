@@ -26,29 +26,17 @@ from archiver.redact.validators import usps_tracking_ok
 _RUNS_ON = re.compile(rb"@|[._+\-][0-9A-Za-z]|\)[ .\-]?[0-9]")
 
 
-def _capitalised(data: bytes, pos: int) -> bool:
-    """`Jane`: an upper-case letter, then a lower-case one (`jane`, `PIN`, `DOB` may be a cue instead)."""
-    return 0x41 <= data[pos] <= 0x5A and data[pos + 1 : pos + 2].islower()
-
-
-def _runs_on(data: bytes, end: int) -> bool:
-    """Whether the value ending at `end` runs on into more (not a sentence's full stop: `account 2468….`)."""
-    return _RUNS_ON.match(data, end) is not None
-
-
 _AT_WORD = re.compile(rb"(?i)[ \t\[\(\{<]at[ \t\]\)\}>]")  # a spelled `@`
 _FOURS_LENGTHS = frozenset((14, 19, 24, 29))  # three to six 4-digit groups with their separators
 
 
 class Hit(NamedTuple):
-    """One confirmed PII value: [start, end) in the scanned text, and its type."""
+    """One confirmed PII value: [start, end) in the scanned text, and its type (plain `Span` tuples on the
+    hot path, a Hit for callers)."""
 
     start: int
     end: int
     type: str
-
-
-# (Span, (start, end, type): plain tuples on the hot path, Hit for callers)
 
 
 class Finder:
@@ -109,10 +97,8 @@ class Finder:
                 return max(hit[1], start + 1)  # (a shape trimmed at another type's cue: go on from there)
         if tok.isdigit():  # the commonest shape: one digit run
             hit = self._numbers.digit_run(walk.data, start, end, tok, False)
-        elif (
-            0x40 in tok and self._numbers.email and tok.isascii()
-        ):  # an ASCII e-mail is what the pattern matched
-            hit = (start, end, EMAIL)
+        elif 0x40 in tok and self._numbers.email and tok.isascii():
+            hit = (start, end, EMAIL)  # an ASCII e-mail is what the pattern matched
         elif self._numbers.email and _AT_WORD.search(tok) is not None and spelled_candidate(tok):
             if not spelled_email_ok(tok):  # `meet at 5.30`: look again from the next character
                 return start + _char_len(first)
@@ -219,6 +205,16 @@ class Finder:
                 hits.append(hit)
                 e = hit[1]
             m = search(data, e, end)
+
+
+def _capitalised(data: bytes, pos: int) -> bool:
+    """`Jane`: an upper-case letter, then a lower-case one (`jane`, `PIN`, `DOB` may be a cue instead)."""
+    return 0x41 <= data[pos] <= 0x5A and data[pos + 1 : pos + 2].islower()
+
+
+def _runs_on(data: bytes, end: int) -> bool:
+    """Whether the value ending at `end` runs on into more (not a sentence's full stop: `account 2468….`)."""
+    return _RUNS_ON.match(data, end) is not None
 
 
 def _maybe_shape(tok: bytes) -> bool:

@@ -14,6 +14,8 @@ import re
 from archiver.redact.validators import card_brand_ok, luhn_ok
 
 _PIECE = re.compile(r"[ \t]*\d{1,8}(?:[ .\-]\d{1,8}){0,3}[ \t.,]*")
+_FIRST = frozenset("0123456789 \t")
+_NOT_DIGIT = re.compile(r"\D")
 _MAX_PIECES = 4
 
 
@@ -29,17 +31,11 @@ def card_pieces(texts: list[str]) -> list[list[int]]:
         run = [pieces[k]]
         while len(run) < _MAX_PIECES and k + len(run) < len(pieces) and pieces[k + len(run)] == run[-1] + 1:
             run.append(pieces[k + len(run)])
-        found = _card_window(texts, run)
+        found = _card_window(texts, run)  # (a prefix of run, which is pieces[k : k + len(run)])
         if found:
             runs.append(found)
-            k = pieces.index(found[-1], k) + 1
-        else:
-            k += 1
+        k += len(found) or 1
     return runs
-
-
-_FIRST = frozenset("0123456789 \t")
-_NOT_DIGIT = re.compile(r"\D")
 
 
 def _card_window(texts: list[str], run: list[int]) -> list[int]:
