@@ -17,7 +17,7 @@ from archiver.redact.extra import Extra
 from archiver.redact.numbers import CARD, DIGIT_SEPS, EMAIL, Numbers, Span
 from archiver.redact.runs import fours_card, fours_run, uniform_fours
 from archiver.redact.spelled import spelled_candidate, spelled_email_ok
-from archiver.redact.tails import card_tail_types, card_tails
+from archiver.redact.tails import tail_sources, tails
 from archiver.redact.touch import GLUED, unemphasize
 from archiver.redact.touch import touch_before as _touch_before
 from archiver.redact.validators import usps_tracking_ok
@@ -47,7 +47,8 @@ class Finder:
     ) -> None:
         self._extra = extra
         self._outer = patterns.outer_with(extra_source)
-        self._card_tail = card_tail_types(enabled)
+        self._tail_sources = tail_sources(enabled)
+        self._enabled = enabled
         self._numbers = Numbers(enabled)
 
     def hits(self, data: bytes) -> list[Span]:
@@ -70,8 +71,9 @@ class Finder:
             m = search(data, step(walk, start, m.end(), m.group()))
         nationals.finish()
         hits = walk.hits
-        if self._card_tail and any(h[2] == CARD for h in hits):
-            hits = card_tails(data, hits, self._card_tail)
+        sources = self._tail_sources
+        if sources and any(h[2] in sources for h in hits):
+            hits = tails(data, hits, self._enabled)
         return hits
 
     def _step(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:

@@ -16,6 +16,7 @@ from archiver.redact import cues
 from archiver.redact.context import word_forms
 from archiver.redact.ids import aba_ok, birth_date_ok, expiry_ok, itin_ok, nino_ok, sin_ok, tfn_ok
 from archiver.redact.shapes import SHAPES, shape_span
+from archiver.redact.tails import tail_after
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
 from archiver.redact.wordlists import NOT_NAMES, OTHER_THING, PASSWORD_WORDS
 
@@ -128,8 +129,14 @@ class Extra:
                 groups = _DIGIT_GROUPS.match(data, end)
                 end = end if groups is None else groups.end()
             return (start + vs, end, kind)
-        if not _gap_ok(gap) or self._other_cue_in(gap, kind) or _glued(data, start + vs, start + ve):
+        if not _gap_ok(gap) or self._other_cue_in(gap, kind):
             return None
+        if _glued(data, start + vs, start + ve) and not tail_after(
+            data, (start + vs, start + ve, kind), len(data), self._enabled
+        ):
+            return (
+                None  # (`cvv 123 04/27`, `sort code 12-34-56 12345678`: another value follows, see tails.py)
+            )
         real = _value_kind(kind, value)
         return None if real is None or real not in self._enabled else (start + vs, start + ve, real)
 

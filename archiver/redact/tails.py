@@ -1,8 +1,10 @@
-"""The expiry date and security code customers paste right after a card number, without a cue word.
+"""The values customers paste right after another one, without a cue word of their own.
 
 `4111 1111 1111 1111 04/27 123`, `…1111, exp 04/2027, cvv 123`: once the walk has confirmed a card, the few
-bytes after it are matched here (one anchored `re` match per card, never a scan of the text). A lone code
-must have the card's length (3 digits; 4 after an Amex number). PCI DSS forbids keeping either.
+bytes after it are matched here (one anchored `re` match per value, never a scan of the text). The same
+holds after a card's expiry or code (`cvv 123 04/27`, `exp 04/27 123`) and after a UK sort code, whose
+account number customers give with it (`sort code 12-34-56 12345678`). A lone code after a card must have
+the card's length (3 digits; 4 after an Amex number). PCI DSS forbids keeping the expiry or the code.
 """
 
 from __future__ import annotations
@@ -16,49 +18,91 @@ _EXP_CUE = (
     rb"|expire|g\xc3\xbcltig bis|ablauf(?:datum)?)\.?[ \t]*:?[ \t]*)"
 )
 _CODE_CUE = rb"(?:(?i:cvv2?|cvc2?|cid|csc|code|security code|cryptogramme|pr\xc3\xbcfnummer)[ \t]*:?[ \t]*)"
+_ACCOUNT_CUE = rb"(?:(?i:acc(?:oun)?t?|a/c)\.?(?:[ \t]*(?i:no|number|num|nr)\.?)?[ \t]*:?[ \t]*)"
 _SEP = rb"[ \t]*[,;/|]?[ \t]*"
+_AND = rb"(?:(?i:and|&|y|et|und)[ \t]+)?(?:(?i:the)[ \t]+)?"  # `… and the code 123`
+_IS = rb"(?:(?i:is)[ \t]+)?"
 _EXPIRY = rb"(?:0?[1-9]|1[0-2])[ \t]?[/\-][ \t]?(?:20\d{2}|\d{2})"
-_TAIL = re.compile(
-    _SEP + _EXP_CUE + rb"?(?P<e>" + _EXPIRY + rb")\b(?:" + _SEP + _CODE_CUE + rb"?(?P<c>\d{3,4})\b)?"
-    rb"|" + _SEP + _CODE_CUE + rb"?(?P<k>\d{3,4})\b(?:" + _SEP + _EXP_CUE + rb"?(?P<x>" + _EXPIRY + rb")\b)?"
-)
+_CODE = rb"\d{3,4}"
+# what may follow each type, and the type of each named value: e expiry, c code (after the expiry), k code,
+# x expiry (after the code), a account
+_TAILS = {
+    "CREDIT_CARD": re.compile(
+        _SEP
+        + _EXP_CUE
+        + rb"?(?P<e>"
+        + _EXPIRY
+        + rb")\b(?:"
+        + _SEP
+        + _CODE_CUE
+        + rb"?(?P<c>"
+        + _CODE
+        + rb")\b)?"
+        rb"|"
+        + _SEP
+        + _CODE_CUE
+        + rb"?(?P<k>"
+        + _CODE
+        + rb")\b(?:"
+        + _SEP
+        + _EXP_CUE
+        + rb"?(?P<x>"
+        + _EXPIRY
+        + rb")\b)?"
+    ),
+    "CARD_EXPIRY": re.compile(_SEP + _AND + _CODE_CUE + rb"?" + _IS + rb"(?P<k>" + _CODE + rb")\b"),
+    "CARD_CVV": re.compile(_SEP + _AND + _EXP_CUE + rb"?" + _IS + rb"(?P<x>" + _EXPIRY + rb")\b"),
+    "UK_SORT_CODE": re.compile(_SEP + _AND + _ACCOUNT_CUE + rb"?" + _IS + rb"(?P<a>\d{6,10})\b"),
+}
+_TYPES = {"e": "CARD_EXPIRY", "x": "CARD_EXPIRY", "c": "CARD_CVV", "k": "CARD_CVV", "a": "BANK_ACCOUNT"}
 _GLUED = re.compile(rb"[\-./:]?\d|[A-Za-z]")
+_DATE_ON = re.compile(rb"[/\-.]\d")
 
 Span = tuple[int, int, str]
 
 
-def card_tail_types(enabled: frozenset[str]) -> tuple[str, ...]:
-    return tuple(t for t in ("CARD_EXPIRY", "CARD_CVV") if t in enabled)
+def tail_sources(enabled: frozenset[str]) -> frozenset[str]:
+    """The enabled types whose tails hold an enabled type (the walk looks after those only)."""
+    return frozenset(
+        kind
+        for kind, tail in _TAILS.items()
+        if kind in enabled and any(_TYPES[g] in enabled for g in tail.groupindex)
+    )
 
 
-def card_tails(data: bytes, hits: list[Span], enabled: tuple[str, ...]) -> list[Span]:
-    """`hits` with the expiry and code found right after each card (where no other hit is)."""
+def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> list[Span]:
+    """The values pasted right after `hit` (none past `limit` or a NUL), in order."""
+    tail = _TAILS.get(hit[2])
+    if tail is None or (hit[2] != "CREDIT_CARD" and _DATE_ON.match(data, hit[1])):
+        return []  # (`exp date of birth 12/03/1985`: `12/03` goes on as a date, no code follows it)
+    nul = data.find(b"\x00", hit[1], limit)
+    m = tail.match(data, hit[1], limit if nul < 0 else nul)
+    if m is None or m.end() == hit[1] or _GLUED.match(data, m.end()):
+        return []
+    code_len = (4 if data[hit[0] : hit[0] + 2] in (b"34", b"37") else 3) if hit[2] == "CREDIT_CARD" else 0
+    found: list[Span] = []
+    for group, value in m.groupdict().items():
+        if value is None:
+            continue
+        nxt = data[m.end(group) : m.end(group) + 2]
+        if nxt[:1] in (b"/", b"-", b".") and nxt[1:].isdigit():
+            return []  # `09/12/2022`: a date, not an expiry and a code
+        kind = _TYPES[group]
+        if kind not in enabled:
+            continue
+        if kind == "CARD_EXPIRY" and not expiry_ok(value):
+            continue
+        if kind == "CARD_CVV" and code_len and len(value) != code_len:
+            continue
+        found.append((m.start(group), m.end(group), kind))
+    return sorted(found)
+
+
+def tails(data: bytes, hits: list[Span], enabled: frozenset[str]) -> list[Span]:
+    """`hits` with the values found right after each (where no other hit is)."""
     out: list[Span] = []
     for i, hit in enumerate(hits):
         out.append(hit)
-        if hit[2] != "CREDIT_CARD":
-            continue
-        limit = hits[i + 1][0] if i + 1 < len(hits) else len(data)
-        nul = data.find(b"\x00", hit[1], limit)
-        m = _TAIL.match(data, hit[1], limit if nul < 0 else nul)
-        if m is None or m.end() == hit[1]:
-            continue
-        if _GLUED.match(data, m.end()):
-            continue
-        amex = data[hit[0] : hit[0] + 2] in (b"34", b"37")
-        found: list[Span] = []
-        for group in ("e", "c", "k", "x"):
-            value = m.group(group)
-            if value is None:
-                continue
-            nxt = data[m.end(group) : m.end(group) + 2]
-            if nxt[:1] in (b"/", b"-", b".") and nxt[1:].isdigit():
-                found = []  # `09/12/2022`: a date, not an expiry and a code
-                break
-            if group in "ex":
-                if expiry_ok(value) and "CARD_EXPIRY" in enabled:
-                    found.append((m.start(group), m.end(group), "CARD_EXPIRY"))
-            elif len(value) == (4 if amex else 3) and "CARD_CVV" in enabled:
-                found.append((m.start(group), m.end(group), "CARD_CVV"))
-        out += sorted(found)
+        if hit[2] in _TAILS:
+            out += tail_after(data, hit, hits[i + 1][0] if i + 1 < len(hits) else len(data), enabled)
     return out

@@ -44,7 +44,8 @@ NOT_NAMES = frozenset(
         changed updated registered linked mentioned given used client christmas easter black cyber
         vegan vegetarian désolée français française see required nuevo nueva nouveau nouvelle neu
         neue ticket case order invoice reference account crazy insane absurd outrageous unbelievable
-        incredible confused
+        incredible confused have nice good great lovely wonderful merry happy schönen schöne schönes frohe
+        frohes gute gutes buen buena bonne bonnes bon joyeux feliz felices best kind warm
         """
     )
 )

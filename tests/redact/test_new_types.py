@@ -188,6 +188,71 @@ def test_card_tail_is_expiry_and_code() -> None:
     assert R.redact("4111 1111 1111 1111 2027").text == "[REDACTED:CREDIT_CARD] 2027"
 
 
+# values pasted after another one without a cue of their own (tails.py): each is redacted as its type
+PASTED = [
+    ("cvv 123 04/27", {"CARD_CVV": 1, "CARD_EXPIRY": 1}),
+    ("exp 04/27 123", {"CARD_EXPIRY": 1, "CARD_CVV": 1}),
+    ("the expiry is 04/27 and the code 123", {"CARD_EXPIRY": 1, "CARD_CVV": 1}),
+    ("sort code 12-34-56 12345678", {"UK_SORT_CODE": 1, "BANK_ACCOUNT": 1}),
+    ("sort code: 12-34-56, 12345678", {"UK_SORT_CODE": 1, "BANK_ACCOUNT": 1}),
+    ("sort code 12 34 56 acc no. 12345678", {"UK_SORT_CODE": 1, "BANK_ACCOUNT": 1}),
+]
+
+
+@pytest.mark.parametrize(("text", "counts"), PASTED)
+def test_pasted_values_are_redacted(text: str, counts: dict[str, int]) -> None:
+    out = R.redact(text)
+    assert out.counts == counts, out.text
+    assert not any(ch.isdigit() for ch in out.text), out.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cvv 123 456",  # one longer number: not a code and an expiry
+        "sort code 12-34-56 7890",  # too short for an account: the sort code goes on
+        "cvv 123 04/27/2020",  # a date
+    ],
+)
+def test_a_value_running_on_is_no_pasted_pair(text: str) -> None:
+    assert R.redact(text).text == text
+
+
+def test_a_date_after_an_expiry_cue_is_still_a_date_of_birth() -> None:
+    out = R.redact("exp date of birth 12/03/1985")
+    assert out.counts == {"DATE_OF_BIRTH": 1}, out.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks,\nJane Doberman",
+        "Regards,\nJohn Smith",
+        "Kind regards,\nDr. Emma O'Brien\n",
+        "Thanks,\nJane Doberman\nPS my order is late",
+        "Viele Grüße\nKlaus Müller",
+        "Cordialement,\nMarie Dubois",
+    ],
+)
+def test_a_name_signing_off_is_redacted(text: str) -> None:
+    out = R.redact(text)
+    assert out.counts == {"PERSON_NAME": 1}, out.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Thanks Sarah",  # thanks the agent, on the same line
+        "Danke\nSchönen Tag",
+        "Thanks!\nHave A Nice Day",
+        "thanks\nMerry Christmas",
+        "Thanks,\nJane said the card is fine",  # the line goes on: no signature
+    ],
+)
+def test_a_greeting_after_thanks_stays(text: str) -> None:
+    assert R.redact(text).text == text
+
+
 def test_types_can_be_switched_off_one_by_one() -> None:
     for kind in ("PERSON_NAME", "STREET_ADDRESS", "IP_ADDRESS", "PASSWORD", "CARD_CVV", "BANK_ACCOUNT"):
         r = Redactor(RedactConfig(enabled_types=tuple(t for t in PII_TYPES if t != kind)))
