@@ -47,15 +47,18 @@ async def test_requests_delayed_on_the_way_never_overrun_the_servers_window() ->
 
 
 async def test_a_unit_in_flight_is_not_reused_until_settled() -> None:
-    budget = RateBudget(1, window_s=0.05)
+    clock = FakeClock()  # (on wall time, a loaded machine could sleep past the window the test looks into)
+    budget = RateBudget(1, window_s=0.05, clock=clock, sleep=clock.sleep)
     await budget.acquire()
     second = asyncio.create_task(budget.acquire())
-    await asyncio.sleep(0.2)  # four windows: a send-time budget would have let the second one go
+    clock.now += 0.2  # four windows: a send-time budget would have let the second one go
+    await asyncio.sleep(0.1)
     assert not second.done()
     budget.released()
-    await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)
     assert not second.done()  # the unit is held for a window after the answer
-    await asyncio.wait_for(second, 1.0)
+    clock.now += 0.06
+    await asyncio.wait_for(second, 5.0)
 
 
 def _max_in_window(stamps: list[float], window_s: float) -> int:
