@@ -262,7 +262,22 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "UK_NINO",
-        ("ni number", "nino", "national insurance", "national insurance number", "ni"),
+        # (`N.I. number`: the dotted spelling too)
+        (
+            "ni number",
+            "nino",
+            "national insurance",
+            "national insurance number",
+            "ni",
+            "n.i.",
+            "n.i. number",
+            "seguro nacional",
+            "seguro nacional británico",
+            "seguro nacional britanico",
+            "britische sozialversicherungsnummer",
+            "sécurité sociale britannique",
+            "securite sociale britannique",
+        ),
         GAP + rb"\b(?P<v>[A-Za-z]{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?[A-Da-d])\b",
     ),
     _cue(
@@ -275,17 +290,35 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "numéro d'assurance sociale",
             "numero d'assurance sociale",
             "assurance sociale",
+            "s.i.n.",
+            # the Canadian reading of a generic social number: where the value is a valid SIN it wins over the
+            # US one (`número de seguro social canadiense 046…`; otherwise the SSN's context word finds it)
+            "seguro social canadiense",
+            "kanadische sozialversicherungsnummer",
+            "kanadische sozialversicherungs-nr",
         ),
         GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{3})\b",
     ),
     _cue(
         "US_ITIN",
-        ("itin", "individual taxpayer", "taxpayer identification"),
+        # (a tax id after a weaker cue, `tax id`, `TIN`: only a nine-digit number in the ITIN ranges)
+        (
+            "itin",
+            "individual taxpayer",
+            "taxpayer identification",
+            "taxpayer id",
+            "tax id",
+            "tin",
+            "tax identification",
+            "identificación fiscal",
+            "identificacion fiscal",
+            "identification fiscale",
+        ),
         GAP + rb"\b(?P<v>9\d{2}[ \t\-]?\d{2}[ \t\-]?\d{4})\b",
     ),
     _cue(
         "AU_TFN",
-        ("tfn", "tax file number", "tax file"),
+        ("tfn", "tax file number", "tax file", "t.f.n."),
         GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{2,3})\b",
     ),
     _cue(
@@ -313,6 +346,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         ("sort code", "sort-code", "sortcode", "s/code", "código de sucursal", "code guichet"),
         GAP + rb"\b(?P<v>\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2})\b",
     ),
+    # `sort 37-10-76`: the bare word is a verb too (`sort the files from 12-05-24`), so only right before the
+    # code in its printed, dashed shape
+    _cue("UK_SORT_CODE", ("sort",), rb"[ \t]{0,3}[:#]?[ \t]{0,3}(?P<v>\d{2}-\d{2}-\d{2})\b"),
     _cue(
         "BANK_ACCOUNT",
         (
@@ -335,6 +371,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "compte bancaire",
             "konto",
             "kontonummer",
+            "kontonr",
+            "konto-nr",
+            "kto-nr",
             "kto",
             "bankkonto",
         ),
@@ -377,8 +416,12 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "pass-nr",
         ),
         # the value has a digit among its first four characters, so a word in the gap (`Nr`, `number`) is
-        # never taken for it; a nine-digit number may be typed 3-3-3
-        GAP + rb"\b(?P<v>[A-Za-z]{0,3}\d[A-Za-z0-9]{4,9}|\d{3}[ \t]\d{3}[ \t]\d{3})\b",
+        # never taken for it; a nine-digit number may be typed 3-3-3; a German passport is nine of
+        # `CFGHJKLMNPRTVWXYZ0-9` and may hold one digit or none (`CVXW6YFRY`: no vowel, so no word has that
+        # shape; `extra` wants a digit, or capitals)
+        GAP
+        + rb"\b(?P<v>[A-Za-z]{0,3}\d[A-Za-z0-9]{4,9}|\d{3}[ \t]\d{3}[ \t]\d{3}"
+        + rb"|[CFGHJ-NPRTV-Zcfghj-nprtv-z0-9]{9})\b",
     ),
     _cue(
         "DRIVER_ID",
@@ -401,7 +444,12 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "numéro de permis",
             "permis",
             "licencia de conducir",
+            "licencia de manejo",
+            "licencia de conducción",
+            "permiso de conducir",
+            "permiso de conducción",
             "carnet de conducir",
+            "carné de conducir",
             "licencia",
             "führerschein",
             "fuehrerschein",
