@@ -135,7 +135,7 @@ _BREAK = re.compile(rb"[!?;#\"<>|=\[\]{}]")
 # a full stop ends the sentence, unless it abbreviates the context word (`Tel. 030 …`) or `no.`/`nr.`
 _STOP = re.compile(rb"(?i)(?<!\bno)(?<!\bnr)\.\s")
 _NUMBER_SIGN = re.compile(rb"#|[ \t]#(?=[ \t:])")  # `cell# …`: the sign of the context word's number
-_ABBREVIATED = frozenset(("tel", "tél", "mob", "tlf", "telf", "tfno", "тел", "моб", "τηλ"))
+_ABBREVIATED = frozenset(("tel", "tél", "ph", "mob", "tlf", "telf", "tfno", "тел", "моб", "τηλ"))
 _MAX_WORDS = 4  # `call me tomorrow at …`, `mobile (work): …`; further away the number is another matter
 _RUN = re.compile(rb"\(?[0-9][0-9 ()./\-]{0,40}")
 _WORD = re.compile(rb"[0-9A-Za-z\x80-\xff]*")  # a word: ASCII letters and digits, any non-ASCII letter

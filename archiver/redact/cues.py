@@ -271,6 +271,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "ni",
             "n.i.",
             "n.i. number",
+            "n.i",
+            "assurance nationale",
+            "britische versicherungsnummer",
             "seguro nacional",
             "seguro nacional británico",
             "seguro nacional britanico",
@@ -291,9 +294,13 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "numero d'assurance sociale",
             "assurance sociale",
             "s.i.n.",
+            "s.i.n",
+            "n.a.s.",
             # the Canadian reading of a generic social number: where the value is a valid SIN it wins over the
             # US one (`número de seguro social canadiense 046…`; otherwise the SSN's context word finds it)
             "seguro social canadiense",
+            "seguro social de canadá",
+            "seguro social de canada",
             "kanadische sozialversicherungsnummer",
             "kanadische sozialversicherungs-nr",
         ),
@@ -310,6 +317,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "tax id",
             "tin",
             "tax identification",
+            "t.i.n.",
+            "identificación tributaria",
+            "identificacion tributaria",
             "identificación fiscal",
             "identificacion fiscal",
             "identification fiscale",
@@ -318,7 +328,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "AU_TFN",
-        ("tfn", "tax file number", "tax file", "t.f.n."),
+        ("tfn", "tax file number", "tax file", "t.f.n.", "t.f.n", "australische steuernummer"),
         GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{2,3})\b",
     ),
     _cue(
@@ -356,6 +366,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "account number",
             "acct",
             "acc",
+            # (`acct. no. 1234…`: the abbreviation's full stop is no clause break)
+            "acct.",
+            "acc.",
             "a/c",
             "checking",
             "savings",
@@ -438,6 +451,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "license",
             "licence",
             "lic",
+            "lic.",
             "dl",
             "dl#",
             "permis de conduire",
@@ -454,6 +468,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "führerschein",
             "fuehrerschein",
             "führerscheinnummer",
+            "führerscheinnr",
         ),
         # a digit among the first seven characters (UK licences start with five letters of the surname), so
         # a word in the gap (`is`, `Nr`) is never taken for the value; Florida's ends in one digit

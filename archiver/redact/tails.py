@@ -57,12 +57,15 @@ _TAILS = {
     "UK_SORT_CODE": re.compile(_SEP + _AND + _ACCOUNT_CUE + rb"?" + _IS + rb"(?P<a>\d{6,10})\b"),
 }
 # a second phone number joined to one the walk found (`reach me on 646.525.7606 or 07955 622495`, `… / 06 12
-# 34 56 78`): the context word that made the first a phone says what the second is too. Only a national number
-# (a trunk `0` first; a `+` or NANP one is found by the walk alone), and only after `or`/`and`/`/`: after a
-# comma a number is as often something else (`mobile: +34 672 594 144, 0498 6256 - …`)
+# 34 56 78`, `or on …`): the context word that made the first a phone says what the second is too. A national
+# number (a trunk `0` first; a `+` or NANP one is found by the walk alone) or one typed in the first's groups
+# (`móvil 612 345 678 o 912 345 678`), and only after `or`/`and`/`/`: after a comma a number is as often
+# something else (`mobile: +34 672 594 144, 0498 6256 - …`)
 _PHONE_JOIN = re.compile(
-    rb"(?:[ \t]{0,3}/[ \t]{0,3}|[ \t]{1,3}(?i:or|o|ou|oder|and|y|et|und)[ \t]{1,3})(?=\(?0)"
+    rb"(?:[ \t]{0,3}/[ \t]{0,3}|[ \t]{1,3}(?i:or|o|ou|oder|and|y|et|und)[ \t]{1,3})"
+    rb"(?:(?i:on|at|al|au|am|an)[ \t]{1,3})?(?=\(?\d)"
 )
+_GROUPS = re.compile(rb"\d+")
 _TYPES = {"e": "CARD_EXPIRY", "x": "CARD_EXPIRY", "c": "CARD_CVV", "k": "CARD_CVV", "a": "BANK_ACCOUNT"}
 _GLUED = re.compile(rb"[\-./:]?\d|[A-Za-z]")
 _DATE_ON = re.compile(rb"[/\-.]\d")
@@ -113,9 +116,13 @@ def phones_after(data: bytes, hit: Span, limit: int) -> list[Span]:
     limit = limit if nul < 0 else nul
     found: list[Span] = []
     end = hit[1]
+    shape = [len(g) for g in _GROUPS.findall(data, hit[0], hit[1])]
     while (m := _PHONE_JOIN.match(data, end, limit)) is not None:
         span = number_at(data, m.end())
         if span is None or span[1] > limit:
+            break
+        national = data[span[0]] == 0x30 or data[span[0] : span[0] + 2] == b"(0"
+        if not national and [len(g) for g in _GROUPS.findall(data, *span)] != shape:
             break
         found.append((*span, "PHONE"))
         end = span[1]

@@ -14,6 +14,10 @@ R = Redactor()
 POSITIVE: list[tuple[str, tuple[str, ...], str]] = [
     # dotted abbreviations
     ("S.I.N. 046 454 286", ("046 454 286",), "CA_SIN"),
+    ("my S.I.N is 046 454 286", ("046 454 286",), "CA_SIN"),
+    ("N.A.S. 046 454 286", ("046 454 286",), "CA_SIN"),
+    ("T.F.N 123456782", ("123456782",), "AU_TFN"),
+    ("T.I.N. 912701234", ("912701234",), "US_ITIN"),
     ("my s.i.n. is 046454286", ("046454286",), "CA_SIN"),
     ("T.F.N. 123 456 782", ("123 456 782",), "AU_TFN"),
     ("t.f.n.: 123-456-782 thanks", ("123-456-782",), "AU_TFN"),
@@ -23,6 +27,9 @@ POSITIVE: list[tuple[str, tuple[str, ...], str]] = [
     ("numero de seguro nacional británico sb644414b", ("sb644414b",), "UK_NINO"),
     ("meine britische Sozialversicherungsnummer ist pa793979c", ("pa793979c",), "UK_NINO"),
     ("kanadische Sozialversicherungsnummer 046-454-286", ("046-454-286",), "CA_SIN"),
+    ("número de seguro social de Canadá 046454286", ("046454286",), "CA_SIN"),
+    ("numéro d'assurance nationale QQ123456C", ("QQ123456C",), "UK_NINO"),
+    ("australische Steuernummer 123456782", ("123456782",), "AU_TFN"),
     # the Canadian reading wins where the number is a valid SIN (before: a US_SSN)
     ("mi número de seguro social canadiense es 046454286", ("046454286",), "CA_SIN"),
     ("Sozialversicherungsnummer (USA): 813483837", ("813483837",), "US_SSN"),
@@ -39,6 +46,7 @@ POSITIVE: list[tuple[str, tuple[str, ...], str]] = [
     ("Kontonr. 69169212", ("69169212",), "BANK_ACCOUNT"),
     ("Konto-Nr.: 8916849102", ("8916849102",), "BANK_ACCOUNT"),  # (before: a phone)
     ("Kto-Nr. 43236520554568", ("43236520554568",), "BANK_ACCOUNT"),
+    ("acct. no. 12345678", ("12345678",), "BANK_ACCOUNT"),
     ("sort 37-10-76", ("37-10-76",), "UK_SORT_CODE"),
     ("SORT: 37-10-76", ("37-10-76",), "UK_SORT_CODE"),
     ("savings 12345678 please", ("12345678",), "BANK_ACCOUNT"),
@@ -48,6 +56,8 @@ POSITIVE: list[tuple[str, tuple[str, ...], str]] = [
     ("permiso de conducción M5252-30095-83462", ("M5252-30095-83462",), "DRIVER_ID"),
     ("licencia de manejo S455-4103-7234", ("S455-4103-7234",), "DRIVER_ID"),
     ("carné de conducir 12345678", ("12345678",), "DRIVER_ID"),
+    ("Führerscheinnr. B072RRE2I55", ("B072RRE2I55",), "DRIVER_ID"),
+    ("driver's lic. # D1234567", ("D1234567",), "DRIVER_ID"),
     # passports that are mostly letters (German: nine of CFGHJKLMNPRTVWXYZ0-9)
     ("passport:CYHWHPJK0", ("CYHWHPJK0",), "PASSPORT"),
     ("Reisepassnummer CVXW6YFRY", ("CVXW6YFRY",), "PASSPORT"),
@@ -57,6 +67,7 @@ POSITIVE: list[tuple[str, tuple[str, ...], str]] = [
     # phones behind weak cues
     ("ph 07323 830638", ("07323 830638",), "PHONE"),
     ("ph: 030 1234567", ("030 1234567",), "PHONE"),
+    ("ph. 07323 830638", ("07323 830638",), "PHONE"),
     ("cell# 06 48 06 47 89", ("06 48 06 47 89",), "PHONE"),
     ("phone # 07700 900123", ("07700 900123",), "PHONE"),
     ("best number 06 54 09 67 64, after 5pm", ("06 54 09 67 64",), "PHONE"),
@@ -66,6 +77,9 @@ POSITIVE: list[tuple[str, tuple[str, ...], str]] = [
     ("phone 646.525.7606 / 07955 622495", ("646.525.7606", "07955 622495"), "PHONE"),
     ("llámame al +34 612 345 678 o 0612345678", ("+34 612 345 678", "0612345678"), "PHONE"),
     ("Handy 0171 1234567 oder 030 1234567", ("0171 1234567", "030 1234567"), "PHONE"),
+    ("call me on 07700 900123 or on 020 7946 0958", ("07700 900123", "020 7946 0958"), "PHONE"),
+    # (without a trunk `0`, the second number is typed in the first one's groups)
+    ("mi móvil 612 345 678 o 912 345 678", ("612 345 678", "912 345 678"), "PHONE"),
     (
         "tel 020 7946 0958 or 0171 1234567 or 06 12 34 56 78",
         ("020 7946 0958", "0171 1234567", "06 12 34 56 78"),
@@ -104,6 +118,10 @@ NEGATIVE = [
     "sort 12-05-2024",
     # `#` glued to the digits is an identifier
     "电话 #55544144",
+    # an abbreviation's full stop before no value
+    "I closed the acct. Then I called",
+    "driving lic. expired in 2022",
+    "pH. 7.4 in 0123 4567 water",
 ]
 
 # after a phone, what a comma joins may be anything, and a date or a decimal is no second number
@@ -112,6 +130,8 @@ AFTER_A_PHONE = [
     ("call 020 7946 0958 or 01.02.2024", "020 7946 0958"),
     ("call 020 7946 0958 or 0.5 hours later", "020 7946 0958"),
     ("call 020 7946 0958, 12345678 is my order", "020 7946 0958"),
+    ("call 612 345 678 or 1234 5678 items", "612 345 678"),
+    ("phone 4155550132 or 1234567890", "4155550132"),
 ]
 
 
