@@ -308,11 +308,14 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "US_ITIN",
-        # (a tax id after a weaker cue, `tax id`, `TIN`: only a nine-digit number in the ITIN ranges)
+        ("itin", "individual taxpayer", "taxpayer identification"),
+        GAP + rb"\b(?P<v>9\d{2}[ \t\-]?\d{2}[ \t\-]?\d{4})\b",
+    ),
+    # a tax id after a weaker cue (`tax id`, `TIN`): a nine-digit number in the ITIN ranges, and only with
+    # `number`, `is`, signs between (`the tin can holds 912…` is no TIN)
+    _cue(
+        "US_ITIN",
         (
-            "itin",
-            "individual taxpayer",
-            "taxpayer identification",
             "taxpayer id",
             "tax id",
             "tin",
@@ -324,7 +327,8 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "identificacion fiscal",
             "identification fiscale",
         ),
-        GAP + rb"\b(?P<v>9\d{2}[ \t\-]?\d{2}[ \t\-]?\d{4})\b",
+        rb"[ \t:#=\-]{0,3}(?:(?i:number|num|no|nr)\.?[ \t:#=\-]{0,3})?"
+        rb"(?:(?i:is|was|es|est|ist|lautet)[ \t:]{1,3})?\b(?P<v>9\d{2}[ \t\-]?\d{2}[ \t\-]?\d{4})\b",
     ),
     _cue(
         "AU_TFN",

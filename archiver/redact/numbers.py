@@ -47,7 +47,7 @@ _ID_CONTEXT = re.compile(
     rb"|commande|facture|pedido|factura|bestellung|bestellnummer|auftrag|rechnung|ordine|fattura|bestelling)"
     rb"(?:[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}"  # `order no.: …`, not `# | …`
     # `your reference number is …` (only after the word `number`: `my phone # is …` is a phone)
-    rb"|[ \t]+(?:no\.?|number|num)[ \t]+(?:is|was|es|est|ist)[ \t:]{1,3})$"
+    rb"|[ \t]+(?:no\.?|number|num|#)[ \t]+(?:is|was|es|est|ist)[ \t:]{1,3})$"
 )
 
 

@@ -97,12 +97,17 @@ NEGATIVE = [
     "savings 150000 USD",
     "savings of $150000",
     "account 12345678 dollars",
-    "Konto 150000 Euro",
+    "Konto mit 150000 Euro",
+    "cuenta con 150000 euros",
+    "savings: 150000 €",
+    "checking 150000 entries",
     # a number after a reference/order/ticket/case cue is that thing
     "your reference number is 7592420441",
     "your order number is 4155550132",
     "the case number was 4155550132",
     "tracking number: 4155550132",
+    "ticket # is 4155550132",
+    "your booking number is 4155550132",
     # passport look-alikes
     "passport expired",
     "passport photo",
@@ -112,6 +117,7 @@ NEGATIVE = [
     # weaker tax cues before other numbers
     "tax id 123456789",
     "a tin of 912345678 beans",
+    "the tin can holds 912701234 beans",
     # `sort` is a verb too
     "sort the files from 12-05-24",
     "sort by 12-05-24",
