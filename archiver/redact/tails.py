@@ -62,6 +62,7 @@ _TAILS = {
 # (`móvil 612 345 678 o 912 345 678`), and only after `or`/`and`/`/`: after a comma a number is as often
 # something else (`mobile: +34 672 594 144, 0498 6256 - …`)
 _PHONE_JOIN = re.compile(
+    rb"(?:[ \t]{1,3}\([A-Za-z]{1,12}\))?"  # `020 7946 0958 (work) or …`
     rb"(?:[ \t]{0,3}/[ \t]{0,3}|[ \t]{1,3}(?i:or|o|ou|oder|and|y|et|und)[ \t]{1,3})"
     rb"(?:(?i:on|at|al|au|am|an)[ \t]{1,3})?(?=\(?\d)"
 )

@@ -78,6 +78,7 @@ POSITIVE: list[tuple[str, tuple[str, ...], str]] = [
     ("llámame al +34 612 345 678 o 0612345678", ("+34 612 345 678", "0612345678"), "PHONE"),
     ("Handy 0171 1234567 oder 030 1234567", ("0171 1234567", "030 1234567"), "PHONE"),
     ("call me on 07700 900123 or on 020 7946 0958", ("07700 900123", "020 7946 0958"), "PHONE"),
+    ("phone: 020 7946 0958 (work) or 07700 900123 (mobile)", ("020 7946 0958", "07700 900123"), "PHONE"),
     # (without a trunk `0`, the second number is typed in the first one's groups)
     ("mi móvil 612 345 678 o 912 345 678", ("612 345 678", "912 345 678"), "PHONE"),
     (
