@@ -131,6 +131,8 @@ class Extra:
             return (start + vs, end, kind)
         if not _gap_ok(gap) or self._other_cue_in(gap, kind):
             return None
+        if kind == "BANK_ACCOUNT" and _amount(m.group("c"), gap, data, start + ve):
+            return None
         if _glued(data, start + vs, start + ve) and not tail_after(
             data, (start + vs, start + ve, kind), len(data), self._enabled
         ):
@@ -177,6 +179,32 @@ def _gap_ok(gap: bytes) -> bool:
     return _SENTENCE_END.search(gap) is None and not _CLAUSE_BREAK.match(gap)
 
 
+# `savings of 150000 dollars`, `checking 150000 records took long`: an amount or a count after an account
+# word. `of` before the number, a currency after it; after the everyday words `checking`/`savings` also a
+# plural noun (`records`, `rows`); an account number is followed by neither
+_AMOUNT_GAP = frozenset((b"of", b"usd", b"eur", b"gbp", b"cad", b"aud"))
+_CURRENCY = re.compile(
+    rb"[ \t]?(?:[$%]|\xe2\x82\xac|\xc2\xa3"
+    rb"|(?i:dollars?|bucks|usd|eur|euros?|gbp|pounds?|cad|aud|pesos?|francs?|chf|yen|mil|million|thousand)\b)"
+)
+_NEXT_WORD = re.compile(rb"[ \t]+([a-z]{4,20})\b")
+_NOT_PLURAL = frozenset(
+    b"this thanks always perhaps unless towards besides whereas sometimes anyways regards cheers gracias"
+    b" pls".split()
+)
+
+
+def _amount(cue: bytes, gap: bytes, data: bytes, end: int) -> bool:
+    """Whether the number after an account word that ends at `end` is an amount or a count."""
+    if any(w.lower() in _AMOUNT_GAP for w in _LETTERS.findall(gap)) or _CURRENCY.match(data, end):
+        return True
+    if cue.lower() not in (b"checking", b"savings"):
+        return False
+    noun = _NEXT_WORD.match(data, end)
+    word = b"" if noun is None else noun.group(1)
+    return word.endswith(b"s") and not word.endswith((b"ss", b"us", b"is")) and word not in _NOT_PLURAL
+
+
 def _glued(data: bytes, start: int, end: int) -> bool:
     """`cvv 123-456`, `pin 1234.5`, `…rossi.1988@…`: the value is part of a longer token."""
     if data[end : end + 1] == b"@" or (start >= 2 and data[start - 1] in b".-_" and data[start - 2] in _WORD):
@@ -188,6 +216,8 @@ def _glued(data: bytes, start: int, end: int) -> bool:
 
 
 _WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# the characters of a German passport number (no vowels: `CVXW6YFRY` holds one digit only)
+_GERMAN_PASSPORT = b"CFGHJKLMNPRTVWXYZcfghjklmnprtvwxyz0123456789"
 
 
 def _value_kind(kind: str, value: bytes) -> str | None:
@@ -218,7 +248,10 @@ def _value_kind(kind: str, value: bytes) -> str | None:
     if kind == "PASSPORT":
         # German passports are nine of `CFGHJKLMNPRTVWXYZ0-9`: a few digits only (`CF9K1LM28`)
         n = sum(c in b"0123456789" for c in value)
-        return kind if n >= 5 or (n >= 2 and len(value) >= 8) else None
+        german = len(value) == 9 and not value.translate(None, _GERMAN_PASSPORT)
+        # (all nine in capitals with no digit at all: no word is spelt without vowels)
+        german_ok = german and (n or value.isupper())
+        return kind if n >= 5 or (n >= 2 and len(value) >= 8) or german_ok else None
     if kind == "DRIVER_ID":
         n = sum(c in b"0123456789" for c in value)
         if all(len(g) == 4 and g[:2] in (b"19", b"20") for g in _SEP.split(value)):

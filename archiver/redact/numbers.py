@@ -43,8 +43,11 @@ _PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
 # A bare digit run right after these words is an identifier, not a phone number.
 _ID_CONTEXT = re.compile(
     rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#"
+    rb"|reservation|claim|policy|member|membership|customer|serial"
     rb"|commande|facture|pedido|factura|bestellung|bestellnummer|auftrag|rechnung|ordine|fattura|bestelling)"
-    rb"[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}$"  # `order no.: …`, not `# | …`
+    rb"(?:[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}"  # `order no.: …`, not `# | …`
+    # `your reference number is …` (only after the word `number`: `my phone # is …` is a phone)
+    rb"|[ \t]+(?:no\.?|number|num|#)[ \t]+(?:is|was|es|est|ist)[ \t:]{1,3})$"
 )
 
 

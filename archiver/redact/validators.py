@@ -280,7 +280,9 @@ def paren_nanp_ok(tok: bytes) -> bool:
 
 
 SSN_CONTEXT = re.compile(
-    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|social|soc\.? ?sec|ssa number|tax ?payer id)"
+    # (`my ss number`, `Sozialversicherungsnummer (USA)`: the German word names the US number as well)
+    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|ss ?num|social|soc\.? ?sec|ssa number|tax ?payer id"
+    rb"|sozialversicherungs(?:nummer|-nr|nr))"
     rb"|\bs\. ?s\. ?n\b|security\W{0,3}(?:number|no\b|num|#))"
 )
 
