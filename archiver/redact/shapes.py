@@ -22,16 +22,37 @@ _SUFFIX = cues.words(*STREET_SUFFIXES, "hwy.", "st.", "rd.", "ave.")
 _UK_POST = rb"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
 # (4 digits: Australia, New Zealand, Switzerland, Austria, Belgium, the Nordics: `Sydney NSW 2000`)
 _ZIP = rb"(?:\d{5}(?:-\d{4})?|\d{4}|" + _UK_POST + rb"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
-# (in capitals too: `42 ELM STREET, SPRINGFIELD, IL 62704`, copied from a form)
-_CITY = rb"(?:" + _NAME_WORD + rb"(?:[ \t]" + _NAME_WORD + rb")?|[A-Z]{3,20}(?:[ \t][A-Z]{3,20})?)"
-_STATE = rb"(?:[A-Z]{2,3}\b|" + _NAME_WORD + rb")"
-_UNIT = (
-    rb"(?:,?[ \t]+(?i:apt|apartment|unit|suite|ste|flat|fl|floor|room|rm|#)\.?[ \t]?#?[A-Za-z0-9\-]{1,6}\b)?"
+# up to three words, a `St.`/`Ft.`/`Mt.` first, joined by dashes or particles (`Salt Lake City`, `St. Louis`,
+# `Winston-Salem`, `Coeur d'Alene`, `Frankfurt am Main`), or in capitals (`42 ELM STREET, SPRINGFIELD, IL
+# 62704`, copied from a form): a city left out leaves the ZIP after it too
+_CITY_JOIN = rb"[ \t\-](?:d'|(?:de|del|la|le|du|sur|on|upon|am|an|der)[ \t\-])?"
+_CITY = (
+    rb"(?:(?:(?:St|Ste|Ft|Mt|Pt)\.?[ \t])?"
+    + _NAME_WORD
+    + rb"(?:"
+    + _CITY_JOIN
+    + _NAME_WORD
+    + rb"){0,2}|(?:ST\.?[ \t])?[A-Z]{3,20}(?:[ \t\-][A-Z]{3,20}){0,2})"
+)
+# `UT`, `NSW`, `Utah`, `New York`, `New South Wales`
+_STATE = rb"(?:[A-Z]{2,3}\b|" + _NAME_WORD + rb"(?:[ \t]" + _NAME_WORD + rb"){0,2})"
+# `Suite 858`, `Floor 21`, `Bldg 3, Room 204`, `#5`, `Ste. 200`, `Apt B`: one or two, each a word of its own
+# (`Floor` is no `Fl` + `oor`) and a value with a digit or one letter (`office hours` is no unit)
+_UNIT_WORD = rb"(?i:apartment|apt|unit|suite|ste|flat|floor|fl|room|rm|building|bldg|dept|level|lvl|pmb)\b"
+_UNIT_VALUE = rb"(?:[A-Za-z]?\d[A-Za-z0-9\-]{0,5}|[A-Za-z])\b"
+_UNIT = rb"(?:,?[ \t]+(?:" + _UNIT_WORD + rb"\.?[ \t]?#?|#[ \t]?)" + _UNIT_VALUE + rb"){0,2}"
+# `Flat 2, 10 Downing Street`, `Apt 4B, 12 Main St`, `3rd Floor, …`: the unit before the house number
+_UNIT_FIRST = (
+    rb"(?:(?:\b"
+    + _UNIT_WORD
+    + rb"\.?[ \t]?#?"
+    + _UNIT_VALUE
+    + rb"|\b\d{1,3}(?:st|nd|rd|th)[ \t]+(?i:floor|fl)\b\.?),?[ \t]+)?"  # (`3rd Floor, 12 Main St`)
 )
 # `221b baker street london nw1 6xe`, `42 elm st springfield il 62704`: a city typed in lower case, taken
 # only when a postcode or ZIP ends it
 _LOWER_TAIL = (
-    rb",?[ \t]+[a-z]{3,20}(?:,?[ \t][a-z]{2,20})?,?[ \t]+(?:(?i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})"
+    rb",?[ \t]+[a-z]{3,20}(?:,?[ \t][a-z]{2,20}){0,3},?[ \t]+(?:(?i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})"
     rb"|\d{5}(?:-\d{4})?)\b"
 )
 _TAIL = (
@@ -46,9 +67,10 @@ _TAIL = (
 _DIRECTION = rb"(?:[ \t]+(?:[NS][EW]?|[EW])\b)?"
 _STREET_WORD = rb"(?:\d{1,3}(?:st|nd|rd|th)|[A-Za-z][A-Za-z'\-]*\.?)"
 _US_UK = (
-    rb"\b\d{1,5}[A-Za-z]?(?:[\-/]\d{1,5}[A-Za-z]?)?,?[ \t]+(?:"
+    _UNIT_FIRST
+    + rb"\b\d{1,5}[A-Za-z]?(?:[\-/]\d{1,5}[A-Za-z]?)?,?[ \t]+(?:"
     + _STREET_WORD
-    + rb"[ \t]+){1,3}"
+    + rb"[ \t]+){1,5}"
     + _SUFFIX
     + rb"\.?"
     + _DIRECTION
@@ -59,7 +81,15 @@ _US_UK = (
 _PO_BOX = rb"\b(?i:p\.?[ \t]?o\.?[ \t]?box|postfach)[ \t]+\d{1,6}\b" + _TAIL
 # after a French, Spanish or German street: the postcode and city, or the city alone (`Calle Mayor 5,
 # Madrid`, `10 rue de Rivoli, Paris`)
-_EU_TAIL = rb"(?:,?[ \t]+\d{4,5}(?:[ \t]+" + _CITY + rb")?|,[ \t]*" + _CITY + rb")?"
+# and first a floor, flat or door (`piso 3`, `3e étage`, `Wohnung 3`, `Apt 5`)
+_EU_UNIT = (
+    rb"(?:,?[ \t]+(?:(?i:piso|planta|puerta|pta|esc|escalera|apto|apt|app|appt|appartement|apartement"
+    rb"|b\xc3\xa2t|bat|b\xc3\xa2timent|batiment|\xc3\xa9tage|etage|porte|wohnung|whg|stock|og)\.?[ \t]?"
+    rb"[A-Za-z0-9]{1,4}\b"
+    rb"|\d{1,2}(?:e|er|\xc3\xa8me|eme|\.)?[ \t]+(?i:\xc3\xa9tage|etage|piso|planta|stock|og|obergeschoss)\b"
+    rb")){0,2}"
+)
+_EU_TAIL = _EU_UNIT + rb"(?:,?[ \t]+\d{4,5}(?:[ \t]+" + _CITY + rb")?|,[ \t]*" + _CITY + rb")?"
 _FR_PARTICLES = rb"(?:(?:de|du|des|la|le|les|d'|l'|saint|sainte)[ \t]*)*"
 _FR = (
     rb"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
@@ -94,7 +124,7 @@ _ES = (
     + _NAME_WORD
     + rb"){0,3}"
     + rb",?[ \t]+(?:(?i:n[\xc2\xba\xb0o]|n\xc3\xbam\.?|num\.?)[ \t]?)?\d{1,4}[A-Za-z]?\b"
-    + rb"(?:,[ \t]*\d{1,2}(?:\xc2\xba)?[ \t]?[A-Za-z]?\b)?"
+    + rb"(?:,[ \t]*\d{1,2}(?:\xc2[\xaa\xba])?[ \t]{0,3}[A-Za-z]?\b)?"  # (`3º B`: the view has `3   B`)
     + _EU_TAIL
 )
 _DE_SUFFIX = rb"(?:stra\xc3\x9fe|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|pfad)"
@@ -141,10 +171,13 @@ TYPES: tuple[str, ...] = (*cues.TYPES, "IP_ADDRESS", "STREET_ADDRESS")
 
 _VERSION_BEFORE = re.compile(
     # (a word of its own: `server 10.0.0.254` holds no `ver`)
+    # (`step 1.2.3.4 of the guide`: a numbered step, as a section is)
     rb"(?i)(?:\b(?:version|versi\xc3\xb3n|build|release|firmware|update|upgrade|patch|section|chapter"
-    rb"|ver\.?|v)|\xc2\xa7)[ :#]*$"
+    rb"|step|steps|paso|\xc3\xa9tape|etape|schritt|clause|paragraph|article|figure|fig\.?|ver\.?|v)"
+    rb"|\xc2\xa7)[ :#]*$"
 )
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
+_UNIT_PREFIX = re.compile(_UNIT_FIRST)
 _FR_STREET = frozenset(
     (b"rue", b"avenue", b"av", b"boulevard", b"bd", b"chemin", b"all\xc3\xa9e", b"allee", b"impasse", b"quai")
 ) | frozenset((b"route", b"cours", b"place"))
@@ -173,10 +206,11 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
     if tok.endswith(b".") and len(tok.rsplit(None, 1)[-1]) > 5:  # `… Baker Road.`: a full stop
         tok, end = tok[:-1], end - 1
     # a street address: its name words are no ordinary words (`3 blocks down the street`)
-    words = tok.split()
-    if len(words) < 3 and tok[:1].isdigit():
+    unit = _UNIT_PREFIX.match(tok)  # (`Flat 2, 10 Downing Street`: the checks start at the number)
+    words = tok[unit.end() if unit else 0 :].split()
+    if len(words) < 3 and words[0][:1].isdigit():
         return None
-    if tok[:1].isdigit():
+    if words[0][:1].isdigit():
         street = [w.rstrip(b".,").lower() for w in words[1:]]
         if street[0] in _FR_STREET and (street[1].startswith(_FR_PARTICLE) or words[2][:1].isupper()):
             return (start, end, kind)  # `3 place de la Bourse`: the French order, the street word first
@@ -189,6 +223,34 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
         if any(w in STOP_STREET for w in names[:-1]):
             return None
         raw = words[1 : 1 + len(names)]
-        if suffix in WEAK_SUFFIX and not all(w[:1].isupper() or w[:1].isdigit() for w in raw):
+        # (in lower case, a ZIP or postcode at the end says it: `1087 elm circle boston ma 02118`)
+        coded = len(words) > len(names) + 2 and any(c in b"0123456789" for c in words[-1])
+        if suffix in WEAK_SUFFIX and not coded and not all(w[:1].isupper() or w[:1].isdigit() for w in raw):
             return None
     return (start, end, kind)
+
+
+# a URL's host when it is an IP address: `http://192.168.1.10/login`, `http://user@[2001:db8::1]:8080/`,
+# `http://2001:db8::1/` (unbracketed, as customers type it); a port may follow
+_URL_HOST = re.compile(
+    rb"(?i:https?://)(?:[^/?#@\s]{1,64}@)?(?:\[(?P<b>[0-9A-Fa-f:.]{2,45})(?:%[^\]\s]{0,16})?\](?::\d{1,5})?"
+    rb"|(?P<h>[0-9A-Fa-f:.]{2,51}))(?=[/?#\s]|$)"
+)
+_PORT = re.compile(rb":\d{1,5}$")
+
+
+def url_ip_host(data: bytes, start: int, end: int) -> tuple[int, int] | None:
+    """The span of the IP address that is the host of the URL at data[start:end], if it is one."""
+    m = _URL_HOST.match(data, start, end)
+    if m is None:
+        return None
+    group = "b" if m.start("b") >= 0 else "h"
+    hs, he = m.span(group)
+    host = data[hs:he]
+    if group == "h" and _PORT.search(host):  # (`137.179.27.206:8080`; a bare IPv6's last group may be one)
+        bare = host[: host.rindex(b":")]
+        if b":" not in bare or not ipv6_ok(host):
+            host, he = bare, hs + len(bare)
+    if (b":" not in host and ipv4_ok(host)) or (b":" in host and ipv6_ok(host)):
+        return (hs, he)
+    return None
