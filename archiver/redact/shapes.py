@@ -3,8 +3,10 @@
 Shapes: IPv4/IPv6 addresses, UK National Insurance numbers and postcodes in their printed upper-case form,
 and street addresses (house number + street name + a USPS/Royal Mail street suffix, or the French, Spanish
 and German word orders) with their unit, city, state/county and postal code, so no part of the address is
-left behind. `Extra` learns a candidate's type from the same sources compiled with named groups for Python
-(`cues.py`), then runs the type's checks (extra.py; `shape_span` here); docs/redaction.md lists them.
+left behind; `url_ip_host` finds the IP that is a URL's host for the walk, which otherwise looks only for
+self-validating PII inside a URL. `Extra` learns a candidate's type from the same sources compiled with
+named groups for Python (`cues.py`), then runs the type's checks (extra.py; `shape_span` here);
+docs/redaction.md lists them.
 """
 
 from __future__ import annotations
@@ -38,7 +40,10 @@ _CITY = (
 _STATE = rb"(?:[A-Z]{2,3}\b|" + _NAME_WORD + rb"(?:[ \t]" + _NAME_WORD + rb"){0,2})"
 # `Suite 858`, `Floor 21`, `Bldg 3, Room 204`, `#5`, `Ste. 200`, `Apt B`: one or two, each a word of its own
 # (`Floor` is no `Fl` + `oor`) and a value with a digit or one letter (`office hours` is no unit)
-_UNIT_WORD = rb"(?i:apartment|apt|unit|suite|ste|flat|floor|fl|room|rm|building|bldg|dept|level|lvl|pmb)\b"
+_UNIT_WORD = (
+    rb"(?i:apartment|apt|unit|suite|ste|flat|floor|fl|room|rm|building|bldg|dept|level|lvl|pmb|piso|apto"
+    rb"|appartement|etage|\xc3[\xa9\x89]tage|wohnung|whg)\b"
+)
 _UNIT_VALUE = rb"(?:[A-Za-z]?\d[A-Za-z0-9\-]{0,5}|[A-Za-z])\b"
 _UNIT = rb"(?:,?[ \t]+(?:" + _UNIT_WORD + rb"\.?[ \t]?#?|#[ \t]?)" + _UNIT_VALUE + rb"){0,2}"
 # `Flat 2, 10 Downing Street`, `Apt 4B, 12 Main St`, `3rd Floor, …`: the unit before the house number
@@ -124,7 +129,8 @@ _ES = (
     + _NAME_WORD
     + rb"){0,3}"
     + rb",?[ \t]+(?:(?i:n[\xc2\xba\xb0o]|n\xc3\xbam\.?|num\.?)[ \t]?)?\d{1,4}[A-Za-z]?\b"
-    + rb"(?:,[ \t]*\d{1,2}(?:\xc2[\xaa\xba])?[ \t]{0,3}[A-Za-z]?\b)?"  # (`3º B`: the view has `3   B`)
+    # the floor and door: `3º B`, `2º izq.` (the view has `3   B`)
+    + rb"(?:,[ \t]*\d{1,2}\b(?:\xc2[\xaa\xba])?[ \t]{0,3}(?:[A-Za-z]{1,4}\b\.?)?)?"
     + _EU_TAIL
 )
 _DE_SUFFIX = rb"(?:stra\xc3\x9fe|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|pfad)"
@@ -184,6 +190,12 @@ _FR_STREET = frozenset(
 _FR_PARTICLE = (b"de", b"du", b"des", b"la", b"le", b"les", b"d'", b"l'", b"saint", b"sainte")
 
 
+def unit_prefix(data: bytes, start: int, end: int) -> int:
+    """Where the house number starts in the address at data[start:end] (after `Flat 2, `, `3rd Floor, `)."""
+    unit = _UNIT_PREFIX.match(data, start, end)
+    return unit.end() if unit else start
+
+
 def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int, str] | None:
     """The span of shape candidate `tok` at `start` when its type's checks pass."""
     end = start + len(tok)
@@ -206,8 +218,7 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
     if tok.endswith(b".") and len(tok.rsplit(None, 1)[-1]) > 5:  # `… Baker Road.`: a full stop
         tok, end = tok[:-1], end - 1
     # a street address: its name words are no ordinary words (`3 blocks down the street`)
-    unit = _UNIT_PREFIX.match(tok)  # (`Flat 2, 10 Downing Street`: the checks start at the number)
-    words = tok[unit.end() if unit else 0 :].split()
+    words = tok[unit_prefix(tok, 0, len(tok)) :].split()  # (`Flat 2, 10 Downing St`: from the number)
     if len(words) < 3 and words[0][:1].isdigit():
         return None
     if words[0][:1].isdigit():

@@ -31,6 +31,9 @@ ADDRESSES: list[tuple[str, str]] = [
     ("12 Main St, Ste. 200, Austin, TX 78701", "12 Main St, Ste. 200, Austin, TX 78701"),
     ("Flat 2, 10 Downing Street, London SW1A 2AA", "Flat 2, 10 Downing Street, London SW1A 2AA"),
     ("3rd Floor, 12 Main St, Springfield, IL 62704", "3rd Floor, 12 Main St, Springfield, IL 62704"),
+    # (another type's cue word in the street after a unit is still the street's: `pin`)
+    ("Apt 4, 12 Pin Oak Lane, Springfield, IL 62704", "Apt 4, 12 Pin Oak Lane, Springfield, IL 62704"),
+    ("12 Main St, Piso 3, Miami, FL 33101", "12 Main St, Piso 3, Miami, FL 33101"),
     # street names of four or five words, a directional first, `Jr`
     (
         "I live at 800 S Martin Luther King Jr Blvd, Apt 3, Las Vegas, NV 89106",
@@ -52,6 +55,10 @@ ADDRESSES: list[tuple[str, str]] = [
     ("Calle Mayor 12, 3º B, 28013 Madrid", "Calle Mayor 12, 3º B, 28013 Madrid"),
     ("12 rue de la Paix, 3e étage, 75002 Paris", "12 rue de la Paix, 3e étage, 75002 Paris"),
     ("Hauptstraße 5, Wohnung 3, 10115 Berlin", "Hauptstraße 5, Wohnung 3, 10115 Berlin"),
+    ("Hauptstraße 5, 3. OG, 10115 Berlin", "Hauptstraße 5, 3. OG, 10115 Berlin"),
+    ("Calle de Alcalá 45, 4º dcha, Madrid", "Calle de Alcalá 45, 4º dcha, Madrid"),
+    ("Paseo de Gracia 21, 08007 Barcelona", "Paseo de Gracia 21, 08007 Barcelona"),  # (`08` is no floor)
+    ("12 rue de la Paix, bâtiment B, 75002 Paris", "12 rue de la Paix, bâtiment B, 75002 Paris"),
 ]
 
 IPS: list[tuple[str, str]] = [
