@@ -143,8 +143,11 @@ class Extra:
     def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
         """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""
         start, end, kind = span
-        # (only in the tail: `10 Pin Oak Lane`, `Apt 4, 12 Pin Oak Lane` are a street)
-        comma = data.find(b",", unit_prefix(data, start, end), end)
+        # (in the tail only, after a comma or line break: `10 Pin Oak Lane`, `Apt 4, 12 Pin Oak Lane`)
+        street = unit_prefix(data, start, end)
+        comma = min(
+            (i for i in (data.find(b",", street, end), data.find(b"\n", street, end)) if i > 0), default=-1
+        )
         for m in _LETTERS.finditer(data, comma + 1, end) if comma > 0 else ():
             if m.group().lower() in self._cue_types:
                 cut = data.rfind(b" ", start, m.start())

@@ -23,7 +23,8 @@ _NAME_WORD = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e])(?:[a-z]|\xc3[\x9f-\xb6\xb8-\x
 _SUFFIX = cues.words(*STREET_SUFFIXES, "hwy.", "st.", "rd.", "ave.")
 _UK_POST = rb"[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2}"
 # (4 digits: Australia, New Zealand, Switzerland, Austria, Belgium, the Nordics: `Sydney NSW 2000`)
-_ZIP = rb"(?:\d{5}(?:-\d{4})?|\d{4}|" + _UK_POST + rb"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
+_LONG_ZIP = rb"(?:\d{5}(?:-\d{4})?|" + _UK_POST + rb"|[A-Z]\d[A-Z][ \t]?\d[A-Z]\d)\b"
+_ZIP = rb"(?:\d{4}\b|" + _LONG_ZIP + rb")"
 # up to three words, a `St.`/`Ft.`/`Mt.` first, joined by dashes or particles (`Salt Lake City`, `St. Louis`,
 # `Winston-Salem`, `Coeur d'Alene`, `Frankfurt am Main`), or in capitals (`42 ELM STREET, SPRINGFIELD, IL
 # 62704`, copied from a form): a city left out leaves the ZIP after it too
@@ -45,7 +46,11 @@ _UNIT_WORD = (
     rb"|appartement|etage|\xc3[\xa9\x89]tage|wohnung|whg)\b"
 )
 _UNIT_VALUE = rb"(?:[A-Za-z]?\d[A-Za-z0-9\-]{0,5}|[A-Za-z])\b"
-_UNIT = rb"(?:,?[ \t]+(?:" + _UNIT_WORD + rb"\.?[ \t]?#?|#[ \t]?)" + _UNIT_VALUE + rb"){0,2}"
+# (an address typed over several lines: a line break separates its parts as a comma does)
+_NL = rb"[ \t]*\r?\n[ \t]*"
+_UNIT = (
+    rb"(?:,?(?:[ \t]+|" + _NL + rb")(?:" + _UNIT_WORD + rb"\.?[ \t]?#?|#[ \t]?)" + _UNIT_VALUE + rb"){0,2}"
+)
 # `Flat 2, 10 Downing Street`, `Apt 4B, 12 Main St`, `3rd Floor, …`: the unit before the house number
 _UNIT_FIRST = (
     rb"(?:(?:\b"
@@ -60,13 +65,44 @@ _LOWER_TAIL = (
     rb",?[ \t]+[a-z]{3,20}(?:,?[ \t][a-z]{2,20}){0,3},?[ \t]+(?:(?i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})"
     rb"|\d{5}(?:-\d{4})?)\b"
 )
+# `…, USA`, `…, France`: the country after it (after a comma or line break only)
+_COUNTRY = (
+    rb"(?:,?(?:,[ \t]*|" + _NL + rb")(?:USA|U\.S\.A\.|United[ \t]States|UK|U\.K\.|United[ \t]Kingdom|England"
+    rb"|Scotland|Wales|Ireland|Canada|Australia|New[ \t]Zealand|France|Spain|Espa\xc3\xb1a|Germany"
+    rb"|Deutschland|Mexico|M\xc3\xa9xico|Italy|Italia|Portugal|Belgium|Belgique|Switzerland|Schweiz|Suisse"
+    rb"|Austria|\xc3\x96sterreich|Netherlands|Nederland)\b)?"
+)
 _TAIL = (
     (
         rb"(?:,[ \t]*" + _CITY + rb"(?:,?[ \t]+" + _STATE + rb")?(?:,?[ \t]+" + _ZIP + rb")?"
-        rb"|[ \t]+" + _CITY + rb",?[ \t]+" + _STATE + rb",?[ \t]+" + _ZIP + rb"|,?[ \t]+" + _ZIP + rb"|"
+        rb"|[ \t]+"
+        + _CITY
+        + rb",?[ \t]+"
+        + _STATE
+        + rb",?[ \t]+"
+        + _ZIP
+        # over lines: `Springfield, IL 62704`, `London` and `SW1A 2AA` on lines of their own (a ZIP of five
+        # digits or a postcode: `PO Box 12` + `DOB 1985-…` is no city and ZIP)
+        + rb"|,?"
+        + _NL
+        + _CITY
+        + rb"(?:,?[ \t]+"
+        + _STATE
+        + rb")?,?(?:[ \t]+|"
+        + _NL
+        + rb")"
+        + _LONG_ZIP
+        + rb"|,?(?:[ \t]+"
+        + _ZIP
+        + rb"|"
+        + _NL
+        + _LONG_ZIP
+        + rb")"
+        + rb"|"
     )
     + _LOWER_TAIL
     + rb")?"
+    + _COUNTRY
 )
 # `1600 Pennsylvania Ave NW`, `88 Queen St. W`: a compass point after the street suffix
 _DIRECTION = rb"(?:[ \t]+(?:[NS][EW]?|[EW])\b)?"
@@ -94,10 +130,23 @@ _EU_UNIT = (
     rb"|\d{1,2}(?:e|er|\xc3\xa8me|eme|\.)?[ \t]+(?i:\xc3\xa9tage|etage|piso|planta|stock|og|obergeschoss)\b"
     rb")){0,2}"
 )
-_EU_TAIL = _EU_UNIT + rb"(?:,?[ \t]+\d{4,5}(?:[ \t]+" + _CITY + rb")?|,[ \t]*" + _CITY + rb")?"
+_EU_TAIL = (
+    _EU_UNIT
+    + rb"(?:,?(?:[ \t]+|"
+    + _NL
+    + rb")\d{4,5}(?:[ \t]+"
+    + _CITY
+    + rb")?|,[ \t]*"
+    + _CITY
+    # (`2 Rue Sainte-Catherine Ouest, Montréal, QC H2X 1Y4`: the French order in Quebec)
+    + rb"(?:,?[ \t]+[A-Z]{2}\b)?(?:,?[ \t]+"
+    + _ZIP
+    + rb")?)?"
+    + _COUNTRY
+)
 _FR_PARTICLES = rb"(?:(?:de|du|des|la|le|les|d'|l'|saint|sainte)[ \t]*)*"
 _FR = (
-    rb"\b\d{1,4}(?:[ \t]?(?:bis|ter))?,?[ \t]+"
+    rb"\b\d{1,4}(?:-\d{1,4})?(?:[ \t]?(?:bis|ter))?,?[ \t]+"
     + cues.words(
         "rue",
         "avenue",
@@ -122,15 +171,34 @@ _FR = (
     + _EU_TAIL
 )
 _ES = (
-    cues.words("calle", "c/", "avenida", "avda", "avda.", "paseo", "plaza", "camino", "carrera", "ronda")
+    cues.words(
+        "calle",
+        "c/",
+        "avenida",
+        "avda",
+        "avda.",
+        "av.",
+        "paseo",
+        "plaza",
+        "camino",
+        "carrera",
+        "ronda",
+        "rambla",
+        "traves\u00eda",
+        "travesia",
+        "glorieta",
+        "carrer",
+        "avinguda",
+        "passeig",
+    )
     + rb"[ \t]*(?:(?:de|del|la|las|los|el)[ \t]+)*"
     + _NAME_WORD
     + rb"(?:[ \t]"
     + _NAME_WORD
     + rb"){0,3}"
-    + rb",?[ \t]+(?:(?i:n[\xc2\xba\xb0o]|n\xc3\xbam\.?|num\.?)[ \t]?)?\d{1,4}[A-Za-z]?\b"
+    + rb",?[ \t]+(?:(?i:n[\xc2\xba\xb0o]|n\xc3\xbam\.?|num\.?)[ \t]?)?\d{1,4}[A-Za-z]?(?:-\d{1,4})?\b"
     # the floor and door: `3º B`, `2º izq.` (the view has `3   B`)
-    + rb"(?:,[ \t]*\d{1,2}\b(?:\xc2[\xaa\xba])?[ \t]{0,3}(?:[A-Za-z]{1,4}\b\.?)?)?"
+    + rb"(?:,[ \t]*\d{1,2}\b(?:\xc2[\xaa\xba])?[ \t]{0,3}(?:[A-Za-z]{1,9}\b\.?)?)?"
     + _EU_TAIL
 )
 _DE_SUFFIX = rb"(?:stra\xc3\x9fe|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|pfad)"
@@ -141,7 +209,7 @@ _DE = (
     + rb"|"
     + _NAME_WORD
     + rb"[ \t\-](?:Stra\xc3\x9fe|Strasse|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm))"
-    + rb"[ \t]+\d{1,4}[a-z]?\b"
+    + rb"[ \t]+\d{1,4}[a-z]?(?:[\-/]\d{1,4}[a-z]?)?\b"  # (`Friedrichstraße 43-45`)
     + _EU_TAIL
 )
 _IPV6_GROUP = rb"[0-9A-Fa-f]{1,4}"

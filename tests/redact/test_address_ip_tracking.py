@@ -59,6 +59,24 @@ ADDRESSES: list[tuple[str, str]] = [
     ("Calle de Alcalá 45, 4º dcha, Madrid", "Calle de Alcalá 45, 4º dcha, Madrid"),
     ("Paseo de Gracia 21, 08007 Barcelona", "Paseo de Gracia 21, 08007 Barcelona"),  # (`08` is no floor)
     ("12 rue de la Paix, bâtiment B, 75002 Paris", "12 rue de la Paix, bâtiment B, 75002 Paris"),
+    ("Meine Adresse: Friedrichstraße 43-45, 10117 Berlin", "Friedrichstraße 43-45, 10117 Berlin"),
+    ("Carrer de Mallorca 401, 08013 Barcelona", "Carrer de Mallorca 401, 08013 Barcelona"),
+    (
+        "2 Rue Sainte-Catherine Ouest, Montréal, QC H2X 1Y4",
+        "2 Rue Sainte-Catherine Ouest, Montréal, QC H2X 1Y4",
+    ),
+    # the country after it, and an address typed over several lines
+    ("ship to 123 Main St, Springfield, IL 62704, USA today", "123 Main St, Springfield, IL 62704, USA"),
+    (
+        "12 avenue des Champs-Élysées, 75008 Paris, France",
+        "12 avenue des Champs-Élysées, 75008 Paris, France",
+    ),
+    (
+        "my address is:\n12 Main St\nApt 4\nSpringfield, IL 62704\nthanks",
+        "12 Main St\nApt 4\nSpringfield, IL 62704",
+    ),
+    ("10 Downing Street\nLondon\nSW1A 2AA", "10 Downing Street\nLondon\nSW1A 2AA"),
+    ("Calle Mayor 12\n28013 Madrid", "Calle Mayor 12\n28013 Madrid"),
 ]
 
 IPS: list[tuple[str, str]] = [
@@ -98,6 +116,9 @@ LOOK_ALIKES = [
     "std::1 is fine",
 ]
 
+# a line after an address that is no part of it stays (the address alone is redacted)
+NEXT_LINES = ["Thanks a lot!", "See you 12 May", "IL is nice", "Call me at 5", "DOB 1985-03-12"]
+
 
 @pytest.mark.parametrize(("text", "value"), ADDRESSES)
 def test_address_is_redacted_whole(text: str, value: str) -> None:
@@ -126,3 +147,10 @@ def test_card_next_to_a_tracking_number_is_found(tracking: str) -> None:
         assert out.counts == {"CREDIT_CARD": 1}, out
         assert tracking.split()[-1] in out.text and "4111" not in out.text
     assert R.redact("4111 1111 1111 1111 2263 9408 2855 3573 0122 01").counts == {"CREDIT_CARD": 1}
+
+
+@pytest.mark.parametrize("line", NEXT_LINES)
+def test_next_line_is_no_part_of_the_address(line: str) -> None:
+    out = R.redact(f"12 Main St\n{line}")
+    assert out.text.startswith("[REDACTED:STREET_ADDRESS]\n"), out
+    assert out.text.count("REDACTED") == 1 + ("DOB" in line), out
