@@ -16,7 +16,7 @@ from archiver.redact.context import Nationals
 from archiver.redact.extra import Extra
 from archiver.redact.numbers import CARD, DIGIT_SEPS, EMAIL, Numbers, Span
 from archiver.redact.runs import fours_card, fours_run, uniform_fours
-from archiver.redact.shapes import url_ip_host
+from archiver.redact.shapes import url_ips
 from archiver.redact.spelled import spelled_candidate, spelled_email_ok
 from archiver.redact.tails import tail_sources, tails
 from archiver.redact.touch import GLUED, unemphasize
@@ -196,12 +196,9 @@ class Finder:
 
     def _url_hits(self, data: bytes, start: int, end: int, hits: list[Span]) -> None:
         # Inside a URL, numeric ids look like phone numbers; only self-validating PII is redacted there, and
-        # an IP address that is the URL's host (`http://192.168.1.10/login`): it says where a customer is.
-        if self._ip:
-            host = url_ip_host(data, start, end)
-            if host is not None:
-                hits.append((*host, "IP_ADDRESS"))
-                start = host[1]
+        # an IP address that is the URL's host or a parameter's value (`http://192.168.1.10/login`,
+        # `…?ip=203.0.113.5`): it says where a customer is.
+        mark = len(hits)
         search = patterns.INNER.search
         m = search(data, start, end)
         while m is not None:
@@ -215,6 +212,11 @@ class Finder:
                 hits.append(hit)
                 e = hit[1]
             m = search(data, e, end)
+        ips = url_ips(data, start, end) if self._ip else ()
+        if ips:  # (rare: merged in order with what the search found, which they never overlap)
+            found = hits[mark:]
+            found += [(s, e, "IP_ADDRESS") for s, e in ips if not any(a < e and s < b for a, b, _ in found)]
+            hits[mark:] = sorted(found)
 
 
 def _capitalised(data: bytes, pos: int) -> bool:

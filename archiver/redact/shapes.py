@@ -3,10 +3,10 @@
 Shapes: IPv4/IPv6 addresses, UK National Insurance numbers and postcodes in their printed upper-case form,
 and street addresses (house number + street name + a USPS/Royal Mail street suffix, or the French, Spanish
 and German word orders) with their unit, city, state/county and postal code, so no part of the address is
-left behind; `url_ip_host` finds the IP that is a URL's host for the walk, which otherwise looks only for
-self-validating PII inside a URL. `Extra` learns a candidate's type from the same sources compiled with
-named groups for Python (`cues.py`), then runs the type's checks (extra.py; `shape_span` here);
-docs/redaction.md lists them.
+left behind. `url_ips` finds the IPs that are a URL's host or a parameter's value for the walk, which
+otherwise looks only for self-validating PII inside a URL. `Extra` learns a candidate's type from the same
+sources compiled with named groups for Python (`cues.py`), then runs the type's checks (extra.py;
+`shape_span` here); docs/redaction.md lists them.
 """
 
 from __future__ import annotations
@@ -316,20 +316,35 @@ _URL_HOST = re.compile(
     rb"|(?P<h>[0-9A-Fa-f:.]{2,51}))(?=[/?#\s]|$)"
 )
 _PORT = re.compile(rb":\d{1,5}$")
+# a query parameter's value that is an IP address: `…/lookup?ip=203.0.113.5&x=1`
+# (not a version: `?v=1.2.3.4`)
+_URL_PARAM_IP = re.compile(rb"[?&;](?P<n>[A-Za-z0-9_.\-]{0,32})=(?P<v>[0-9A-Fa-f:.]{2,45})(?=[&#;]|$)")
+_VERSION_PARAMS = frozenset(b"v ver version build release rev revision fw firmware".split())
 
 
-def url_ip_host(data: bytes, start: int, end: int) -> tuple[int, int] | None:
-    """The span of the IP address that is the host of the URL at data[start:end], if it is one."""
+def _ip_ok(host: bytes) -> bool:
+    return ipv4_ok(host) if b":" not in host else ipv6_ok(host)
+
+
+def url_ips(data: bytes, start: int, end: int) -> list[tuple[int, int]]:
+    """The spans of the IP addresses in the URL at data[start:end]: its host, its query parameters' values."""
+    found = []
     m = _URL_HOST.match(data, start, end)
-    if m is None:
-        return None
-    group = "b" if m.start("b") >= 0 else "h"
-    hs, he = m.span(group)
-    host = data[hs:he]
-    if group == "h" and _PORT.search(host):  # (`137.179.27.206:8080`; a bare IPv6's last group may be one)
-        bare = host[: host.rindex(b":")]
-        if b":" not in bare or not ipv6_ok(host):
-            host, he = bare, hs + len(bare)
-    if (b":" not in host and ipv4_ok(host)) or (b":" in host and ipv6_ok(host)):
-        return (hs, he)
-    return None
+    if m is not None:
+        group = "b" if m.start("b") >= 0 else "h"
+        hs, he = m.span(group)
+        host = data[hs:he]
+        if group == "h" and _PORT.search(
+            host
+        ):  # (`137.179.27.206:8080`; a bare IPv6's last group may be one)
+            bare = host[: host.rindex(b":")]
+            if b":" not in bare or not ipv6_ok(host):
+                host, he = bare, hs + len(bare)
+        if _ip_ok(host):
+            found.append((hs, he))
+    query = data.find(b"?", start, end)
+    if query >= 0:
+        for p in _URL_PARAM_IP.finditer(data, query, end):
+            if p.group("n").lower() not in _VERSION_PARAMS and _ip_ok(p.group("v")):
+                found.append(p.span("v"))
+    return found

@@ -88,6 +88,8 @@ IPS: list[tuple[str, str]] = [
     ("http://::ffff:192.0.2.3/login", "::ffff:192.0.2.3"),
     ("http://admin@10.0.0.5/", "10.0.0.5"),
     ("my ip is ::1", "::1"),
+    ("see http://example.com/lookup?ip=203.0.113.5&x=1 ok", "203.0.113.5"),
+    ("https://example.com/whois?addr=2001:db8::7", "2001:db8::7"),
 ]
 
 # tracking numbers printed as USPS prints them (any check digit): no card inside
@@ -114,6 +116,8 @@ LOOK_ALIKES = [
     "https://example.com:8443/login failed",
     "http://999.1.1.1/",
     "std::1 is fine",
+    "https://example.com/app?v=1.2.3.4",
+    "https://example.com/app?version=10.2.0.1#notes",
 ]
 
 # a line after an address that is no part of it stays (the address alone is redacted)
