@@ -21,7 +21,7 @@ from archiver.redact.spelled import spelled_candidate, spelled_email_ok
 from archiver.redact.tails import tail_sources, tails
 from archiver.redact.touch import GLUED, unemphasize
 from archiver.redact.touch import touch_before as _touch_before
-from archiver.redact.validators import tracking_number, usps_tracking_ok
+from archiver.redact.validators import carrier_before, tracking_number, usps_tracking_ok
 
 # after a cue's value, a sign that may continue it into a longer value (`jane.doe@…`, `(415) 555-…`)
 _RUNS_ON = re.compile(rb"@|[._+\-][0-9A-Za-z]|\)[ .\-]?[0-9]")
@@ -165,8 +165,10 @@ class Finder:
         if hit is not None:
             walk.hits.append(hit)
             return hit[1]
-        if len(tok) == 24 and usps_tracking_ok(tok.translate(None, DIGIT_SEPS)):
-            return end
+        if len(tok) == 24 and (
+            usps_tracking_ok(tok.translate(None, DIGIT_SEPS)) or carrier_before(walk.data, start)
+        ):
+            return end  # a tracking number: no card among its groups, none from its second group either
         walk.seen = end  # look again from its second group, as in `_grouped`
         if len(tok) == 29:  # maybe a long table of digit groups
             run = fours_run(walk.data, start, tok[4], self._numbers.card)

@@ -122,6 +122,22 @@ def tracking_number(tok: bytes, after: bytes = b"") -> bool:
     return ends and _TRACKING_LAYOUT.fullmatch(tok) is not None
 
 
+# a carrier or tracking word right before, with nothing but a number word and `is` between (`USPS tracking #
+# is …`, `FedEx no. …`, `número de seguimiento: …`): `my card for the ups store is 4111 …` is a card
+_CARRIER_BEFORE = re.compile(
+    rb"(?i)\b(?:(?:usps|ups|fedex|dhl)(?:[ \t]+track(?:ing)?)?|track(?:ing)?|seguimiento|rastreo|suivi"
+    rb"|sendungsnummer|sendungsverfolgung|trackingnummer)"
+    rb"(?:[ \t]+(?:number|num|no|nr|id|code|n\xc3\xbamero|numero|num\xc3\xa9ro))?[ \t]*[:#.]?[ \t]*"
+    rb"(?:(?:is|es|est|ist|lautet)[ \t]*[:#]?[ \t]*)?$"
+)
+
+
+def carrier_before(data: bytes, start: int) -> bool:
+    """Whether a carrier or tracking word comes right before the digits at `start` (five groups of four
+    after it are a tracking number, not a card and an expiry)."""
+    return _CARRIER_BEFORE.search(data, max(0, start - 48), start) is not None
+
+
 def ssn_ok(digits: bytes) -> bool:
     """SSA rules: area 001-899 except 666, group 01-99, serial 0001-9999."""
     area = digits[:3]

@@ -98,6 +98,10 @@ TRACKING = [
     "tracking 4350-2258-5680-7566-8035-87 arrives monday",
     "USPS tracking 4510 0141 4378 9192 3590 84",
     "USPS 9400 1000 0000 0000 0000 00",
+    # twenty digits in five groups after a carrier or tracking word (else a card and an expiry may be meant)
+    "USPS tracking 4532 0151 1283 0366 0427",
+    "my UPS tracking number is: 4532-0151-1283-0366-1234",
+    "número de seguimiento: 4532 0151 1283 0366 1234",
 ]
 
 LOOK_ALIKES = [
@@ -158,3 +162,11 @@ def test_next_line_is_no_part_of_the_address(line: str) -> None:
     out = R.redact(f"12 Main St\n{line}")
     assert out.text.startswith("[REDACTED:STREET_ADDRESS]\n"), out
     assert out.text.count("REDACTED") == 1 + ("DOB" in line), out
+
+
+def test_a_carrier_word_elsewhere_does_not_hide_a_card() -> None:
+    for text in (
+        "my card for the ups store is 4111 1111 1111 1111 0427",
+        "card 4111 1111 1111 1111 0427 for the USPS order",
+    ):
+        assert "4111" not in R.redact(text).text, text
