@@ -15,7 +15,7 @@ from typing import NamedTuple
 from archiver.redact import cues
 from archiver.redact.context import word_forms
 from archiver.redact.ids import aba_ok, birth_date_ok, expiry_ok, itin_ok, nino_ok, sin_ok, tfn_ok
-from archiver.redact.shapes import SHAPES, shape_span
+from archiver.redact.shapes import SHAPES, shape_span, unit_prefix
 from archiver.redact.tails import tail_after
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
 from archiver.redact.wordlists import NOT_NAMES, OTHER_THING, PASSWORD_WORDS
@@ -145,7 +145,11 @@ class Extra:
     def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
         """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""
         start, end, kind = span
-        comma = data.find(b",", start, end)  # (only in the tail: `10 Pin Oak Lane` is a street)
+        # (in the tail only, after a comma or line break: `10 Pin Oak Lane`, `Apt 4, 12 Pin Oak Lane`)
+        street = unit_prefix(data, start, end)
+        comma = min(
+            (i for i in (data.find(b",", street, end), data.find(b"\n", street, end)) if i > 0), default=-1
+        )
         for m in _LETTERS.finditer(data, comma + 1, end) if comma > 0 else ():
             if m.group().lower() in self._cue_types:
                 cut = data.rfind(b" ", start, m.start())

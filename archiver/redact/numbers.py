@@ -28,7 +28,7 @@ from archiver.redact.validators import (
     paren_nanp_ok,
     ssn_context,
     ssn_ok,
-    usps_tracking_ok,
+    tracking_number,
 )
 
 CARD, SSN, EMAIL, PHONE, IBAN = BASE_TYPES
@@ -122,7 +122,7 @@ class Numbers:
             kind = self._intl(tok) if intl else self._grouped_kind(data, start, tok, in_url)
             if kind is not None and _accept(kind, before, after):
                 return (start, end, kind)
-        if tok.isdigit() or usps_tracking_ok(tok.translate(None, DIGIT_SEPS)):
+        if tok.isdigit() or tracking_number(tok, data[end : end + 2]):
             return None  # a grouped tracking number holds card-shaped windows that are not cards
         parts = (_SPACE_SPLIT if intl else _SEP_SPLIT).split(tok)
         groups, seps = parts[0::2], parts[1::2]
