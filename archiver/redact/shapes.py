@@ -251,11 +251,6 @@ _VERSION_BEFORE = re.compile(
     rb"|\xc2\xa7)[ :#]*$"
 )
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
-# a word whose number it is, right before a house number (`order 1234 Main St location`, `ticket #12 …`)
-_ID_BEFORE = re.compile(
-    rb"(?i)\b(?:order|orders|ticket|case|invoice|ref|reference|flight|page|step|item|sku|model|serial|version"
-    rb"|pedido|commande|bestellung)[ \t]*(?:#|no\.?|nr\.?|number)?[ \t:#.]*$"
-)
 _UNIT_PREFIX = re.compile(_UNIT_FIRST)
 _FR_STREET = frozenset(
     (b"rue", b"avenue", b"av", b"boulevard", b"bd", b"chemin", b"all\xc3\xa9e", b"allee", b"impasse", b"quai")
@@ -294,8 +289,6 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
     words = tok[unit_prefix(tok, 0, len(tok)) :].split()  # (`Flat 2, 10 Downing St`: from the number)
     if len(words) < 3 and words[0][:1].isdigit():
         return None
-    if tok[:1].isdigit() and b"," not in tok and len(words) < 5 and _ID_BEFORE.search(before):
-        return None  # `order 1234 Main St location`: the number is the order's (a city or ZIP after says not)
     if words[0][:1].isdigit():
         street = [w.rstrip(b".,").lower() for w in words[1:]]
         if street[0] in _FR_STREET and (street[1].startswith(_FR_PARTICLE) or words[2][:1].isupper()):
