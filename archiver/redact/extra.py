@@ -22,6 +22,7 @@ from archiver.redact.wordlists import (
     NAME_TITLES,
     NOT_NAME_STARTS,
     NOT_NAMES,
+    OTHER_NAMES,
     OTHER_THING,
     PASSWORD_WORDS,
 )
@@ -123,7 +124,11 @@ class Extra:
         gap = m.group()[m.end("c") : vs]
         if kind == "PERSON_NAME":
             found_len = _person(value)
-            return None if found_len is None else (start + vs, start + vs + found_len, kind)
+            if found_len is None:
+                return None
+            if m.group("c") in _BARE_NAME and not _bare_name_ok(data, start, gap, value):
+                return None
+            return (start + vs, start + vs + found_len, kind)
         if kind == "PASSWORD":
             bare = value.lower().rstrip(b".,!:")
             if bare in PASSWORD_WORDS or bare in self._cue_types or b"REDACTED" in value:
@@ -305,6 +310,21 @@ def _person(value: bytes) -> int | None:
 def _fold(word: bytes) -> bytes:
     """Lower case, accented capitals too (`Étudiant`, as the word lists spell it: `étudiant`)."""
     return word.lower() if word.isascii() else word.decode("utf-8", "replace").lower().encode()
+
+
+_BARE_NAME = frozenset((b"name", b"Name", b"NAME"))
+_NAME_PARTS = frozenset((b"last", b"first", b"middle", b"maiden", b"family", b"given", b"sur"))
+_WORD_BEFORE = re.compile(rb"([A-Za-z]+)[ \t]*$")
+
+
+def _bare_name_ok(data: bytes, start: int, gap: bytes, value: bytes) -> bool:
+    """After a bare `name`: two words at least unless a dash says so (`name - Mr Martin`), and no word before
+    it that makes it another thing's name (`brand name Nike Air`, `the name Contoso Support`)."""
+    before = _WORD_BEFORE.search(data, max(0, start - 24), start)
+    word = b"" if before is None else before.group(1).lower()
+    if b"-" not in gap and b"=" not in gap and len(value.split()) < 2 and word not in _NAME_PARTS:
+        return False  # (`last name Smith`: one word is the whole value)
+    return word not in OTHER_NAMES
 
 
 def _bare_initial(word: bytes) -> bool:

@@ -67,6 +67,7 @@ NOT_NAMES = frozenset(
 # them: `Ich bin Kunde`, `Ich bin Rentner`), and what a card or call is under (`card is under REVIEW`)
 NOT_NAME_STARTS = _set(
     """
+    change changes brand tag tags badge plate label request update correction mismatch search lookup card
     field fields box section form review warranty investigation dispute maintenance construction repair
     evaluation consideration control pressure contract guarantee hold pending fraud name names agreement
     information info details services terms deceased verification authentication authorization signature
@@ -115,6 +116,15 @@ NOT_NAME_STARTS = _set(
     portugaise mère père fils fille déçu déçue decu perdu perdue fâché fâchée ravie sûr sûre prêt prête
     pret disponible intéressé intéressée inquiet inquiète malade enceinte cliente maintenant actuellement
     en
+    """
+)
+# words before a bare `name` that make it something else's name (`brand name Nike Air`, `the name Contoso`)
+OTHER_NAMES = _set(
+    """
+    the a an this that same different wrong new old brand company file user product domain business store
+    shop app device network pet screen display nick host server street city town band song album book
+    movie film game team model project folder wifi printer computer event course school hotel restaurant
+    ship code trade
     """
 )
 # titles before a name (`Ich bin Frau Schmidt`, `Mr Martin`): the name is the word after them; a title

@@ -59,6 +59,11 @@ NAMES = [
     ("Hallo, ich bin Herr Müller", "Herr Müller"),
     ("soy Sra. López", "Sra. López"),
     ("je suis M. Dubois", "M. Dubois"),
+    # a bare `name` in a list of details: two words, or one after a dash or `last name`
+    ("name Dmitri Moreau / email on file", "Dmitri Moreau"),
+    ("DOB on file, name Lena C. Delgado", "Lena C. Delgado"),
+    ("name - Mr Martin ?", "Mr Martin"),
+    ("last name Van Dyke", "Van Dyke"),
 ]
 
 
@@ -115,6 +120,13 @@ LOOK_ALIKES = [
     # capitals after the weak cues are shouting
     "THIS IS URGENT",
     "I'M JAMES SMITH",
+    # a bare `name` before another thing's name
+    "name Contoso",
+    "Name Change Request",
+    "brand name Nike Air",
+    "the name Contoso Support",
+    "company name Acme Corp",
+    "file name Report Final",
 ]
 
 
