@@ -287,6 +287,11 @@ def _person(value: bytes) -> int | None:
     its end: in capitals or lower case (`MY NAME IS JOHN AND I NEED HELP`, `jane smith and i …`) the name
     ends at its first common word, capitalised (`Jack Black Smith`) only such words at its end go.
     """
+    if b" " not in value and b"\t" not in value:  # one word, the commonest (`I'm Sam`): no list to build
+        key = _fold(value)
+        if key in _NOT_FIRST or key in NAME_TITLES:
+            return None
+        return None if value[:1].islower() and (key in _PARTICLES or key in _LOWER_NOT_NAMES) else len(value)
     words = [(m.end(), _fold(m.group())) for m in _WORDS.finditer(value)]
     first = 0
     while first < len(words) and words[first][1] in NAME_TITLES:  # `Frau Schmidt`, `Mr Martin`
