@@ -50,7 +50,8 @@ _DATE = (
     # month names once (a second copy doubles the DFA's state size); `birth_date_ok` wants a day and a year
     rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:(?:of|de)[ \t]+)?)?"
     + _MONTH
-    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?(?:\d{4}|\d{2})\b)"
+    # (the year may be left out: `my birthday is March 12th`; `birth_date_ok` then wants the day)
+    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?[ \t]+(?:(?:de|del)[ \t]+)?(?:\d{4}|\d{2})\b)?)"
 )
 # (`04 27`: a space alone only after a two-digit month)
 _EXPIRY = (
@@ -120,6 +121,16 @@ BARE_PASSWORD_CUES = (
 
 
 MY_PASS_CUES = ("my pass",)
+LOGIN_PAIR_CUES = (
+    "login",
+    "log in",
+    "username",
+    "user name",
+    "user id",
+    "usuario",
+    "identifiant",
+    "benutzername",
+)
 
 
 def _set_password_cues() -> tuple[str, ...]:
@@ -226,6 +237,14 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "verfallsdatum",
             "verfällt",
             "gültig bis ende",
+            "gültigkeit",
+            "mm/yy",
+            "mm/yyyy",
+            "mm/aa",
+            "mm/jj",
+            "vto",
+            "vto.",
+            "venc.",
         ),
         GAP + rb"\b(?P<v>" + _EXPIRY + rb")",
     ),
@@ -264,6 +283,13 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         ),
         GAP + rb"\b(?P<v>\d{4,6})\b",
     ),
+    # `login: jdoe / correcthorse`, `username jdoe / hunter2`: a login and its password, both redacted (an
+    # e-mail as the login is found as one, and the password after it by tails.py)
+    _cue(
+        "PASSWORD",
+        LOGIN_PAIR_CUES,
+        rb"[ \t]*[:=]?[ \t]*(?P<v>[^\s/@\x00]{1,64}[ \t]+/[ \t]+[^\s\x00]{1,64})",
+    ),
     _cue(
         "PASSWORD",
         (
@@ -286,6 +312,8 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         ),
         # `the password to my account is Blue42!`, `password for online banking: …`: what it is for, then
         # the connector; or a relative clause (`the password i use is …`, `password that I set was …`)
+        # (`la contraseña nueva es …`, `mot de passe temporaire : …`: an adjective after the noun)
+        rb"(?:[ \t]+(?i:nueva|nuevo|actual|temporal|provisional|nouveau|actuel|temporaire|provisoire))?"
         rb"(?:[ \t]+(?i:for|to|of|on|i|we|that|which)(?:[ \t]+[A-Za-z]{1,16}){1,2})?"
         + CONNECT
         + rb"(?P<v>[^\s\x00]{1,64})",
@@ -301,7 +329,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     _cue(
         "PASSWORD",
         BARE_PASSWORD_CUES,
-        rb"[ \t]+(?P<v>[A-Za-z]{1,32}[0-9#$%&*+@^_~!?][^\s\x00]{0,31})",
+        rb"[ \t]+(?:(?:-|\xe2\x80\x93)[ \t]+)?(?P<v>[A-Za-z]{1,32}[0-9#$%&*+@^_~!?][^\s\x00]{0,31})",
     ),
     # `i set the password to N0v3mber!!`, `changed my password to letmein`, `cambié mi contraseña a …`,
     # `j'ai changé mon mot de passe en …`: a verb that sets it, then `to`

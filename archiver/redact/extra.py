@@ -94,6 +94,7 @@ class Extra:
             i for i, a in enumerate(alts) if a.cues in (cues.BARE_PASSWORD_CUES, cues.MY_PASS_CUES)
         }
         self._set = {i for i, a in enumerate(alts) if a.cues == cues.SET_PASSWORD_CUES}
+        self._pair = {i for i, a in enumerate(alts) if a.cues == cues.LOGIN_PAIR_CUES}
         # per first word: its cue alternatives, then the shapes (built once: no list per candidate)
         self._orders = {key: order + self._other_shapes for key, order in self._by_word.items()}
         # the one-word cues and their types: a password that is one (`password: cvv 123`) is none, and a gap
@@ -140,6 +141,8 @@ class Extra:
             if (i in self._strict and not password_chosen(value)) or (
                 i in self._set and bare in SET_TO_WORDS
             ):
+                return None
+            if i in self._pair and not _pair_ok(m.group()[m.end("c") : vs], value):
                 return None
             # the pattern takes 64 bytes at most: a longer password is redacted to its end all the same
             stop = _SPACE.search(data, start + ve)
@@ -211,12 +214,26 @@ def _gap_ok(gap: bytes) -> bool:
     return _SENTENCE_END.search(gap) is None and not _CLAUSE_BREAK.match(gap)
 
 
+def _pair_ok(gap: bytes, value: bytes) -> bool:
+    """`login: jdoe / correcthorse`, `login jdoe / hunter2`; not `login page / signup page`."""
+    login, _, secret = value.partition(b"/")
+    if login.strip().lower() in PASSWORD_WORDS or secret.strip().lower().rstrip(b".,!:") in PASSWORD_WORDS:
+        return False
+    return b":" in gap or b"=" in gap or password_chosen(secret.strip())
+
+
 _GEBOREN = re.compile(rb"[ \t]+geboren\b")
+_COUNT_AFTER = re.compile(
+    rb"(?i)[ \t]+(?:weeks?|days?|months?|years?|hours?|times|more|left|semanas?"
+    rb"|d\xc3\xadas|meses|jours|semaines|mois|tage|wochen|monate)\b"
+)
 
 
 def _birth_context_ok(data: bytes, cue: bytes, gap: bytes, end: int) -> bool:
     """`birthday party on 03/12/2025` is an event; `ich bin am 13. Mai 1949` a birth only before `geboren`."""
     if any(w.lower() in NOT_BIRTH for w in _LETTERS.findall(gap)):
+        return False
+    if _COUNT_AFTER.match(data, end):  # `birthday in May 3 weeks from now`
         return False
     return cue[:3].lower() not in (b"bin", b"wur") or _GEBOREN.match(data, end) is not None
 

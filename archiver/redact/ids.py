@@ -128,6 +128,8 @@ def birth_date_ok(value: bytes) -> bool:
     numbers = [int(n) for n in _NUMBERS.findall(value)]
     month_names = [MONTHS[w.rstrip(".")] for w in _WORDS.findall(text) if w.rstrip(".") in MONTHS]
     if month_names:
+        if len(numbers) == 1:  # `March 12th`: a birthday without its year
+            return 1 <= numbers[0] <= 31
         if len(numbers) != 2:
             return False
         day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
@@ -174,17 +176,20 @@ def expiry_ok(value: bytes) -> bool:
 
 
 _TRAILING = b".,!?;:)]}\"'"
-_CODE_TOKEN = re.compile(rb"([A-Za-z]+)[#_\-:.]?\d[\d\-.]*")
+_HEX_ID = re.compile(rb"[0-9a-fA-F]+(?:-[0-9a-fA-F]+)+|[0-9a-fA-F]{16,}")
+_CODE_TOKEN = re.compile(rb"([A-Za-z]+)[#_\-:.]?\d[\d\-.]*[^A-Za-z0-9]*")
 
 
 def password_chosen(value: bytes) -> bool:
     """A token that looks like a chosen secret: three letters or more, one in lower case, and a digit or a
     sign inside it (`hunter2`, `Katze#2020`, `mango*Tree9`; not `please!`, `v14.27.1`, `INV550123`, nor a
-    code word and its number: `ref#3566`, `order12345`, `card_4111`)."""
+    code word and its number: `ref#3566`, `order12345`, `card_4111`, nor a hexadecimal id)."""
     core = value.rstrip(_TRAILING)
     if sum(c in _ASCII_LETTERS for c in core) < 3 or not any(0x61 <= c <= 0x7A for c in core):
         return False
     if all(c in _ASCII_LETTERS for c in core):
+        return False
+    if _HEX_ID.fullmatch(core):  # `fb080258-c2a1-…`, a hash: an id in a run-on message
         return False
     code = _CODE_TOKEN.fullmatch(core)
     return code is None or code.group(1).lower() not in _CODE_WORDS

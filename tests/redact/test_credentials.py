@@ -32,6 +32,11 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("the password that I set was Sunshine2023!", [("Sunshine2023!", "PASSWORD")]),
     ("my pass is Tr0ub4dor&3", [("Tr0ub4dor&3", "PASSWORD")]),
     ("contraseña: Perro_12", [("Perro_12", "PASSWORD")]),
+    ("password - Katze#2020", [("Katze#2020", "PASSWORD")]),
+    ("la contraseña nueva es Perro_99", [("Perro_99", "PASSWORD")]),
+    ("mot de passe temporaire : Soleil#7", [("Soleil#7", "PASSWORD")]),
+    # (a code word and its number after `password` is that value, not a password)
+    ("I forgot my password - card#4477507861066>", [("4477507861066", "CREDIT_CARD")]),
     # credentials: a login, then its password
     ("user x@y.com pass Dragon$fly8", [("x@y.com", "EMAIL"), ("Dragon$fly8", "PASSWORD")]),
     ("user x@y.com pass correcthorse", [("x@y.com", "EMAIL"), ("correcthorse", "PASSWORD")]),
@@ -39,6 +44,8 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("my login is jo_k@proton.me / P@ssw0rd#77", [("jo_k@proton.me", "EMAIL"), ("P@ssw0rd#77", "PASSWORD")]),
     ("credentials gsantos@gmx.de Bella2019", [("gsantos@gmx.de", "EMAIL"), ("Bella2019", "PASSWORD")]),
     ("username jdoe password hunter2", [("hunter2", "PASSWORD")]),
+    ("login: jdoe / correcthorse", [("jdoe / correcthorse", "PASSWORD")]),
+    ("login jdoe / hunter2", [("jdoe / hunter2", "PASSWORD")]),
     # a card pasted with its expiry and code
     (
         "4125-0826-7538-1412 0328 987",
@@ -64,6 +71,9 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("Verfallsdatum: 11/29", [("11/29", "CARD_EXPIRY")]),
     ("valable jusqu'au 04/28", [("04/28", "CARD_EXPIRY")]),
     ("válida hasta 05/29", [("05/29", "CARD_EXPIRY")]),
+    ("mm/yy 08/26", [("08/26", "CARD_EXPIRY")]),
+    ("vto 08/26", [("08/26", "CARD_EXPIRY")]),
+    ("Gültigkeit 12/27", [("12/27", "CARD_EXPIRY")]),
     # PIN cues
     ("clave 1862", [("1862", "PIN")]),
     ("la clave es 4412", [("4412", "PIN")]),
@@ -75,6 +85,8 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("DOB 19850312", [("19850312", "DATE_OF_BIRTH")]),
     ("my birthday is 03/12", [("03/12", "DATE_OF_BIRTH")]),
     ("Geburtstag am 13.05.", [("13.05", "DATE_OF_BIRTH")]),
+    ("my birthday is March 12th", [("March 12th", "DATE_OF_BIRTH")]),
+    ("birthday: 3 mars", [("3 mars", "DATE_OF_BIRTH")]),
     ("ich bin am 13. Mai 1949 geboren", [("13. Mai 1949", "DATE_OF_BIRTH")]),
     ("ich wurde am 13.05.1949 in Wien geboren", []),  # (a place between: not taken)
     ("né le 12 mars 1985", [("12 mars 1985", "DATE_OF_BIRTH")]),
@@ -93,6 +105,8 @@ NEGATIVE = [
     "I forgot my password ref#3566",
     "I forgot my password order12345",
     "password 2FA-code",
+    "I forgot my password fb080258-c2a1-42bd-92e9-303b8fad0dac",
+    "login page / signup page",
     "login: doesn't work",
     "password: does not work",
     "pwd: forgot it",
@@ -110,6 +124,8 @@ NEGATIVE = [
     "exp1000 points",
     "birthday party on 03/12/2025",
     "born 2.5 months early",
+    "birthday in May 3 weeks from now",
+    "my birthday is in March",
     "ich bin am 13.05.2025 im Urlaub",
 ]
 
