@@ -136,10 +136,11 @@ LOGIN_PAIR_CUES = (
 def _set_password_cues() -> tuple[str, ...]:
     """`set the password`, `changed my pw`, `cambié mi contraseña`, `changé mon mot de passe` …"""
     forms = [
-        (("set", "changed", "change", "reset", "updated", "update"), ("the ", "my ", "a ", ""),
+        (("set", "changed", "change", "reset", "updated", "update", "switched"), ("the ", "my ", "a ", ""),
          ("password", "pw", "pwd", "passcode")),
-        (("cambié", "cambie", "puse", "actualicé"), ("mi ", "la "), ("contraseña", "clave")),
-        (("changé", "mis", "modifié"), ("mon ", "le "), ("mot de passe", "mdp")),
+        (("cambié", "cambie", "cambiado", "puse", "puesto", "actualicé", "actualizado"), ("mi ", "la "),
+         ("contraseña", "clave")),
+        (("changé", "mis", "modifié", "remplacé"), ("mon ", "le "), ("mot de passe", "mdp")),
     ]  # fmt: skip
     return tuple(f"{v} {d}{n}" for verbs, dets, nouns in forms for v in verbs for d in dets for n in nouns)
 

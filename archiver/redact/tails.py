@@ -22,6 +22,7 @@ _CODE_CUE = rb"(?:(?i:cvv2?|cvc2?|cid|csc|code|security code|cryptogramme|pr\xc3
 _ACCOUNT_CUE = rb"(?:(?i:acc(?:oun)?t?|a/c)\.?(?:[ \t]*(?i:no|number|num|nr)\.?)?[ \t]*:?[ \t]*)"
 _SEP = rb"[ \t]*[,;/|]?[ \t]*"
 _PASS_CUE = rb"(?i:pass(?:word|wd)?|pwd|pw|contrase\xc3\xb1a|clave|mot de passe|mdp|passwort|kennwort)\b"
+_PASS_WORD = re.compile(_PASS_CUE + rb"[:=]?")
 # an e-mail given as a login: the password may follow it with no cue of its own
 _LOGIN_BEFORE = re.compile(
     rb"(?i)\b(?:log-?in|sign-?in|user(?:name)?|user id|credentials|creds|usuario|credenciales|identifiants?"
@@ -64,7 +65,7 @@ _TAILS = {
     # `user x@y.com pass correcthorse`, `login: x@y.com / correcthorse`, `credentials x@y.com Bella2019`
     "EMAIL": re.compile(
         rb"(?:[ \t]*(?P<slash>[/|])[ \t]*|[ \t]*[,;]?[ \t]+)(?P<cue>" + _PASS_CUE + rb"[ \t]*[:=]?[ \t]*)?"
-        rb"(?P<p>[^\s\x00]{1,64})"
+        rb"(?P<p>[^\s\x00:=][^\s\x00]{0,63})"
     ),
     "UK_SORT_CODE": re.compile(_SEP + _AND + _ACCOUNT_CUE + rb"?" + _IS + rb"(?P<a>\d{6,10})\b"),
 }
@@ -140,6 +141,8 @@ def _password_after(data: bytes, hit: Span, m: re.Match[bytes], enabled: frozens
     """The password after an e-mail that a login cue introduces: after `pass`/`password` or `/`
     (`my login is x@y.com / correcthorse`), or a token that looks chosen (`credentials x@y.com Bella2019`)."""
     value = m.group("p")
+    if _PASS_WORD.fullmatch(value):  # `… password: ` with its value found already (a hit of its own)
+        return []
     if "PASSWORD" not in enabled or value.lower().rstrip(b".,!:") in PASSWORD_WORDS:
         return []
     if _LOGIN_BEFORE.search(data, max(0, hit[0] - 40), hit[0]) is None:

@@ -44,6 +44,11 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("my login is jo_k@proton.me / P@ssw0rd#77", [("jo_k@proton.me", "EMAIL"), ("P@ssw0rd#77", "PASSWORD")]),
     ("credentials gsantos@gmx.de Bella2019", [("gsantos@gmx.de", "EMAIL"), ("Bella2019", "PASSWORD")]),
     ("username jdoe password hunter2", [("hunter2", "PASSWORD")]),
+    (
+        "user: jdoe@example.com password: Dragon$fly8",
+        [("jdoe@example.com", "EMAIL"), ("Dragon$fly8", "PASSWORD")],
+    ),
+    ("he cambiado mi contraseña a Perro_2024", [("Perro_2024", "PASSWORD")]),
     ("login: jdoe / correcthorse", [("jdoe / correcthorse", "PASSWORD")]),
     ("login jdoe / hunter2", [("jdoe / hunter2", "PASSWORD")]),
     # a card pasted with its expiry and code
