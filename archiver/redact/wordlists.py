@@ -59,7 +59,7 @@ PASSWORD_WORDS = _set(
     none valid muy demasiado larga largo corta corto zu sehr nicht kurz lang trop très court courte
     longue pas
     does doesn't doesn’t do don't don’t did didn't didn’t isn't isn’t won't won’t can't can’t
-    cannot never forgot forget keeps works work worked failed fails unknown
+    cannot never forgot forget keeps works work worked failed fails unknown it this that there here what
     olvidé olvide olvidada olvidado funciona caducada bloqueada ne oublié oubliée marche bloqué expiré
     vergessen funktioniert geht gesperrt abgelaufen
     """
