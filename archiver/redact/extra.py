@@ -151,7 +151,7 @@ class Extra:
                 groups = _DIGIT_GROUPS.match(data, end)
                 end = end if groups is None else groups.end()
             return (start + vs, end, kind)
-        if _SIGN_GLUED.search(gap):  # `passcode Katze#2020`: the digits end a token, a password's maybe
+        if kind == "PIN" and _SIGN_GLUED.search(gap):  # `passcode Katze#2020`: a password's digits
             return self._later(data, start, i, m.group())
         if not _gap_ok(gap) or self._other_cue_in(gap, kind):
             return None
@@ -194,7 +194,8 @@ class Extra:
         return any(kind not in cue_types.get(w.lower(), (kind,)) for w in _LETTERS.findall(gap))
 
 
-_SIGN_GLUED = re.compile(rb"[A-Za-z][#$%&*+@^_~!?]$")
+# (a word of three letters or more: `pin no#1234` is the number sign)
+_SIGN_GLUED = re.compile(rb"[A-Za-z]{3}[#$%&*+@^_~!?]$")
 # (`no. is`, `Nr. J01…`: the full stop of an abbreviation ends no sentence)
 _SENTENCE_END = re.compile(rb"(?<![Nn]o)(?<![Nn]r)\.\s+[A-Za-z]{2}")
 _CLAUSE_BREAK = re.compile(rb"[,.][ \t]+\S")

@@ -2,9 +2,11 @@
 
 `4111 1111 1111 1111 04/27 123`, `…1111, exp 04/2027, cvv 123`: once the walk has confirmed a card, the few
 bytes after it are matched here (one anchored `re` match per value, never a scan of the text). The same
-holds after a card's expiry or code (`cvv 123 04/27`, `exp 04/27 123`) and after a UK sort code, whose
-account number customers give with it (`sort code 12-34-56 12345678`). A lone code after a card must have
-the card's length (3 digits; 4 after an Amex number). PCI DSS forbids keeping the expiry or the code.
+holds after a card's expiry or code (`cvv 123 04/27`, `exp 04/27 123`), after a UK sort code, whose
+account number customers give with it (`sort code 12-34-56 12345678`), and after an e-mail a login cue
+introduces, whose password customers type next (`login: x@y.com / correcthorse`). A lone code after a card
+must have the card's length (3 digits; 4 after an Amex number). PCI DSS forbids keeping the expiry or the
+code.
 """
 
 from __future__ import annotations

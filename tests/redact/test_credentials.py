@@ -85,6 +85,9 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("NIP 1234", [("1234", "PIN")]),
     ("PIN-Nummer 4821", [("4821", "PIN")]),
     ("clave secreta 4521", [("4521", "PIN")]),
+    ("pin no#1234", [("1234", "PIN")]),
+    ("account no#12345678", [("12345678", "BANK_ACCOUNT")]),
+    ("clave Luna#2024", [("Luna#2024", "PASSWORD")]),
     # dates of birth
     ("dob 03121985", [("03121985", "DATE_OF_BIRTH")]),
     ("DOB 19850312", [("19850312", "DATE_OF_BIRTH")]),
