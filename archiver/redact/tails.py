@@ -132,10 +132,11 @@ def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> l
 
 
 def _mmyy_ok(data: bytes, end: int, start: int, code: bytes | None, code_len: int) -> bool:
-    """MMYY after a card (`… 0328 987`, `…, 1229`): before a 3-digit code or the card's own, or alone after a
-    comma; in a table of fours (`… 1227 4567`) four digits after a card are the next group."""
-    if code is not None:
-        return len(code) in (3, code_len)
+    """MMYY after a card (`… 0328 987`, `…, 1229`, `…4265/0927/0903`): before a 3-digit code or the card's
+    own, or after a comma or slash; in a table of fours (`… 1227 4567`) four digits after a card are the next
+    group."""
+    if code is not None and len(code) in (3, code_len):
+        return True
     return any(c in b",;/|" for c in data[end:start])
 
 

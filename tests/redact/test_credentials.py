@@ -65,6 +65,10 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
         [("5593 4903 1039 5046", "CREDIT_CARD"), ("11/28", "CARD_EXPIRY"), ("261", "CARD_CVV")],
     ),
     ("card 6011486496509022, 1229", [("6011486496509022", "CREDIT_CARD"), ("1229", "CARD_EXPIRY")]),
+    (
+        "2277 0865 8332 4265/0927/0903",
+        [("2277 0865 8332 4265", "CREDIT_CARD"), ("0927", "CARD_EXPIRY"), ("0903", "CARD_CVV")],
+    ),
     # (four digits and four more after a Visa: a table of fours, not its expiry and code)
     ("card 4111111111111111 1227 4567", [("4111111111111111", "CREDIT_CARD")]),
     # expiry cues
