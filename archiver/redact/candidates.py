@@ -16,11 +16,12 @@ from archiver.redact.context import Nationals
 from archiver.redact.extra import Extra
 from archiver.redact.numbers import CARD, DIGIT_SEPS, EMAIL, Numbers, Span
 from archiver.redact.runs import fours_card, fours_run, uniform_fours
+from archiver.redact.shapes import url_ips
 from archiver.redact.spelled import spelled_candidate, spelled_email_ok
 from archiver.redact.tails import tail_sources, tails
 from archiver.redact.touch import GLUED, unemphasize
 from archiver.redact.touch import touch_before as _touch_before
-from archiver.redact.validators import usps_tracking_ok
+from archiver.redact.validators import carrier_before, tracking_number, usps_tracking_ok
 
 # after a cue's value, a sign that may continue it into a longer value (`jane.doe@…`, `(415) 555-…`)
 _RUNS_ON = re.compile(rb"@|[._+\-][0-9A-Za-z]|\)[ .\-]?[0-9]")
@@ -50,6 +51,7 @@ class Finder:
         self._tail_sources = tail_sources(enabled)
         self._enabled = enabled
         self._numbers = Numbers(enabled)
+        self._ip = "IP_ADDRESS" in enabled
 
     def hits(self, data: bytes) -> list[Span]:
         """Confirmed PII in `data`, in order, as byte spans (the candidates never overlap).
@@ -163,8 +165,10 @@ class Finder:
         if hit is not None:
             walk.hits.append(hit)
             return hit[1]
-        if len(tok) == 24 and usps_tracking_ok(tok.translate(None, DIGIT_SEPS)):
-            return end
+        if len(tok) == 24 and (
+            usps_tracking_ok(tok.translate(None, DIGIT_SEPS)) or carrier_before(walk.data, start)
+        ):
+            return end  # a tracking number: no card among its groups, none from its second group either
         walk.seen = end  # look again from its second group, as in `_grouped`
         if len(tok) == 29:  # maybe a long table of digit groups
             run = fours_run(walk.data, start, tok[4], self._numbers.card)
@@ -181,7 +185,7 @@ class Finder:
             walk.hits.append(hit)
             return hit[1]  # a prefix was PII: what follows it may be the next value
         digit_first = 0x30 <= tok[0] <= 0x39
-        if digit_first and not tok.isdigit() and not usps_tracking_ok(tok.translate(None, DIGIT_SEPS)):
+        if digit_first and not tok.isdigit() and not tracking_number(tok, walk.data[end : end + 2]):
             # `100.200 4155550132`: a rejected grouped candidate may overlap the start of a real value; look
             # again from its second group (`4155550132x12` has none)
             cut = min((i for i in (tok.find(b" "), tok.find(b"-"), tok.find(b".")) if i > 0), default=0)
@@ -193,7 +197,10 @@ class Finder:
         return end
 
     def _url_hits(self, data: bytes, start: int, end: int, hits: list[Span]) -> None:
-        # Inside a URL, numeric ids look like phone numbers; only self-validating PII is redacted there.
+        # Inside a URL, numeric ids look like phone numbers; only self-validating PII is redacted there, and
+        # an IP address that is the URL's host or a parameter's value (`http://192.168.1.10/login`,
+        # `…?ip=203.0.113.5`): it says where a customer is.
+        mark = len(hits)
         search = patterns.INNER.search
         m = search(data, start, end)
         while m is not None:
@@ -207,6 +214,11 @@ class Finder:
                 hits.append(hit)
                 e = hit[1]
             m = search(data, e, end)
+        ips = url_ips(data, start, end) if self._ip else ()
+        if ips:  # (rare: merged in order with what the search found, which they never overlap)
+            found = hits[mark:]
+            found += [(s, e, "IP_ADDRESS") for s, e in ips if not any(a < e and s < b for a, b, _ in found)]
+            hits[mark:] = sorted(found)
 
 
 def _capitalised(data: bytes, pos: int) -> bool:

@@ -25,9 +25,9 @@ from archiver.redact.validators import nanp_ok
 # phones do, so it counts only when it is someone's number: `my number is`, `mon numéro`, `meine Nummer`.
 _WORDS = (
     # English
-    "phone", "phones", "telephone", "tel", "tele", "tlf", "mob", "mobile", "cell", "cellphone",
+    "phone", "phones", "telephone", "tel", "tele", "tlf", "ph", "mob", "mobile", "cell", "cellphone",
     "cellular", "ring", "call", "calls", "calling", "dial", "contact", "reach", "my number", "your number",
-    "our number", "his number", "her number", "number is", "number was",
+    "our number", "his number", "her number", "number is", "number was", "best number", "contact number",
     "whatsapp", "viber", "sms", "text", "txt", "fax", "landline", "hotline", "gsm",
     # French, German, Spanish, Italian, Portuguese, Dutch, Polish, Turkish
     "téléphone", "telephone", "tél", "appel", "appelez", "appelle", "appeler", "appelez-moi",
@@ -102,7 +102,14 @@ _NUMBER_START = (
     + _END
     + rb")"
 )
-SOURCE = b"(?:" + b"|".join(map(word_source, _SORTED)) + rb")[^0-9\n\r\x00@+?!;#]{0,16}" + _NUMBER_START
+# (a `#` only as the word's own sign: `cell# 06 48 …`, `phone # 07700 …`; elsewhere, and glued to the digits
+# (`电话 #55544144`), it marks an identifier)
+SOURCE = (
+    b"(?:"
+    + b"|".join(map(word_source, _SORTED))
+    + rb")(?:#|[ \t]#[ \t:])?[^0-9\n\r\x00@+?!;#]{0,16}"
+    + _NUMBER_START
+)
 
 # words that make the digits after them an identifier, not a phone number (between or just before)
 _ID = (
@@ -127,7 +134,8 @@ _ID_BEFORE = re.compile(rb"([A-Za-z]+)[ _\-]?$")  # `order number`, `card-number
 _BREAK = re.compile(rb"[!?;#\"<>|=\[\]{}]")
 # a full stop ends the sentence, unless it abbreviates the context word (`Tel. 030 …`) or `no.`/`nr.`
 _STOP = re.compile(rb"(?i)(?<!\bno)(?<!\bnr)\.\s")
-_ABBREVIATED = frozenset(("tel", "tél", "mob", "tlf", "telf", "tfno", "тел", "моб", "τηλ"))
+_NUMBER_SIGN = re.compile(rb"#|[ \t]#(?=[ \t:])")  # `cell# …`: the sign of the context word's number
+_ABBREVIATED = frozenset(("tel", "tél", "ph", "mob", "tlf", "telf", "tfno", "тел", "моб", "τηλ"))
 _MAX_WORDS = 4  # `call me tomorrow at …`, `mobile (work): …`; further away the number is another matter
 _RUN = re.compile(rb"\(?[0-9][0-9 ()./\-]{0,40}")
 _WORD = re.compile(rb"[0-9A-Za-z\x80-\xff]*")  # a word: ASCII letters and digits, any non-ASCII letter
@@ -151,8 +159,11 @@ def national(data: bytes, word: int, digit: int) -> tuple[int, int] | None:
     gap = data[word:start]
     after_word = _word_end(gap)
     name = gap[:after_word].decode("utf-8", "replace").lower()
+    sign = _NUMBER_SIGN.match(gap, after_word)
+    if sign is not None:
+        after_word = sign.end()
     if (
-        _BREAK.search(gap)
+        _BREAK.search(gap, after_word)
         or _STOP.search(gap, after_word + (name in _ABBREVIATED))
         or not _GAP_WORDS.isdisjoint(w.lower() for w in _LETTER_RUNS.findall(gap, after_word))
         or len(gap[after_word:].split()) > _MAX_WORDS
@@ -162,6 +173,14 @@ def national(data: bytes, word: int, digit: int) -> tuple[int, int] | None:
         before = _ID_BEFORE.search(data[lo:word])
         if before is not None and before.group(1).lower() in _ID_WORDS:
             return None
+    return number_at(data, start, run)
+
+
+def number_at(data: bytes, start: int, run: bytes | None = None) -> tuple[int, int] | None:
+    """The span of the dialled number starting at `start` (its `(` or first digit), or None."""
+    if run is None:
+        m = _RUN.match(data, start)
+        run = b"" if m is None else m.group()
     if touch_before(data, start):
         return None
     run = _first_number(run).rstrip(b" ()./-")

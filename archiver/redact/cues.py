@@ -374,7 +374,25 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "UK_NINO",
-        ("ni number", "nino", "national insurance", "national insurance number", "ni"),
+        # (`N.I. number`: the dotted spelling too)
+        (
+            "ni number",
+            "nino",
+            "national insurance",
+            "national insurance number",
+            "ni",
+            "n.i.",
+            "n.i. number",
+            "n.i",
+            "assurance nationale",
+            "britische versicherungsnummer",
+            "seguro nacional",
+            "seguro nacional británico",
+            "seguro nacional britanico",
+            "britische sozialversicherungsnummer",
+            "sécurité sociale britannique",
+            "securite sociale britannique",
+        ),
         GAP + rb"\b(?P<v>[A-Za-z]{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2}[ \t\-]?[A-Da-d])\b",
     ),
     _cue(
@@ -387,6 +405,16 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "numéro d'assurance sociale",
             "numero d'assurance sociale",
             "assurance sociale",
+            "s.i.n.",
+            "s.i.n",
+            "n.a.s.",
+            # the Canadian reading of a generic social number: where the value is a valid SIN it wins over the
+            # US one (`número de seguro social canadiense 046…`; otherwise the SSN's context word finds it)
+            "seguro social canadiense",
+            "seguro social de canadá",
+            "seguro social de canada",
+            "kanadische sozialversicherungsnummer",
+            "kanadische sozialversicherungs-nr",
         ),
         GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{3})\b",
     ),
@@ -395,9 +423,28 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         ("itin", "individual taxpayer", "taxpayer identification"),
         GAP + rb"\b(?P<v>9\d{2}[ \t\-]?\d{2}[ \t\-]?\d{4})\b",
     ),
+    # a tax id after a weaker cue (`tax id`, `TIN`): a nine-digit number in the ITIN ranges, and only with
+    # `number`, `is`, signs between (`the tin can holds 912…` is no TIN)
+    _cue(
+        "US_ITIN",
+        (
+            "taxpayer id",
+            "tax id",
+            "tin",
+            "tax identification",
+            "t.i.n.",
+            "identificación tributaria",
+            "identificacion tributaria",
+            "identificación fiscal",
+            "identificacion fiscal",
+            "identification fiscale",
+        ),
+        rb"[ \t:#=\-]{0,3}(?:(?i:number|num|no|nr)\.?[ \t:#=\-]{0,3})?"
+        rb"(?:(?i:is|was|es|est|ist|lautet)[ \t:]{1,3})?\b(?P<v>9\d{2}[ \t\-]?\d{2}[ \t\-]?\d{4})\b",
+    ),
     _cue(
         "AU_TFN",
-        ("tfn", "tax file number", "tax file"),
+        ("tfn", "tax file number", "tax file", "t.f.n.", "t.f.n", "australische steuernummer"),
         GAP + rb"\b(?P<v>\d{3}[ \t\-]?\d{3}[ \t\-]?\d{2,3})\b",
     ),
     _cue(
@@ -425,6 +472,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         ("sort code", "sort-code", "sortcode", "s/code", "código de sucursal", "code guichet"),
         GAP + rb"\b(?P<v>\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2})\b",
     ),
+    # `sort 37-10-76`: the bare word is a verb too (`sort the files from 12-05-24`), so only right before the
+    # code in its printed, dashed shape
+    _cue("UK_SORT_CODE", ("sort",), rb"[ \t]{0,3}[:#]?[ \t]{0,3}(?P<v>\d{2}-\d{2}-\d{2})\b"),
     _cue(
         "BANK_ACCOUNT",
         (
@@ -432,6 +482,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "account number",
             "acct",
             "acc",
+            # (`acct. no. 1234…`: the abbreviation's full stop is no clause break)
+            "acct.",
+            "acc.",
             "a/c",
             "checking",
             "savings",
@@ -447,6 +500,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "compte bancaire",
             "konto",
             "kontonummer",
+            "kontonr",
+            "konto-nr",
+            "kto-nr",
             "kto",
             "bankkonto",
         ),
@@ -489,8 +545,12 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "pass-nr",
         ),
         # the value has a digit among its first four characters, so a word in the gap (`Nr`, `number`) is
-        # never taken for it; a nine-digit number may be typed 3-3-3
-        GAP + rb"\b(?P<v>[A-Za-z]{0,3}\d[A-Za-z0-9]{4,9}|\d{3}[ \t]\d{3}[ \t]\d{3})\b",
+        # never taken for it; a nine-digit number may be typed 3-3-3; a German passport is nine of
+        # `CFGHJKLMNPRTVWXYZ0-9` and may hold one digit or none (`CVXW6YFRY`: no vowel, so no word has that
+        # shape; `extra` wants a digit, or capitals)
+        GAP
+        + rb"\b(?P<v>[A-Za-z]{0,3}\d[A-Za-z0-9]{4,9}|\d{3}[ \t]\d{3}[ \t]\d{3}"
+        + rb"|[CFGHJ-NPRTV-Zcfghj-nprtv-z0-9]{9})\b",
     ),
     _cue(
         "DRIVER_ID",
@@ -507,17 +567,24 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "license",
             "licence",
             "lic",
+            "lic.",
             "dl",
             "dl#",
             "permis de conduire",
             "numéro de permis",
             "permis",
             "licencia de conducir",
+            "licencia de manejo",
+            "licencia de conducción",
+            "permiso de conducir",
+            "permiso de conducción",
             "carnet de conducir",
+            "carné de conducir",
             "licencia",
             "führerschein",
             "fuehrerschein",
             "führerscheinnummer",
+            "führerscheinnr",
         ),
         # a digit among the first seven characters (UK licences start with five letters of the surname), so
         # a word in the gap (`is`, `Nr`) is never taken for the value; Florida's ends in one digit

@@ -24,7 +24,7 @@ from archiver.redact.ids import (
     sin_ok,
     tfn_ok,
 )
-from archiver.redact.shapes import SHAPES, shape_span
+from archiver.redact.shapes import SHAPES, shape_span, unit_prefix
 from archiver.redact.tails import tail_after
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
 from archiver.redact.wordlists import NOT_BIRTH, NOT_NAMES, OTHER_THING, PASSWORD_WORDS, SET_TO_WORDS
@@ -157,6 +157,8 @@ class Extra:
             return None
         if kind == "DATE_OF_BIRTH" and not _birth_context_ok(data, m.group("c"), gap, start + ve):
             return None
+        if kind == "BANK_ACCOUNT" and _amount(m.group("c"), gap, data, start + ve):
+            return None
         if _glued(data, start + vs, start + ve) and not tail_after(
             data, (start + vs, start + ve, kind), len(data), self._enabled
         ):
@@ -179,7 +181,11 @@ class Extra:
     def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
         """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""
         start, end, kind = span
-        comma = data.find(b",", start, end)  # (only in the tail: `10 Pin Oak Lane` is a street)
+        # (in the tail only, after a comma or line break: `10 Pin Oak Lane`, `Apt 4, 12 Pin Oak Lane`)
+        street = unit_prefix(data, start, end)
+        comma = min(
+            (i for i in (data.find(b",", street, end), data.find(b"\n", street, end)) if i > 0), default=-1
+        )
         for m in _LETTERS.finditer(data, comma + 1, end) if comma > 0 else ():
             if m.group().lower() in self._cue_types:
                 cut = data.rfind(b" ", start, m.start())
@@ -239,6 +245,32 @@ def _birth_context_ok(data: bytes, cue: bytes, gap: bytes, end: int) -> bool:
     return cue[:3].lower() not in (b"bin", b"wur") or _GEBOREN.match(data, end) is not None
 
 
+# `savings of 150000 dollars`, `checking 150000 records took long`: an amount or a count after an account
+# word. `of` before the number, a currency after it; after the everyday words `checking`/`savings` also a
+# plural noun (`records`, `rows`); an account number is followed by neither
+_AMOUNT_GAP = frozenset((b"of", b"usd", b"eur", b"gbp", b"cad", b"aud"))
+_CURRENCY = re.compile(
+    rb"[ \t]?(?:[$%]|\xe2\x82\xac|\xc2\xa3"
+    rb"|(?i:dollars?|bucks|usd|eur|euros?|gbp|pounds?|cad|aud|pesos?|francs?|chf|yen|mil|million|thousand)\b)"
+)
+_NEXT_WORD = re.compile(rb"[ \t]+([a-z]{4,20})\b")
+_NOT_PLURAL = frozenset(
+    b"this thanks always perhaps unless towards besides whereas sometimes anyways regards cheers gracias"
+    b" pls".split()
+)
+
+
+def _amount(cue: bytes, gap: bytes, data: bytes, end: int) -> bool:
+    """Whether the number after an account word that ends at `end` is an amount or a count."""
+    if any(w.lower() in _AMOUNT_GAP for w in _LETTERS.findall(gap)) or _CURRENCY.match(data, end):
+        return True
+    if cue.lower() not in (b"checking", b"savings"):
+        return False
+    noun = _NEXT_WORD.match(data, end)
+    word = b"" if noun is None else noun.group(1)
+    return word.endswith(b"s") and not word.endswith((b"ss", b"us", b"is")) and word not in _NOT_PLURAL
+
+
 def _glued(data: bytes, start: int, end: int) -> bool:
     """`cvv 123-456`, `pin 1234.5`, `…rossi.1988@…`: the value is part of a longer token."""
     if data[end : end + 1] == b"@" or (start >= 2 and data[start - 1] in b".-_" and data[start - 2] in _WORD):
@@ -250,6 +282,8 @@ def _glued(data: bytes, start: int, end: int) -> bool:
 
 
 _WORD = frozenset(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+# the characters of a German passport number (no vowels: `CVXW6YFRY` holds one digit only)
+_GERMAN_PASSPORT = b"CFGHJKLMNPRTVWXYZcfghjklmnprtvwxyz0123456789"
 
 
 def _value_kind(kind: str, value: bytes) -> str | None:
@@ -280,7 +314,10 @@ def _value_kind(kind: str, value: bytes) -> str | None:
     if kind == "PASSPORT":
         # German passports are nine of `CFGHJKLMNPRTVWXYZ0-9`: a few digits only (`CF9K1LM28`)
         n = sum(c in b"0123456789" for c in value)
-        return kind if n >= 5 or (n >= 2 and len(value) >= 8) else None
+        german = len(value) == 9 and not value.translate(None, _GERMAN_PASSPORT)
+        # (all nine in capitals with no digit at all: no word is spelt without vowels)
+        german_ok = german and (n or value.isupper())
+        return kind if n >= 5 or (n >= 2 and len(value) >= 8) or german_ok else None
     if kind == "DRIVER_ID":
         n = sum(c in b"0123456789" for c in value)
         if all(len(g) == 4 and g[:2] in (b"19", b"20") for g in _SEP.split(value)):

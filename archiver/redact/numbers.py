@@ -28,7 +28,7 @@ from archiver.redact.validators import (
     paren_nanp_ok,
     ssn_context,
     ssn_ok,
-    usps_tracking_ok,
+    tracking_number,
 )
 
 CARD, SSN, EMAIL, PHONE, IBAN = BASE_TYPES
@@ -43,8 +43,11 @@ _PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
 # A bare digit run right after these words is an identifier, not a phone number.
 _ID_CONTEXT = re.compile(
     rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#"
+    rb"|reservation|claim|policy|member|membership|customer|serial"
     rb"|commande|facture|pedido|factura|bestellung|bestellnummer|auftrag|rechnung|ordine|fattura|bestelling)"
-    rb"[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}$"  # `order no.: …`, not `# | …`
+    rb"(?:[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}"  # `order no.: …`, not `# | …`
+    # `your reference number is …` (only after the word `number`: `my phone # is …` is a phone)
+    rb"|[ \t]+(?:no\.?|number|num|#)[ \t]+(?:is|was|es|est|ist)[ \t:]{1,3})$"
 )
 
 
@@ -119,7 +122,7 @@ class Numbers:
             kind = self._intl(tok) if intl else self._grouped_kind(data, start, tok, in_url)
             if kind is not None and _accept(kind, before, after):
                 return (start, end, kind)
-        if tok.isdigit() or usps_tracking_ok(tok.translate(None, DIGIT_SEPS)):
+        if tok.isdigit() or tracking_number(tok, data[end : end + 2]):
             return None  # a grouped tracking number holds card-shaped windows that are not cards
         parts = (_SPACE_SPLIT if intl else _SEP_SPLIT).split(tok)
         groups, seps = parts[0::2], parts[1::2]

@@ -19,7 +19,7 @@ from itertools import accumulate
 from operator import sub
 
 from archiver.redact.touch import GLUED, touch_after, touch_before
-from archiver.redact.validators import card_brand_ok, usps_tracking_ok
+from archiver.redact.validators import card_brand_ok, carrier_before, usps_tracking_ok
 
 _RUNS = {sep: re.compile(rb"\d{4}(?:" + re.escape(bytes((sep,))) + rb"\d{4}\b)*") for sep in b" -."}
 _ZEROS = {sep: re.compile(re.escape(bytes((sep,))) + rb"00") for sep in b" -."}
@@ -108,7 +108,8 @@ def fours_card(data: bytes, start: int, end: int, tok: bytes, seen: int) -> tupl
 
     Only 16 digits can be PII there (a card; 8, 12, 20 and 24 digits are nothing): the whole of four
     groups, or a 4-group window of five or six, tried leftmost first as `_longest` does, with a card's
-    brand and Luhn sum from per-group tables. Five groups that are a USPS tracking number hold no card.
+    brand and Luhn sum from per-group tables. Five groups that are a USPS tracking number (its check digit,
+    or a carrier word before them) hold no card.
     """
     before = touch_before(data, start)
     if before == GLUED:
@@ -116,7 +117,7 @@ def fours_card(data: bytes, start: int, end: int, tok: bytes, seen: int) -> tupl
     sums, brands = group_tables()
     groups = tok.split(tok[4:5])
     count = len(groups)
-    if count < 4 or (count == 5 and usps_tracking_ok(b"".join(groups))):
+    if count < 4 or (count == 5 and (usps_tracking_ok(b"".join(groups)) or carrier_before(data, start))):
         return None
     parts = [sums[g] for g in groups]
     for j in range(count - 3):

@@ -3,16 +3,17 @@
 `4111 1111 1111 1111 04/27 123`, `…1111, exp 04/2027, cvv 123`: once the walk has confirmed a card, the few
 bytes after it are matched here (one anchored `re` match per value, never a scan of the text). The same
 holds after a card's expiry or code (`cvv 123 04/27`, `exp 04/27 123`), after a UK sort code, whose
-account number customers give with it (`sort code 12-34-56 12345678`), and after an e-mail a login cue
-introduces, whose password customers type next (`login: x@y.com / correcthorse`). A lone code after a card
-must have the card's length (3 digits; 4 after an Amex number). PCI DSS forbids keeping the expiry or the
-code.
+account number customers give with it (`sort code 12-34-56 12345678`), after a phone number, a second one
+joined by `or` (`646.525.7606 or 07955 622495`), and after an e-mail a login cue introduces, whose password
+customers type next (`login: x@y.com / correcthorse`). A lone code after a card must have the card's length
+(3 digits; 4 after an Amex number). PCI DSS forbids keeping the expiry or the code.
 """
 
 from __future__ import annotations
 
 import re
 
+from archiver.redact.context import number_at
 from archiver.redact.ids import expiry_ok, password_chosen
 from archiver.redact.wordlists import PASSWORD_WORDS
 
@@ -79,6 +80,17 @@ _TYPES = {
     "k": "CARD_CVV",
     "a": "BANK_ACCOUNT",
 }
+# a second phone number joined to one the walk found (`reach me on 646.525.7606 or 07955 622495`, `… / 06 12
+# 34 56 78`, `or on …`): the context word that made the first a phone says what the second is too. A national
+# number (a trunk `0` first; a `+` or NANP one is found by the walk alone) or one typed in the first's groups
+# (`móvil 612 345 678 o 912 345 678`), and only after `or`/`and`/`/`: after a comma a number is as often
+# something else (`mobile: +34 672 594 144, 0498 6256 - …`)
+_PHONE_JOIN = re.compile(
+    rb"(?:[ \t]{1,3}\([A-Za-z]{1,12}\))?"  # `020 7946 0958 (work) or …`
+    rb"(?:[ \t]{0,3}/[ \t]{0,3}|[ \t]{1,3}(?i:or|o|ou|oder|and|y|et|und)[ \t]{1,3})"
+    rb"(?:(?i:on|at|al|au|am|an)[ \t]{1,3})?(?=\(?\d)"
+)
+_GROUPS = re.compile(rb"\d+")
 _GLUED = re.compile(rb"[\-./:]?\d|[A-Za-z]")
 _DATE_ON = re.compile(rb"[/\-.]\d")
 # `09/12/2022`, `09/12/22`: a date goes on with its year (`…5046/11/28/261`: a code goes on with 3 digits)
@@ -93,7 +105,7 @@ def tail_sources(enabled: frozenset[str]) -> frozenset[str]:
         kind
         for kind, tail in _TAILS.items()
         if kind in enabled and any(_TYPES.get(g) in enabled for g in tail.groupindex)
-    )
+    ) | ({"PHONE"} & enabled)
 
 
 def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> list[Span]:
@@ -155,11 +167,33 @@ def _password_after(data: bytes, hit: Span, m: re.Match[bytes], enabled: frozens
     return [(m.start("p"), m.end("p"), "PASSWORD")]
 
 
+def phones_after(data: bytes, hit: Span, limit: int) -> list[Span]:
+    """The national numbers joined to phone `hit` by `or`, `,` or `/` (none past `limit` or a NUL)."""
+    nul = data.find(b"\x00", hit[1], limit)
+    limit = limit if nul < 0 else nul
+    found: list[Span] = []
+    end = hit[1]
+    shape = [len(g) for g in _GROUPS.findall(data, hit[0], hit[1])]
+    while (m := _PHONE_JOIN.match(data, end, limit)) is not None:
+        span = number_at(data, m.end())
+        if span is None or span[1] > limit:
+            break
+        national = data[span[0]] == 0x30 or data[span[0] : span[0] + 2] == b"(0"
+        if not national and [len(g) for g in _GROUPS.findall(data, *span)] != shape:
+            break
+        found.append((*span, "PHONE"))
+        end = span[1]
+    return found
+
+
 def tails(data: bytes, hits: list[Span], enabled: frozenset[str]) -> list[Span]:
     """`hits` with the values found right after each (where no other hit is)."""
     out: list[Span] = []
     for i, hit in enumerate(hits):
         out.append(hit)
+        limit = hits[i + 1][0] if i + 1 < len(hits) else len(data)
         if hit[2] in _TAILS:
-            out += tail_after(data, hit, hits[i + 1][0] if i + 1 < len(hits) else len(data), enabled)
+            out += tail_after(data, hit, limit, enabled)
+        elif hit[2] == "PHONE":
+            out += phones_after(data, hit, limit)
     return out

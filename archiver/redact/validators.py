@@ -107,6 +107,37 @@ def usps_tracking_ok(digits: bytes) -> bool:
     return (10 - total % 10) % 10 == digits[-1] - 48
 
 
+# USPS prints its 22-digit tracking numbers (IMpb) as five groups of four and one of two
+# (`9400 1000 0000 0000 0000 00`); no card or other PII is written that way, so the layout alone says it
+_TRACKING_LAYOUT = re.compile(rb"\d{4}([ .\-])\d{4}(?:\1\d{4}){3}\1\d{2}")
+
+
+def tracking_number(tok: bytes, after: bytes = b"") -> bool:
+    """A grouped candidate that is a USPS tracking number: by its check digit, or by its printed layout when
+    no digit group follows (`after`: the two bytes after it; in `1000 1000 1000 1000 0044 20 7946 0958` the
+    last two groups start a phone number)."""
+    if usps_tracking_ok(tok.translate(None, b" .-")):
+        return True
+    ends = not after[:1].isdigit() and not (after[:1] in (b" ", b".", b"-") and after[1:2].isdigit())
+    return ends and _TRACKING_LAYOUT.fullmatch(tok) is not None
+
+
+# a carrier or tracking word right before, with nothing but a number word and `is` between (`USPS tracking #
+# is …`, `FedEx no. …`, `número de seguimiento: …`): `my card for the ups store is 4111 …` is a card
+_CARRIER_BEFORE = re.compile(
+    rb"(?i)\b(?:(?:usps|ups|fedex|dhl)(?:[ \t]+track(?:ing)?)?|track(?:ing)?|seguimiento|rastreo|suivi"
+    rb"|sendungsnummer|sendungsverfolgung|trackingnummer)"
+    rb"(?:[ \t]+(?:number|num|no|nr|id|code|n\xc3\xbamero|numero|num\xc3\xa9ro))?[ \t]*[:#.]?[ \t]*"
+    rb"(?:(?:is|es|est|ist|lautet)[ \t]*[:#]?[ \t]*)?$"
+)
+
+
+def carrier_before(data: bytes, start: int) -> bool:
+    """Whether a carrier or tracking word comes right before the digits at `start` (five groups of four
+    after it are a tracking number, not a card and an expiry)."""
+    return _CARRIER_BEFORE.search(data, max(0, start - 48), start) is not None
+
+
 def ssn_ok(digits: bytes) -> bool:
     """SSA rules: area 001-899 except 666, group 01-99, serial 0001-9999."""
     area = digits[:3]
@@ -280,7 +311,9 @@ def paren_nanp_ok(tok: bytes) -> bool:
 
 
 SSN_CONTEXT = re.compile(
-    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|social|soc\.? ?sec|ssa number|tax ?payer id)"
+    # (`my ss number`, `Sozialversicherungsnummer (USA)`: the German word names the US number as well)
+    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|ss ?num|social|soc\.? ?sec|ssa number|tax ?payer id"
+    rb"|sozialversicherungs(?:nummer|-nr|nr))"
     rb"|\bs\. ?s\. ?n\b|security\W{0,3}(?:number|no\b|num|#))"
 )
 

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 from archiver.genesys import RateBudget
+from tests.support import FakeClock
 
 from .conftest import ClientFactory, SimFactory
 
@@ -46,15 +47,18 @@ async def test_requests_delayed_on_the_way_never_overrun_the_servers_window() ->
 
 
 async def test_a_unit_in_flight_is_not_reused_until_settled() -> None:
-    budget = RateBudget(1, window_s=0.05)
+    clock = FakeClock()  # (on wall time, a loaded machine could sleep past the window the test looks into)
+    budget = RateBudget(1, window_s=0.05, clock=clock, sleep=clock.sleep)
     await budget.acquire()
     second = asyncio.create_task(budget.acquire())
-    await asyncio.sleep(0.2)  # four windows: a send-time budget would have let the second one go
+    clock.now += 0.2  # four windows: a send-time budget would have let the second one go
+    await asyncio.sleep(0.1)
     assert not second.done()
     budget.released()
-    await asyncio.sleep(0.02)
+    await asyncio.sleep(0.1)
     assert not second.done()  # the unit is held for a window after the answer
-    await asyncio.wait_for(second, 1.0)
+    clock.now += 0.06
+    await asyncio.wait_for(second, 5.0)
 
 
 def _max_in_window(stamps: list[float], window_s: float) -> int:
@@ -63,19 +67,21 @@ def _max_in_window(stamps: list[float], window_s: float) -> int:
 
 
 async def test_after_429_one_probe_then_everyone() -> None:
-    budget = RateBudget(100, window_s=0.05)
+    clock = FakeClock()  # (a wall-clock version failed when a loaded machine woke the probe late)
+    budget = RateBudget(100, window_s=0.05, clock=clock, sleep=clock.sleep)
     await budget.acquire()
     budget.throttled(0.2)
     released: list[float] = []
 
     async def one() -> None:
         await budget.acquire()
-        released.append(time.monotonic())
+        released.append(clock())
 
-    t0 = time.monotonic()
+    t0 = clock()
     tasks = [asyncio.create_task(one()) for _ in range(10)]
-    await asyncio.sleep(0.35)
-    assert len(released) == 1 and released[0] - t0 >= 0.2  # the probe, after Retry-After
+    for _ in range(100):  # every task runs until it waits: the probe sleeps out Retry-After, the rest queue
+        await asyncio.sleep(0)
+    assert released == [t0 + 0.2]  # the probe alone, after Retry-After
     budget.succeeded()
     await asyncio.gather(*tasks)
     assert len(released) == 10

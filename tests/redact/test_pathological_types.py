@@ -64,6 +64,24 @@ def _lower_addresses(rng: random.Random, n: int) -> str:  # lower-case city word
     return " ".join(rng.choice(words) for _ in range(n))
 
 
+def _address_units(rng: random.Random, n: int) -> str:  # units, long cities, street words: near addresses
+    units = ("12 Main St", "Apt 4,", "Flat 2,", "3rd Floor,", "piso 3,", "#5", "Salt Lake City,", "St.")
+    words = (
+        "Floor",
+        "d'Alene",
+        "Winston-Salem",
+        "UT",
+        "84101",
+        "Martin",
+        "Luther",
+        "King",
+        "Jr",
+        "N",
+        "étage",
+    )
+    return " ".join(rng.choice(units + words) for _ in range(n))
+
+
 def _password_tokens(rng: random.Random, n: int) -> str:  # password cues and word+digit tokens, repeated
     words = ("password", "pw", "hunter2", "abc", "pass:", "mdp", "x9", "summer2024!")
     return " ".join(rng.choice(words) for _ in range(n))
@@ -87,6 +105,7 @@ SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "spelled e-mail chains": _spelled_run,
     "lower-case names after cues": _lower_names,
     "lower-case address tails": _lower_addresses,
+    "address units and long cities": _address_units,
     "password cues and tokens": _password_tokens,
     "credential pairs and tails": _credential_pairs,
 }
