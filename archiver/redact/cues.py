@@ -64,9 +64,14 @@ _EXPIRY = (
 # many states)
 _UPPER = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e])"
 _LOWER = rb"(?:[a-z]|\xc3[\x9f-\xb6\xb8-\xbf]|[\xc4\xc5][\x80-\xbf])"
+# a word's first letter may be Latin Extended-A too (`Łukasz`, `Šimon`, `Żaneta`): there it follows a space
+# or the cue, where no lower-case letter of a name can stand, so the classes stay disjoint
+_FIRST = rb"(?:[A-Z]|\xc3[\x80-\x96\x98-\x9e]|[\xc4\xc5][\x80-\xbf])"
+_APOS = rb"(?:'|\xe2\x80\x99)"  # (phones type `O’Brien` with the right single quote)
 _NAME_WORD = (
-    _UPPER
-    + rb"(?:['\x27]"
+    _FIRST
+    + rb"(?:"
+    + _APOS
     + _UPPER
     + rb")?"
     + _LOWER
@@ -74,26 +79,72 @@ _NAME_WORD = (
     + _LOWER
     + rb"|"
     + _UPPER
-    + rb"|['\-]"
+    + rb"|(?:-|"
+    + _APOS
+    + rb")"
     + _UPPER
     + rb")*"
 )
-_PARTICLE = rb"(?:van|von|de|da|del|della|der|den|di|du|la|le|dos|das|bin|al|ten|ter|zu|y)"
+# the lower-case words inside a name (`Anna van der Berg`, `Rebecca de la Cruz`, `Mohammed bin Salman`)
+PARTICLES = tuple(b"van von de da del della der den di du la le dos das do e bin ibn al ten ter zu y".split())
+_PARTICLE = b"(?:" + b"|".join(PARTICLES) + b")"
+# a word after the first: `Jr.`/`Sr.` with the full stop, particles before a word (`de la Cruz`, `d'Estaing`),
+# a middle initial before it (`Grace J Okafor`: without its full stop only between two words, so `Sam I
+# think` takes no `I`), or an initial with its full stop (`Grace J. Okafor`, `Jane D.`)
+_NAME_NEXT = (
+    rb"[ \t](?:(?:Jr|Sr|JR|SR)\.|(?:"
+    + _UPPER
+    + rb"[ \t])?(?:"
+    + _PARTICLE
+    + rb"[ \t]){0,2}(?:d"
+    + _APOS
+    + rb")?"
+    + _NAME_WORD
+    + rb"|"
+    + _UPPER
+    + rb"\.)"
+)
+# initials first: `J. R. Smith`, `J.R. Smith`
+_INITIALS = rb"(?:" + _UPPER + rb"\.[ \t]?){0,2}"
+# `John Smith, Sr.`, `Henry Ford III` (`Fatima Fischer Jr.` is a word of `_NAME_NEXT`: leftmost-first, the
+# word `Jr` there would win and leave the full stop)
+_SUFFIX = rb"(?:,[ \t](?:Jr|Sr|JR|SR)\.|,?[ \t](?:III|II|IV)\b)?"
 # (bounded: a rejected candidate is looked at again from its next character, so an unbounded run of
-# capitalised words would be rescanned once per word — quadratic)
-NAME = _NAME_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _NAME_WORD + rb"){0,3}"
-# `Dr. Sarah Lee`: a title with its full stop (without one, `Dr Sarah Lee` is three name words already)
-_TITLE = rb"(?:(?:Mr|Mrs|Ms|Dr|Prof|Sra?|Mme|Mlle)\.[ \t]{1,2})?"
-# after a name cue: `Regards, Emma`, `account holder is Li Wei`, `card holder: Emily Clarke`
-_NAME_GAP = rb",?[ \t]{0,3}(?:(?i:is)[ \t]{1,3}|:[ \t]{0,3})?"
-# a name typed in lower case (`name's jane doberman`): up to three words of three letters or more, upper
-# case allowed first; only after the first-person naming cues below, where what follows is a name
-# whatever its case. (Two-letter words are left out: `my name is on the account`, `… in the system` are
-# then no candidate at all, rather than a candidate Python has to reject.)
-_ANY_CASE_WORD = _UPPER + rb"?" + _LOWER + rb"{3,24}"
-# (or in capitals: `MY NAME IS JANE DOE`)
-_CAPS_NAME = _UPPER + rb"{3,24}(?:[ \t]" + _UPPER + rb"{2,24}){0,2}"
-_ANY_CASE_NAME = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){0,2}|" + _CAPS_NAME
+# capitalised words would be rescanned once per word — quadratic; five words: `María José Van der Berg
+# Becker`)
+NAME = _INITIALS + _NAME_WORD + rb"(?:" + _NAME_NEXT + rb"){0,4}" + _SUFFIX
+# `Dr. Sarah Lee`, `Sra. Pérez`, `Hr. Müller`: a title with its full stop (without one, `Dr Sarah Lee`,
+# `Frau Schmidt`, `Mme Dubois` are name words already; `M. Dubois` is an initial)
+_TITLE = rb"(?:(?:Mr|Mrs|Ms|Mx|Dr|Prof|Sra?|Srta|Dra|Mme|Mlle|Hr|Fr)\.[ \t]{1,2})?"
+# after a name cue: `Regards, Emma`, `account holder is Li Wei`, `card holder: Emily Clarke`, `mi nombre
+# completo es …`, `vollständiger Name lautet …`, `full name - Jane Doe`
+_NAME_GAP = rb",?[ \t]{0,3}(?:(?i:is|es|est|ist|lautet)[ \t]{1,3}|[:\-][ \t]{0,3})?"
+# a name typed in lower case (`name's jane doberman`): up to three words of three letters or more (particles
+# between: `maria de la cruz`; `o'brien`, `anne-marie`), upper case allowed first; only after the
+# first-person naming cues below, where what follows is a name whatever its case. (Two-letter words are
+# left out: `my name is on the account`, `… in the system` are then no candidate at all, rather than a
+# candidate Python has to reject.)
+_ANY_CASE_WORD = (
+    _UPPER + rb"?" + _LOWER + rb"(?:" + _LOWER + rb"|(?:-|" + _APOS + rb")" + _LOWER + rb"){2,23}"
+)
+_LOWER_NAME = _ANY_CASE_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _ANY_CASE_WORD + rb"){0,2}"
+# or in capitals (`MY NAME IS JANE DOE`, `card is under NOAH K. FISCHER`, `MARY-KATE O'NEIL JR.`): up to six
+# words, the first of three letters or more; particles are words here (`MARÍA JOSÉ VAN DER BERG BECKER`)
+_CAPS_LETTER = rb"(?:" + _UPPER + rb"|(?:-|" + _APOS + rb")" + _UPPER + rb")"
+_CAPS_NAME = (
+    rb"(?:(?:MRS?|MS|DR|SRA?|HR|FR)\.[ \t]{1,2})?"
+    + _UPPER
+    + _CAPS_LETTER
+    + rb"{2,23}(?:[ \t](?:(?:JR|SR)\.|(?:"
+    + _UPPER
+    + rb"[ \t])?"
+    + _UPPER
+    + _CAPS_LETTER
+    + rb"{1,23}|"
+    + _UPPER
+    + rb"\.)){0,5}(?:,[ \t](?:JR|SR)\.)?"
+)
+_ANY_CASE_NAME = _LOWER_NAME + rb"|" + _CAPS_NAME
 
 
 # (No `… no` forms: `passport no. is 8012…` is the cue `passport` and the gap `no. is`, which `_gap_ok`
@@ -590,6 +641,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
         # a word in the gap (`is`, `Nr`) is never taken for the value; Florida's ends in one digit
         GAP + rb"\b(?P<v>[A-Za-z]{0,6}\d[A-Za-z0-9]{0,19}(?:[ \-][0-9]{1,10}){0,4})\b",
     ),
+    # the weak cues: what follows is as often no name (`this is Urgent`, `I'm Ready`, `Je suis Canadien`,
+    # `Ich bin Kunde`): capitalised words only, and the first must be no common word (wordlists.NOT_NAMES,
+    # NOT_NAME_STARTS); in capitals they are shouting (`THIS IS URGENT`), never a name
     _cue(
         "PERSON_NAME",
         (
@@ -602,6 +656,22 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "it's",
             "it\u2019s",
             "its",
+            "signed",
+            "regards",
+            "sincerely",
+            "soy",
+            "je suis",
+            "hier ist",
+            "hier spricht",
+            "ich bin",
+        ),
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb")",
+    ),
+    # the third-person naming cues: what follows is a name, capitalised or in capitals (`card is under NOAH
+    # K. FISCHER`, `you're speaking with JAMES IVANOVA`)
+    _cue(
+        "PERSON_NAME",
+        (
             "speaking with",
             "chatting with",
             "card is under",
@@ -613,24 +683,14 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "card holder",
             "cardholder name",
             "name on the card",
-            "signed",
-            "regards",
-            "sincerely",
-            "nombre completo",
-            "soy",
             "a nombre de",
             "titular",
-            "je suis",
-            "nom complet",
             "au nom de",
             "titulaire",
-            "hier ist",
-            "hier spricht",
             "auf den namen",
             "karteninhaber",
-            "vollständiger name",
         ),
-        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb")",
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _CAPS_NAME + rb")",
     ),
     # the first-person naming cues: a name in any case (`name's jane doberman`), capitalised ones as above
     _cue(
@@ -654,9 +714,19 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "ich heiße",
             "ich heisse",
             "mein name ist",
+            "mein name lautet",
+            # `my full name is`, `mi nombre completo es`, `mon nom complet est`, `mein vollständiger Name ist`
+            "nombre completo",
+            "nom complet",
+            "vollständiger name",
+            "vollstaendiger name",
         ),
         _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _ANY_CASE_NAME + rb")",
     ),
+    # a bare `name` in a list of details (`name Dmitri Moreau / email …`, `…, name Lena C. Delgado`, `name -
+    # Mr Martin`): capitalised only; without a dash the name needs two words, and `brand name Nike Air`,
+    # `the name Contoso Support` are none (extra._bare_name_ok)
+    _cue("PERSON_NAME", ("name",), rb"[ \t]{1,3}(?:[\-=][ \t]{1,3})?(?P<v>" + _TITLE + NAME + rb")"),
     # a sign-off: the name alone on the message's last line (`Thanks,\nJane Doberman`); on the same line
     # `Thanks Sarah` more often thanks the agent, and a line that goes on is no signature
     _cue(

@@ -46,8 +46,95 @@ NOT_NAMES = frozenset(
         neue ticket case order invoice reference account crazy insane absurd outrageous unbelievable
         incredible confused have nice good great lovely wonderful merry happy schönen schöne schönes frohe
         frohes gute gutes buen buena bonne bonnes bon joyeux feliz felices best kind warm
+        incorrect incorrectly wrongly misspelt mispelled mispelt typed entered truncated appearing needed
+        needs matches doesn't doesnt should must pls plz thx i'm i’m it's it’s don't can't isn't wasn't
+        won't i've i'll
+        incorrecto incorrecta erróneo errónea erroneo erronea equivocado equivocada correcto correcta
+        diferente distinto distinta otro otra igual mismo misma incompleto incompleta escrito cambiado que
+        como para con sin una uno los las también tambien todavía todavia ahora nada esto eso esta está
+        incorrecte erroné erronée erronee faux fausse inexact inexacte incomplet incomplète différent
+        différente mauvais mauvaise correcte écrit ecrit orthographié orthographie changé modifié trop sur
+        dans avec pour sans une mon votre notre déjà toujours encore vraiment aussi ici là svp stp
+        und oder aber mit ich wir habe auf nur noch schon jetzt immer auch kein keine ein eine einen einem
+        einer die dem am vom zum zur für fuer über ueber unter wie was wer wo warum seit heute gestern gerade
+        wirklich echt falsch richtig korrekt verkehrt fehlerhaft unvollständig geändert geaendert
+        abgeschnitten geschrieben mein meine meiner meinem meinen meines
         """
     )
+)
+# words that start no name after a cue (checked on the first word only: some are surnames too, `Anna
+# Schweizer`): nationalities, occupations, roles and German nouns after `Ich bin` (German capitalises
+# them: `Ich bin Kunde`, `Ich bin Rentner`), and what a card or call is under (`card is under REVIEW`)
+NOT_NAME_STARTS = _set(
+    """
+    change changes brand tag tags badge plate label request update correction mismatch search lookup card
+    field fields box section form review warranty investigation dispute maintenance construction repair
+    evaluation consideration control pressure contract guarantee hold pending fraud name names agreement
+    information info details services terms deceased verification authentication authorization signature
+    address protection benefits statement portal rights security god someone somebody anyone anybody
+    nobody everyone everybody manager supervisor representative rep human person people bot robot staff
+    tech technician specialist advisor adviser operator billing sales management department headquarters
+    hq student retired disabled pregnant diabetic married single divorced widowed unemployed self-employed
+    freelance freelancer owner tenant landlord parent mother father mom mum dad husband wife daughter
+    brother sister grandmother grandfather guardian nurse doctor teacher engineer lawyer subscriber user
+    irish scottish welsh indian mexican chinese japanese italian dutch swiss swedish polish russian
+    european asian african latino latina hispanic korean filipino brazilian portuguese muslim jewish
+    catholic
+    kundin neukunde neukundin bestandskunde bestandskundin stammkunde stammkundin privatkunde privatkundin
+    geschäftskunde geschaeftskunde firmenkunde mitglied studentin schüler schueler schülerin rentner
+    rentnerin pensionär pensionist arzt ärztin aerztin lehrer lehrerin mutter vater eigentümer eigentuemer
+    eigentümerin besitzer besitzerin inhaber inhaberin kontoinhaber kontoinhaberin karteninhaberin mieter
+    mieterin vermieter vermieterin nutzer nutzerin benutzer benutzerin abonnent abonnentin teilnehmer
+    teilnehmerin anfänger anfaenger opfer erbe erbin witwe witwer ehefrau ehemann mann tochter sohn bruder
+    schwester oma opa deutscher deutsche österreicher österreicherin oesterreicher schweizer schweizerin
+    ausländer auslaender ausländerin tourist touristin selbstständig selbständig selbstaendig unternehmer
+    unternehmerin freiberufler freiberuflerin angestellter angestellte beamter beamtin arbeitslos
+    ingenieur ingenieurin anwalt anwältin krankenschwester pfleger pflegerin verkäufer verkäuferin händler
+    händlerin haendler entwickler entwicklerin programmierer geschäftsführer geschaeftsfuehrer vertreter
+    vertreterin bevollmächtigter betreuer betreuerin vormund ansprechpartner administrator admin empfänger
+    empfaenger absender käufer kaeufer käuferin bewohner bewohnerin patient patientin gast vegetarier
+    vegetarierin veganer veganerin diabetiker diabetikerin allergiker raucher nichtraucher verheiratet
+    geschieden verwitwet berliner hamburger münchner wiener froh enttäuscht enttaeuscht verärgert
+    veraergert wütend wuetend traurig zufrieden unzufrieden verwirrt müde muede krank schwanger unterwegs
+    zuhause fertig sicher unsicher gespannt interessiert berechtigt befugt verantwortlich zuständig
+    zustaendig dabei total ganz etwas
+    estudiante jubilado jubilada médico medico médica medica profesor profesora maestro maestra abogado
+    abogada ingeniero ingeniera enfermero enfermera dueño dueña dueno duena propietario propietaria
+    usuario usuaria socio socia miembro mexicano mexicana español española espanol espanola argentino
+    argentina colombiano colombiana chileno chilena peruano peruana venezolano venezolana cubano cubana
+    estadounidense americano americana canadiense francés francesa alemán alemana aleman inglés inglesa
+    británico británica italiano italiana portugués portuguesa brasileño brasileña ecuatoriano ecuatoriana
+    dominicano dominicana puertorriqueño puertorriqueña guatemalteco guatemalteca hondureño hondureña
+    salvadoreño salvadoreña boliviano boliviana uruguayo uruguaya paraguayo paraguaya yo madre padre
+    esposo esposa hijo hija abuelo abuela hermano hermana el la los las un
+    étudiant étudiante etudiant etudiante retraité retraitée retraite médecin medecin avocat avocate
+    ingénieur ingénieure ingenieur infirmier infirmière professeur professeure enseignant enseignante
+    propriétaire proprietaire locataire titulaire abonné abonnée abonne membre canadien canadienne
+    québécois québécoise quebecois belge suisse américain américaine americain anglais anglaise allemand
+    allemande espagnol espagnole italien italienne marocain marocaine algérien algérienne tunisien
+    tunisienne sénégalais sénégalaise ivoirien ivoirienne haïtien haïtienne libanais libanaise portugais
+    portugaise mère père fils fille déçu déçue decu perdu perdue fâché fâchée ravie sûr sûre prêt prête
+    pret disponible intéressé intéressée inquiet inquiète malade enceinte cliente maintenant actuellement
+    en
+    """
+)
+# words before a bare `name` that make it something else's name (`brand name Nike Air`, `the name Contoso`)
+OTHER_NAMES = _set(
+    """
+    the a an this that same different wrong new old brand company file user product domain business store
+    shop app device network pet screen display nick host server street city town band song album book
+    movie film game team model project folder wifi printer computer event course school hotel restaurant
+    ship code trade
+    """
+)
+# titles before a name (`Ich bin Frau Schmidt`, `Mr Martin`): the name is the word after them; a title
+# alone is none (`Ich bin Frau`)
+NAME_TITLES = _set(
+    """
+    mr mr. mrs mrs. ms ms. mx mx. dr dr. prof prof. sr sr. sra sra. srta srta. dra dra. mme mme. mlle
+    mlle. hr hr. fr fr. frau herr señor señora señorita senor senora doña dona monsieur madame
+    mademoiselle sir miss mister
+    """
 )
 # `the password is wrong`: words that describe a password rather than being one
 PASSWORD_WORDS = _set(

@@ -22,6 +22,16 @@ def _caps(rng: random.Random, n: int) -> str:  # `my name is Aaa Bbb Ccc …` wi
     return "my name is " + " ".join(rng.choice(("Jane", "Doe", "Élodie", "Van", "Smith")) for _ in range(n))
 
 
+def _initials_run(rng: random.Random, n: int) -> str:  # names with initials, particles, suffixes, no end
+    words = ("Jane", "J.", "K", "van", "der", "Jr.", "D'Angelo", "III", "Ł")
+    return "my name is " + " ".join(rng.choice(words) for _ in range(n))
+
+
+def _caps_names(rng: random.Random, n: int) -> str:  # capitals after third-person cues, no end
+    words = ("NOAH", "K.", "FISCHER", "JR.", "O'NEIL", "card is under", "DE", "I")
+    return "you're speaking with " + " ".join(rng.choice(words) for _ in range(n))
+
+
 def _address_spam(rng: random.Random, n: int) -> str:
     return " ".join(f"{rng.randint(1, 9999)} Elm Street Oak Road" for _ in range(n // 4))
 
@@ -97,6 +107,8 @@ def _credential_pairs(rng: random.Random, n: int) -> str:  # logins, slashes, e-
 
 SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "capitalised name run": _caps,
+    "names with initials and particles": _initials_run,
+    "capitals after name cues": _caps_names,
     "address spam": _address_spam,
     "thousands of cue words": _cue_words,
     "digit table with cues": _digit_table,
