@@ -43,11 +43,15 @@ _MONTH = words(*MONTHS)
 _DATE = (
     rb"(?:\d{1,2}[ \t]?[/.\-][ \t]?\d{1,2}[ \t]?[/.\-][ \t]?(?:\d{4}|\d{2})\b"
     rb"|\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}\b"
+    # `dob 03121985`, `19850312`: eight digits after a date-of-birth cue; `my birthday is 03/12`: day and
+    # month alone (a birthday without its year is still the customer's, and half of what verification asks)
+    rb"|\d{8}\b|\d{1,2}[/.]\d{1,2}\b"
     # `March 12, 1985`, `12 March 1985`, `12th of March 1985`, `12 de marzo de 1985`, `12. März 1985`: the
     # month names once (a second copy doubles the DFA's state size); `birth_date_ok` wants a day and a year
     rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:(?:of|de)[ \t]+)?)?"
     + _MONTH
-    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?)?,?[ \t]+(?:(?:de|del)[ \t]+)?(?:\d{4}|\d{2})\b)"
+    # (the year may be left out: `my birthday is March 12th`; `birth_date_ok` then wants the day)
+    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?[ \t]+(?:(?:de|del)[ \t]+)?(?:\d{4}|\d{2})\b)?)"
 )
 # (`04 27`: a space alone only after a two-digit month)
 _EXPIRY = (
@@ -149,6 +153,52 @@ def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple
     return kind, cue_words, b"(?P<c>" + words(*cue_words) + b")" + rest
 
 
+BARE_PASSWORD_CUES = (
+    "password",
+    "passwd",
+    "pwd",
+    "pw",
+    "pass",
+    "passcode",
+    "contraseña",
+    "contrasena",
+    "clave",
+    "clave de acceso",
+    "mot de passe",
+    "mdp",
+    "passwort",
+    "kennwort",
+)
+
+
+MY_PASS_CUES = ("my pass",)
+LOGIN_PAIR_CUES = (
+    "login",
+    "log in",
+    "username",
+    "user name",
+    "user id",
+    "usuario",
+    "identifiant",
+    "benutzername",
+)
+
+
+def _set_password_cues() -> tuple[str, ...]:
+    """`set the password`, `changed my pw`, `cambié mi contraseña`, `changé mon mot de passe` …"""
+    forms = [
+        (("set", "changed", "change", "reset", "updated", "update", "switched"), ("the ", "my ", "a ", ""),
+         ("password", "pw", "pwd", "passcode")),
+        (("cambié", "cambie", "cambiado", "puse", "puesto", "actualicé", "actualizado"), ("mi ", "la "),
+         ("contraseña", "clave")),
+        (("changé", "mis", "modifié", "remplacé"), ("mon ", "le "), ("mot de passe", "mdp")),
+    ]  # fmt: skip
+    return tuple(f"{v} {d}{n}" for verbs, dets, nouns in forms for v in verbs for d in dets for n in nouns)
+
+
+SET_PASSWORD_CUES = _set_password_cues()
+
+
 # (type, cue words, source): the order is the order of preference at one start position.
 ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     _cue(
@@ -221,8 +271,41 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "gueltig bis",
             "ablaufdatum",
             "läuft ab",
+            # `exp. date 08/26`: the full stop inside the cue (in the gap it reads as a sentence end)
+            "exp.",
+            "exp. date",
+            "expira",
+            "expiran",
+            "fecha de vencimiento",
+            "válida hasta",
+            "valida hasta",
+            "válido hasta",
+            "valido hasta",
+            "valable jusqu'au",
+            "valable jusqu'à",
+            "valable jusqu'a",
+            "fin de validité",
+            "ablauf",
+            "verfallsdatum",
+            "verfällt",
+            "gültig bis ende",
+            "gültigkeit",
+            "mm/yy",
+            "mm/yyyy",
+            "mm/aa",
+            "mm/jj",
+            "vto",
+            "vto.",
+            "venc.",
         ),
         GAP + rb"\b(?P<v>" + _EXPIRY + rb")",
+    ),
+    # `exp0528`, `exp04/32`: the cue glued to its value (no word end between them); only a year 20-49, so
+    # `exp1000` (experience points) stays
+    (
+        "CARD_EXPIRY",
+        ("exp",),
+        rb"(?P<c>[eE][xX][pP])(?P<v>(?:0?[1-9]|1[0-2])[/\-.](?:20)?[2-4]\d\b|(?:0[1-9]|1[0-2])(?:20)?[2-4]\d\b)",
     ),
     _cue(
         "PIN",
@@ -242,8 +325,22 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "geheimzahl",
             "pin-nummer",
             "pin nummer",
+            # `clave 1862`: digits alone after `clave` are a card PIN (this alternative comes before the
+            # password's, which takes `clave` with any other token)
+            "clave",
+            "clave secreta",
+            "número secreto",
+            "numero secreto",
+            "geheimnummer",
         ),
         GAP + rb"\b(?P<v>\d{4,6})\b",
+    ),
+    # `login: jdoe / correcthorse`, `username jdoe / hunter2`: a login and its password, both redacted (an
+    # e-mail as the login is found as one, and the password after it by tails.py)
+    _cue(
+        "PASSWORD",
+        LOGIN_PAIR_CUES,
+        rb"[ \t]*[:=]?[ \t]*(?P<v>[^\s/@\x00]{1,64}[ \t]+/[ \t]+[^\s\x00]{1,64})",
     ),
     _cue(
         "PASSWORD",
@@ -259,24 +356,36 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "contraseña",
             "contrasena",
             "clave",
+            "clave de acceso",
             "mot de passe",
             "mdp",
             "passwort",
             "kennwort",
         ),
         # `the password to my account is Blue42!`, `password for online banking: …`: what it is for, then
-        # the connector
-        rb"(?:[ \t]+(?i:for|to|of|on)(?:[ \t]+[A-Za-z]{1,16}){1,2})?" + CONNECT + rb"(?P<v>[^\s\x00]{1,64})",
+        # the connector; or a relative clause (`the password i use is …`, `password that I set was …`)
+        # (`la contraseña nueva es …`, `mot de passe temporaire : …`: an adjective after the noun)
+        rb"(?:[ \t]+(?i:nueva|nuevo|actual|temporal|provisional|nouveau|actuel|temporaire|provisoire))?"
+        rb"(?:[ \t]+(?i:for|to|of|on|i|we|that|which)(?:[ \t]+[A-Za-z]{1,16}){1,2})?"
+        + CONNECT
+        + rb"(?P<v>[^\s\x00]{1,64})",
     ),
     _cue("PASSWORD", ("pass",), rb"[ \t]*[:=][ \t]*(?P<v>[^\s\x00]{1,64})"),
-    # `password hunter2`, `pw Summer2024!`: no connector, so the token must look like a chosen password (a
-    # word in lower case, then a digit): `password reset`, `password 3 times`, and the codes that follow
-    # `I forgot my password` in a run-on message (`v14.27.1`, `INV550…`, `SKU-8938`, `card#3566…`) hold none
+    # `my pass is Tr0ub4dor&3` (`the bus pass is valid`: `pass` alone needs `my`, and extra.py wants a token
+    # that looks chosen after it)
+    _cue("PASSWORD", MY_PASS_CUES, CONNECT + rb"(?P<v>[^\s\x00]{1,64})"),
+    # `password hunter2`, `pw mango*Tree9`, `Kennwort S3cure_Pass`: no connector, so the token must look
+    # like a chosen secret (letters, then a digit or a sign; extra.py wants three letters, one in lower case,
+    # and no code word before the digits): `password reset`, `password 3 times`, and the codes that follow
+    # `I forgot my password` in a run-on message (`v14.27.1`, `INV550…`, `SKU-8938`, `ref#3566…`) hold none
     _cue(
         "PASSWORD",
-        ("password", "passwd", "pwd", "pw", "contraseña", "mot de passe", "mdp", "passwort", "kennwort"),
-        rb"[ \t]+(?P<v>[A-Za-z][a-z]{2,31}\d[^\s\x00]{0,31})",
+        BARE_PASSWORD_CUES,
+        rb"[ \t]+(?:(?:-|\xe2\x80\x93)[ \t]+)?(?P<v>[A-Za-z]{1,32}[0-9#$%&*+@^_~!?][^\s\x00]{0,31})",
     ),
+    # `i set the password to N0v3mber!!`, `changed my password to letmein`, `cambié mi contraseña a …`,
+    # `j'ai changé mon mot de passe en …`: a verb that sets it, then `to`
+    _cue("PASSWORD", SET_PASSWORD_CUES, rb"[ \t]+(?i:to|as|a|por|en|pour|par)[ \t]+(?P<v>[^\s\x00]{1,64})"),
     _cue(
         "DATE_OF_BIRTH",
         (
@@ -308,6 +417,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "geboren",
             "geburtstag",
             "geb.",
+            # `ich bin am 13. Mai 1949 geboren`: extra.py wants `geboren` right after the date
+            "bin am",
+            "wurde am",
         ),
         rb"[A-Za-z \t:#.,=\-'/\"(]{0,20}?" + rb"\b(?P<v>" + _DATE + rb")",
     ),

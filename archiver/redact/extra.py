@@ -14,17 +14,28 @@ from typing import NamedTuple
 
 from archiver.redact import cues
 from archiver.redact.context import word_forms
-from archiver.redact.ids import aba_ok, birth_date_ok, expiry_ok, itin_ok, nino_ok, sin_ok, tfn_ok
+from archiver.redact.ids import (
+    aba_ok,
+    birth_date_ok,
+    expiry_ok,
+    itin_ok,
+    nino_ok,
+    password_chosen,
+    sin_ok,
+    tfn_ok,
+)
 from archiver.redact.shapes import SHAPES, shape_span, unit_prefix
 from archiver.redact.tails import tail_after
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
 from archiver.redact.wordlists import (
     NAME_TITLES,
+    NOT_BIRTH,
     NOT_NAME_STARTS,
     NOT_NAMES,
     OTHER_NAMES,
     OTHER_THING,
     PASSWORD_WORDS,
+    SET_TO_WORDS,
 )
 
 _LETTERS = re.compile(rb"[A-Za-z]+")
@@ -86,6 +97,13 @@ class Extra:
             else:
                 self._digit_shapes.append(i)
                 self._other_shapes.append(i)
+        # the password alternatives whose token must look chosen (no connector: `password hunter2`), or
+        # after a verb that sets it (`set the password to …`), where a plain word may go on the sentence
+        self._strict = {
+            i for i, a in enumerate(alts) if a.cues in (cues.BARE_PASSWORD_CUES, cues.MY_PASS_CUES)
+        }
+        self._set = {i for i, a in enumerate(alts) if a.cues == cues.SET_PASSWORD_CUES}
+        self._pair = {i for i, a in enumerate(alts) if a.cues == cues.LOGIN_PAIR_CUES}
         # per first word: its cue alternatives, then the shapes (built once: no list per candidate)
         self._orders = {key: order + self._other_shapes for key, order in self._by_word.items()}
         # the one-word cues and their types: a password that is one (`password: cvv 123`) is none, and a gap
@@ -133,6 +151,12 @@ class Extra:
             bare = value.lower().rstrip(b".,!:")
             if bare in PASSWORD_WORDS or bare in self._cue_types or b"REDACTED" in value:
                 return None
+            if (i in self._strict and not password_chosen(value)) or (
+                i in self._set and bare in SET_TO_WORDS
+            ):
+                return None
+            if i in self._pair and not _pair_ok(m.group()[m.end("c") : vs], value):
+                return None
             # the pattern takes 64 bytes at most: a longer password is redacted to its end all the same
             stop = _SPACE.search(data, start + ve)
             end = stop.start() if stop else len(data)
@@ -140,7 +164,11 @@ class Extra:
                 groups = _DIGIT_GROUPS.match(data, end)
                 end = end if groups is None else groups.end()
             return (start + vs, end, kind)
+        if kind == "PIN" and _SIGN_GLUED.search(gap):  # `passcode Katze#2020`: a password's digits
+            return self._later(data, start, i, m.group())
         if not _gap_ok(gap) or self._other_cue_in(gap, kind):
+            return None
+        if kind == "DATE_OF_BIRTH" and not _birth_context_ok(data, m.group("c"), gap, start + ve):
             return None
         if kind == "BANK_ACCOUNT" and _amount(m.group("c"), gap, data, start + ve):
             return None
@@ -152,6 +180,16 @@ class Extra:
             )
         real = _value_kind(kind, value)
         return None if real is None or real not in self._enabled else (start + vs, start + ve, real)
+
+    def _later(self, data: bytes, start: int, i: int, tok: bytes) -> Span | None:
+        """The first later alternative of `tok`'s first word that holds a value (`passcode`, `clave`: a PIN's
+        cue and a password's)."""
+        for j in self._orders.get(_key(tok), ()):
+            if j > i and self._alts[j].cues:
+                m = self._regexes[j].fullmatch(tok)
+                if m is not None:
+                    return self.confirm(data, start, (j, m))
+        return None
 
     def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
         """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""
@@ -175,6 +213,8 @@ class Extra:
         return any(kind not in cue_types.get(w.lower(), (kind,)) for w in _LETTERS.findall(gap))
 
 
+# (a word of three letters or more: `pin no#1234` is the number sign)
+_SIGN_GLUED = re.compile(rb"[A-Za-z]{3}[#$%&*+@^_~!?]$")
 # (`no. is`, `Nr. J01…`: the full stop of an abbreviation ends no sentence)
 _SENTENCE_END = re.compile(rb"(?<![Nn]o)(?<![Nn]r)\.\s+[A-Za-z]{2}")
 _CLAUSE_BREAK = re.compile(rb"[,.][ \t]+\S")
@@ -192,6 +232,30 @@ def _gap_ok(gap: bytes) -> bool:
     if b", " in gap:  # `my bank account, 9222 9574)`, `account as a precaution, 6415…`: another clause
         return False
     return _SENTENCE_END.search(gap) is None and not _CLAUSE_BREAK.match(gap)
+
+
+def _pair_ok(gap: bytes, value: bytes) -> bool:
+    """`login: jdoe / correcthorse`, `login jdoe / hunter2`; not `login page / signup page`."""
+    login, _, secret = value.partition(b"/")
+    if login.strip().lower() in PASSWORD_WORDS or secret.strip().lower().rstrip(b".,!:") in PASSWORD_WORDS:
+        return False
+    return b":" in gap or b"=" in gap or password_chosen(secret.strip())
+
+
+_GEBOREN = re.compile(rb"[ \t]+geboren\b")
+_COUNT_AFTER = re.compile(
+    rb"(?i)[ \t]+(?:weeks?|days?|months?|years?|hours?|times|more|left|semanas?"
+    rb"|d\xc3\xadas|meses|jours|semaines|mois|tage|wochen|monate)\b"
+)
+
+
+def _birth_context_ok(data: bytes, cue: bytes, gap: bytes, end: int) -> bool:
+    """`birthday party on 03/12/2025` is an event; `ich bin am 13. Mai 1949` a birth only before `geboren`."""
+    if any(w.lower() in NOT_BIRTH for w in _LETTERS.findall(gap)):
+        return False
+    if _COUNT_AFTER.match(data, end):  # `birthday in May 3 weeks from now`
+        return False
+    return cue[:3].lower() not in (b"bin", b"wur") or _GEBOREN.match(data, end) is not None
 
 
 # `savings of 150000 dollars`, `checking 150000 records took long`: an amount or a count after an account

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from archiver.redact.validators import luhn_ok
+from archiver.redact.wordlists import CODE_WORDS, OTHER_THING
 
 
 def aba_ok(digits: bytes) -> bool:
@@ -130,14 +131,25 @@ def birth_date_ok(value: bytes) -> bool:
     numbers = [int(n) for n in _NUMBERS.findall(value)]
     month_names = [MONTHS[w.rstrip(".")] for w in _WORDS.findall(text) if w.rstrip(".") in MONTHS]
     if month_names:
+        if len(numbers) == 1:  # `March 12th`: a birthday without its year
+            return 1 <= numbers[0] <= 31
         if len(numbers) != 2:
             return False
         day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
         return 1 <= day <= 31 and _year_ok(year, year > 99)  # (`12 Mar 85`: two digits are a year too)
+    digits = _NUMBERS.findall(value)
+    if len(digits) == 1 and len(digits[0]) == 8:  # `03121985`, `12031985`, `19850312`
+        d = digits[0]
+        return birth_date_ok(d[:4] + b"-" + d[4:6] + b"-" + d[6:]) or birth_date_ok(
+            d[:2] + b"/" + d[2:4] + b"/" + d[4:]
+        )
+    if len(numbers) == 2 and not month_names:  # `03/12`, `13.05`: a birthday without its year
+        a, b = numbers
+        two = all(len(d) == 2 for d in digits)
+        return (two or b"/" in value) and ((1 <= a <= 12 and 1 <= b <= 31) or (1 <= a <= 31 and 1 <= b <= 12))
     if len(numbers) != 3:
         return False
     a, b, c = numbers
-    digits = _NUMBERS.findall(value)
     if len(digits[0]) == 4:  # ISO 1985-03-12
         return _year_ok(a, False) and 1 <= b <= 12 and 1 <= c <= 31
     if not _year_ok(c, len(digits[2]) == 4):
@@ -164,3 +176,29 @@ def expiry_ok(value: bytes) -> bool:
     else:
         month, year = int(digits[:2]), digits[2:]
     return 1 <= month <= 12 and (len(year) == 2 or year[:2] == b"20")
+
+
+_TRAILING = b".,!?;:)]}\"'"
+_HEX_ID = re.compile(rb"[0-9a-fA-F]+(?:-[0-9a-fA-F]+)+|[0-9a-fA-F]{16,}")
+_CODE_TOKEN = re.compile(rb"([A-Za-z]+)[#_\-:.]?\d[\d\-.]*[^A-Za-z0-9]*")
+
+
+def password_chosen(value: bytes) -> bool:
+    """A token that looks like a chosen secret: three letters or more, one in lower case, and a digit or a
+    sign inside it (`hunter2`, `Katze#2020`, `mango*Tree9`; not `please!`, `v14.27.1`, `INV550123`, nor a
+    code word and its number: `ref#3566`, `order12345`, `card_4111`, nor a hexadecimal id)."""
+    core = value.rstrip(_TRAILING)
+    if sum(c in _ASCII_LETTERS for c in core) < 3 or not any(0x61 <= c <= 0x7A for c in core):
+        return False
+    if all(c in _ASCII_LETTERS for c in core):
+        return False
+    if _HEX_ID.fullmatch(core):  # `fb080258-c2a1-…`, a hash: an id in a run-on message
+        return False
+    code = _CODE_TOKEN.fullmatch(core)
+    return code is None or code.group(1).lower() not in _CODE_WORDS
+
+
+_ASCII_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+
+_CODE_WORDS = CODE_WORDS | OTHER_THING

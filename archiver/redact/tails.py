@@ -2,10 +2,11 @@
 
 `4111 1111 1111 1111 04/27 123`, `…1111, exp 04/2027, cvv 123`: once the walk has confirmed a card, the few
 bytes after it are matched here (one anchored `re` match per value, never a scan of the text). The same
-holds after a card's expiry or code (`cvv 123 04/27`, `exp 04/27 123`) and after a UK sort code, whose
-account number customers give with it (`sort code 12-34-56 12345678`), and after a phone number, a second
-one joined by `or` (`646.525.7606 or 07955 622495`). A lone code after a card must have the card's length (3
-digits; 4 after an Amex number). PCI DSS forbids keeping the expiry or the code.
+holds after a card's expiry or code (`cvv 123 04/27`, `exp 04/27 123`), after a UK sort code, whose
+account number customers give with it (`sort code 12-34-56 12345678`), after a phone number, a second one
+joined by `or` (`646.525.7606 or 07955 622495`), and after an e-mail a login cue introduces, whose password
+customers type next (`login: x@y.com / correcthorse`). A lone code after a card must have the card's length
+(3 digits; 4 after an Amex number). PCI DSS forbids keeping the expiry or the code.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from __future__ import annotations
 import re
 
 from archiver.redact.context import number_at
-from archiver.redact.ids import expiry_ok
+from archiver.redact.ids import expiry_ok, password_chosen
+from archiver.redact.wordlists import PASSWORD_WORDS
 
 _EXP_CUE = (
     rb"(?:(?i:exp(?:iry|iration|ires)?(?: date)?|valid(?: thru| through| until)?|good thru|vence|vto|caduca"
@@ -22,9 +24,18 @@ _EXP_CUE = (
 _CODE_CUE = rb"(?:(?i:cvv2?|cvc2?|cid|csc|code|security code|cryptogramme|pr\xc3\xbcfnummer)[ \t]*:?[ \t]*)"
 _ACCOUNT_CUE = rb"(?:(?i:acc(?:oun)?t?|a/c)\.?(?:[ \t]*(?i:no|number|num|nr)\.?)?[ \t]*:?[ \t]*)"
 _SEP = rb"[ \t]*[,;/|]?[ \t]*"
+_PASS_CUE = rb"(?i:pass(?:word|wd)?|pwd|pw|contrase\xc3\xb1a|clave|mot de passe|mdp|passwort|kennwort)\b"
+_PASS_WORD = re.compile(_PASS_CUE + rb"[:=]?")
+# an e-mail given as a login: the password may follow it with no cue of its own
+_LOGIN_BEFORE = re.compile(
+    rb"(?i)\b(?:log-?in|sign-?in|user(?:name)?|user id|credentials|creds|usuario|credenciales|identifiants?"
+    rb"|benutzer(?:name)?|zugangsdaten|anmeldung)\b[^\n\x00]{0,12}$"
+)
 _AND = rb"(?:(?i:and|&|y|et|und)[ \t]+)?(?:(?i:the)[ \t]+)?"  # `… and the code 123`
 _IS = rb"(?:(?i:is)[ \t]+)?"
 _EXPIRY = rb"(?:0?[1-9]|1[0-2])[ \t]?[/\-][ \t]?(?:20\d{2}|\d{2})"
+# `4125-0826-7538-1412 0328 987`: after a card, MMYY without a separator too (kept only when a code follows)
+_CARD_EXPIRY = rb"(?:" + _EXPIRY + rb"|(?:0[1-9]|1[0-2])[2-4]\d)"
 _CODE = rb"\d{3,4}"
 # what may follow each type, and the type of each named value: e expiry, c code (after the expiry), k code,
 # x expiry (after the code), a account
@@ -33,7 +44,7 @@ _TAILS = {
         _SEP
         + _EXP_CUE
         + rb"?(?P<e>"
-        + _EXPIRY
+        + _CARD_EXPIRY
         + rb")\b(?:"
         + _SEP
         + _CODE_CUE
@@ -54,7 +65,20 @@ _TAILS = {
     ),
     "CARD_EXPIRY": re.compile(_SEP + _AND + _CODE_CUE + rb"?" + _IS + rb"(?P<k>" + _CODE + rb")\b"),
     "CARD_CVV": re.compile(_SEP + _AND + _EXP_CUE + rb"?" + _IS + rb"(?P<x>" + _EXPIRY + rb")\b"),
+    # `user x@y.com pass correcthorse`, `login: x@y.com / correcthorse`, `credentials x@y.com Bella2019`
+    "EMAIL": re.compile(
+        rb"(?:[ \t]*(?P<slash>[/|])[ \t]*|[ \t]*[,;]?[ \t]+)(?P<cue>" + _PASS_CUE + rb"[ \t]*[:=]?[ \t]*)?"
+        rb"(?P<p>[^\s\x00:=][^\s\x00]{0,63})"
+    ),
     "UK_SORT_CODE": re.compile(_SEP + _AND + _ACCOUNT_CUE + rb"?" + _IS + rb"(?P<a>\d{6,10})\b"),
+}
+_TYPES = {
+    "p": "PASSWORD",
+    "e": "CARD_EXPIRY",
+    "x": "CARD_EXPIRY",
+    "c": "CARD_CVV",
+    "k": "CARD_CVV",
+    "a": "BANK_ACCOUNT",
 }
 # a second phone number joined to one the walk found (`reach me on 646.525.7606 or 07955 622495`, `… / 06 12
 # 34 56 78`, `or on …`): the context word that made the first a phone says what the second is too. A national
@@ -67,9 +91,10 @@ _PHONE_JOIN = re.compile(
     rb"(?:(?i:on|at|al|au|am|an)[ \t]{1,3})?(?=\(?\d)"
 )
 _GROUPS = re.compile(rb"\d+")
-_TYPES = {"e": "CARD_EXPIRY", "x": "CARD_EXPIRY", "c": "CARD_CVV", "k": "CARD_CVV", "a": "BANK_ACCOUNT"}
 _GLUED = re.compile(rb"[\-./:]?\d|[A-Za-z]")
 _DATE_ON = re.compile(rb"[/\-.]\d")
+# `09/12/2022`, `09/12/22`: a date goes on with its year (`…5046/11/28/261`: a code goes on with 3 digits)
+_YEAR_ON = re.compile(rb"[/\-.](?:\d{2}|(?:19|20)\d{2})\b")
 
 Span = tuple[int, int, str]
 
@@ -79,7 +104,7 @@ def tail_sources(enabled: frozenset[str]) -> frozenset[str]:
     return frozenset(
         kind
         for kind, tail in _TAILS.items()
-        if kind in enabled and any(_TYPES[g] in enabled for g in tail.groupindex)
+        if kind in enabled and any(_TYPES.get(g) in enabled for g in tail.groupindex)
     ) | ({"PHONE"} & enabled)
 
 
@@ -92,23 +117,54 @@ def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> l
     m = tail.match(data, hit[1], limit if nul < 0 else nul)
     if m is None or m.end() == hit[1] or _GLUED.match(data, m.end()):
         return []
+    if hit[2] == "EMAIL":
+        return _password_after(data, hit, m, enabled)
     code_len = (4 if data[hit[0] : hit[0] + 2] in (b"34", b"37") else 3) if hit[2] == "CREDIT_CARD" else 0
+    groups = m.groupdict()
+    mmyy, code = groups.get("e"), groups.get("c")
+    if mmyy is not None and mmyy.isdigit() and not _mmyy_ok(data, hit[1], m.start("e"), code, code_len):
+        return []
     found: list[Span] = []
-    for group, value in m.groupdict().items():
+    for group, value in groups.items():
         if value is None:
             continue
-        nxt = data[m.end(group) : m.end(group) + 2]
-        if nxt[:1] in (b"/", b"-", b".") and nxt[1:].isdigit():
+        if _YEAR_ON.match(data, m.end(group)):
             return []  # `09/12/2022`: a date, not an expiry and a code
         kind = _TYPES[group]
         if kind not in enabled:
             continue
         if kind == "CARD_EXPIRY" and not expiry_ok(value):
             continue
-        if kind == "CARD_CVV" and code_len and len(value) != code_len:
+        # a lone code after a card has the card's length; after the card's expiry (`… 10-31 0681`) any code
+        # of 3-4 digits is kept out of the archive (PCI data all the same)
+        if group == "k" and code_len and len(value) != code_len:
             continue
         found.append((m.start(group), m.end(group), kind))
     return sorted(found)
+
+
+def _mmyy_ok(data: bytes, end: int, start: int, code: bytes | None, code_len: int) -> bool:
+    """MMYY after a card (`… 0328 987`, `…, 1229`, `…4265/0927/0903`): before a 3-digit code or the card's
+    own, or after a comma or slash; in a table of fours (`… 1227 4567`) four digits after a card are the next
+    group."""
+    if code is not None and len(code) in (3, code_len):
+        return True
+    return any(c in b",;/|" for c in data[end:start])
+
+
+def _password_after(data: bytes, hit: Span, m: re.Match[bytes], enabled: frozenset[str]) -> list[Span]:
+    """The password after an e-mail that a login cue introduces: after `pass`/`password` or `/`
+    (`my login is x@y.com / correcthorse`), or a token that looks chosen (`credentials x@y.com Bella2019`)."""
+    value = m.group("p")
+    if _PASS_WORD.fullmatch(value):  # `… password: ` with its value found already (a hit of its own)
+        return []
+    if "PASSWORD" not in enabled or value.lower().rstrip(b".,!:") in PASSWORD_WORDS:
+        return []
+    if _LOGIN_BEFORE.search(data, max(0, hit[0] - 40), hit[0]) is None:
+        return []  # (`email me at x@y.com / call me`: no login)
+    if m.group("cue") is None and m.group("slash") is None and not password_chosen(value):
+        return []
+    return [(m.start("p"), m.end("p"), "PASSWORD")]
 
 
 def phones_after(data: bytes, hit: Span, limit: int) -> list[Span]:

@@ -145,8 +145,32 @@ PASSWORD_WORDS = _set(
     accepted rejected been incorrecta incorrecto correcta correcto faux incorrect falsch ungültig yes no
     none valid muy demasiado larga largo corta corto zu sehr nicht kurz lang trop très court courte
     longue pas
+    does doesn't doesn’t do don't don’t did didn't didn’t isn't isn’t won't won’t can't can’t
+    cannot never forgot forget keeps works work worked failed fails unknown it this that there here what
+    olvidé olvide olvidada olvidado funciona caducada bloqueada ne oublié oubliée marche bloqué expiré
+    vergessen funktioniert geht gesperrt abgelaufen
     """
 ) | frozenset(str(n).encode() for n in range(100))  # `12 characters long`, `3 days ago`: a count
+# `set my password to expire`, `changed the password to something else`: words after `to` that are no password
+SET_TO_WORDS = _set(
+    """
+    something anything expire expires never be get make use access log login protect avoid match meet
+    include contain have one another algo quelque etwas
+    """
+)
+# `birthday party on 03/12/2025`, `Geburtstagsfeier`: a date after a birthday cue that is an event's
+NOT_BIRTH = _set(
+    """
+    party parties cake gift gifts present presents sale sales dinner lunch celebration event bash surprise
+    fiesta regalo regalos cena celebración fête cadeau cadeaux soirée feier party geschenk geschenke essen
+    """
+)
+# `ref#3566`, `order12345`, `card_4111`: a code word and its number, no password
+CODE_WORDS = _set(
+    """
+    card ref no nr num id inv ord sku po pin cvv acct account code ticket case order item tel ph room
+    """
+)
 # `I walked 3 blocks down the street`: words that are no street name
 STOP_STREET = _set(
     """

@@ -97,6 +97,14 @@ def _password_tokens(rng: random.Random, n: int) -> str:  # password cues and wo
     return " ".join(rng.choice(words) for _ in range(n))
 
 
+def _credential_pairs(rng: random.Random, n: int) -> str:  # logins, slashes, e-mails, set-to verbs, dates
+    words = (
+        "login", "jdoe", "/", "a@b.co", "set the password to", "Katze#2020", "birthday", "03/12", "March",
+        "12", "exp0528", "4111111111111111", "0328", "987", "bin am", "geboren", "pass",
+    )  # fmt: skip
+    return " ".join(rng.choice(words) for _ in range(n))
+
+
 SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "capitalised name run": _caps,
     "names with initials and particles": _initials_run,
@@ -111,6 +119,7 @@ SHAPES: dict[str, Callable[[random.Random, int], str]] = {
     "lower-case address tails": _lower_addresses,
     "address units and long cities": _address_units,
     "password cues and tokens": _password_tokens,
+    "credential pairs and tails": _credential_pairs,
 }
 
 

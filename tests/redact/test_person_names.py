@@ -108,7 +108,8 @@ LOOK_ALIKES = [
     "Ich bin Mutter von zwei Kindern",
     "Ich bin Kontoinhaber",
     "Ich bin Frau",
-    "ich bin am 13. Mai 1949 geboren",
+    # (`ich bin am 13. Mai 1949 geboren` holds a date of birth, and no name: test_credentials.py)
+    "ich bin am Montag im Büro",
     # what a card is under, who one speaks with
     "the card is under Review",
     "CARD IS UNDER REVIEW PLEASE HELP",
