@@ -68,19 +68,34 @@ class Extra:
         self._regexes = [re.compile(a.source) for a in alts]
         self._enabled = enabled
         self._by_word: dict[bytes, list[int]] = {}
-        self._digit_shapes: list[int] = []
-        self._other_shapes: list[int] = []
+        shapes: list[int] = []  # what any candidate may be: the shapes (indices into _regexes)
         # an operator pattern may start with a digit in any shape: digit-first candidates all come here
         self.any_digit_first = any(a.validator is not None and not a.cues for a in alts)
+        builtin_shapes: list[int] = []
         for i, alt in enumerate(alts):
             if alt.cues:  # (an operator pattern's own pattern may start with anything: it is a shape too)
                 for key in {_key(f.encode()) for w in alt.cues for f in word_forms(w)}:
                     self._by_word.setdefault(key, []).append(i)
+            elif alt.validator is None:
+                builtin_shapes.append(i)
             else:
-                self._digit_shapes.append(i)
-                self._other_shapes.append(i)
+                shapes.append(i)
+        # The built-in shapes are tried as ONE alternation, at the pseudo-index len(alts): most candidates
+        # tried against them are none (`call`, `number`, e-mails, IBANs, dates), and one `fullmatch` that
+        # fails in every branch costs a fraction of one call per shape. Python tries the branches in order
+        # and takes the first that matches the whole candidate, as the loop over them did; each branch is a
+        # group, and the last group to close is the branch's own (its inner groups close before it).
+        self._shape_of: dict[int, int] = {}
+        if builtin_shapes:
+            group = 1
+            for i in builtin_shapes:
+                self._shape_of[group] = i
+                group += 1 + self._regexes[i].groups
+            self._regexes.append(re.compile(b"|".join(b"(" + alts[i].source + b")" for i in builtin_shapes)))
+            shapes.insert(0, len(alts))  # (operator patterns come after the built-in ones)
+        self._shapes = shapes
         # per first word: its cue alternatives, then the shapes (built once: no list per candidate)
-        self._orders = {key: order + self._other_shapes for key, order in self._by_word.items()}
+        self._orders = {key: order + shapes for key, order in self._by_word.items()}
         # the one-word cues and their types: a password that is one (`password: cvv 123`) is none, and a gap
         # that holds another type's cue (`sort code NI number QQ 12…`) belongs to that cue
         self._cue_types: dict[bytes, frozenset[str]] = {}
@@ -91,14 +106,11 @@ class Extra:
 
     def match(self, tok: bytes) -> tuple[int, re.Match[bytes]] | None:
         """Which alternative `tok` (an RE2 candidate) is, and its match with the value group."""
-        if 0x30 <= tok[0] <= 0x39:
-            order: list[int] = self._digit_shapes
-        else:
-            order = self._orders.get(_key(tok), self._other_shapes)
+        order = self._shapes if 0x30 <= tok[0] <= 0x39 else self._orders.get(_key(tok), self._shapes)
         for i in order:
             m = self._regexes[i].fullmatch(tok)
             if m is not None:
-                return i, m
+                return (i, m) if i < len(self._alts) else (self._shape_of[m.lastindex or 0], m)
         return None
 
     def confirm(self, data: bytes, start: int, found: tuple[int, re.Match[bytes]]) -> Span | None:
