@@ -51,11 +51,11 @@ _DATE = (
     # `March 12, 1985`, `12 March 1985`, `12th of March 1985`, `12 de marzo de 1985`, `12. März 1985`,
     # `6-Mar-2002`, `Mar-06-2002`, `3rd April '90`: the month names once (a second copy doubles the DFA's
     # state size); `birth_date_ok` wants a day and a year
-    rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?(?:[ \t]+(?:(?:of|de)[ \t]+)?|-))?"
+    rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?(?:[ \t]+(?:(?:of|de)[ \t]+)?|[\-/]))?"
     + _MONTH
     # (the year may be left out: `my birthday is March 12th`; `birth_date_ok` then wants the day)
-    + rb"\.?(?:(?:[ \t]+|-)\d{1,2}(?:st|nd|rd|th)?\b)?"
-    rb"(?:(?:,?[ \t]+(?:(?:de|del)[ \t]+)?|-)(?:\d{4}|\d{2}|(?:'|\xe2\x80\x99)\d{2})\b)?)"
+    + rb"\.?(?:(?:[ \t]+|[\-/])\d{1,2}(?:st|nd|rd|th)?\b)?"
+    rb"(?:(?:,?[ \t]+(?:(?:de|del)[ \t]+)?|[\-/])(?:\d{4}|\d{2}|(?:'|\xe2\x80\x99)\d{2})\b)?)"
 )
 # (`04 27`: a space alone only after a two-digit month)
 _EXPIRY = (
@@ -552,6 +552,10 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "número de cuenta",
             "numero de cuenta",
             "cuenta bancaria",
+            # (the Spanish account code's name: `CCC 0049 1500 05 1234567890`)
+            "ccc",
+            "código cuenta cliente",
+            "codigo cuenta cliente",
             "compte",
             "numéro de compte",
             "numero de compte",

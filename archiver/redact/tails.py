@@ -130,6 +130,16 @@ def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> l
     mmyy = groups.get("e")
     if mmyy is not None and mmyy.isdigit() and not _mmyy_ok(data, hit[1], m, code_len):
         return []
+    # a month's name right after a card is as often a statement's or a charge's month (`… - may 2026
+    # statement`): an expiry with its cue (`… expiring april 2027`) or a code after it
+    # (the code may be a hit of its own, past `limit`: `… Sept 2030 cvv 123`)
+    if (
+        mmyy is not None
+        and mmyy[:1].isalpha()
+        and not _LETTER.search(data, hit[1], m.start("e"))
+        and not _CODE_NEXT.match(data, m.end("e"))
+    ):
+        return []
     found: list[Span] = []
     for group, value in groups.items():
         if value is None:
@@ -150,21 +160,23 @@ def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> l
 
 
 def _mmyy_ok(data: bytes, end: int, m: re.Match[bytes], code_len: int) -> bool:
-    """MMYY after a card (`… 0328 987`, `…, 1229`, `…4265/0927/0903`): before a 3-digit code or the card's
-    own, or after a comma or slash; on a line of its own after the card's line, with the line's last code,
-    or before a code on the next line (a line break ends a run of fours); in a table of fours (`… 1227
-    4567`) four digits after a card are the next group."""
+    """MMYY after a card (`… 0328 987`, `…, 1229`, `…4265/0927/0903`, `… - 0427, 2755`): before a 3-digit
+    code or the card's own, or with a sign around it; on a line of its own after the card's line, with the
+    line's last code, or before a code on the next line; in a table of fours (`… 1227 4567`, a line of
+    fours under the card) four digits after a card are the next group."""
     code = m.group("c")
     if code is not None and len(code) in (3, code_len):
         return True
-    between = data[end : m.start("e")]
-    if code is not None and b"\n" in data[m.end("e") : m.start("c")]:
-        return True  # (`…4201 0428` + line break + `1257`)
-    if b"\n" in between and (code is None or _LINE_END.match(data, m.end())):
+    before = data[end : m.start("e")]
+    after = b"" if code is None else data[m.end("e") : m.start("c")]
+    if _SIGNED.search(before) or _SIGNED.search(after) or b"\n" in after:
         return True
-    return any(c in b",;/|" for c in between)
+    return b"\n" in before and (code is None or _LINE_END.match(data, m.end()) is not None)
 
 
+_SIGNED = re.compile(rb"[,;/|\-]|\xe2\x80\x93")
+_LETTER = re.compile(rb"[A-Za-z]")
+_CODE_NEXT = re.compile(_SEP + _CODE_CUE + rb"?" + _CODE + rb"\b")
 _LINE_END = re.compile(rb"[ \t.!]*(?:\r?\n|\x00|$)")
 
 

@@ -33,6 +33,10 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
         [("6011322660854201", "CREDIT_CARD"), ("0428", "CARD_EXPIRY"), ("1257", "CARD_CVV")],
     ),
     (
+        "card 4900268424030597 - 0427, 2755",
+        [("4900268424030597", "CREDIT_CARD"), ("0427", "CARD_EXPIRY"), ("2755", "CARD_CVV")],
+    ),
+    (
         f"card number {CARD} - exp 04/27 - 123",
         [(CARD, "CREDIT_CARD"), ("04/27", "CARD_EXPIRY"), ("123", "CARD_CVV")],
     ),
@@ -57,11 +61,14 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     ("born Mar-06-2002", [("Mar-06-2002", "DATE_OF_BIRTH")]),
     ("DOB is 3rd April '90", [("3rd April '90", "DATE_OF_BIRTH")]),
     ("fecha de nacimiento 7-abr-1985", [("7-abr-1985", "DATE_OF_BIRTH")]),
+    ("dob 6/Mar/2002", [("6/Mar/2002", "DATE_OF_BIRTH")]),
+    ("né le 3 avr. 1990", [("3 avr. 1990", "DATE_OF_BIRTH")]),
     ("dob 3 4 1990", [("3 4 1990", "DATE_OF_BIRTH")]),
     ("date de naissance 12 03 1975 merci", [("12 03 1975", "DATE_OF_BIRTH")]),
     # a Spanish CCC (4-4-2-10), a code read out digit by digit, an IPv6 prefix
     ("número de cuenta: 0049 1500 05 1234567890", [("0049 1500 05 1234567890", "BANK_ACCOUNT")]),
     ("cuenta 2100-0418-45-0200051332 gracias", [("2100-0418-45-0200051332", "BANK_ACCOUNT")]),
+    ("CCC: 2100 0418 45 0200051332", [("2100 0418 45 0200051332", "BANK_ACCOUNT")]),
     ("cvv: 1 2 3", [("1 2 3", "CARD_CVV")]),
     ("security code is 4 5 6 7", [("4 5 6 7", "CARD_CVV")]),
     ("my ip is 2001:db8::", [("2001:db8::", "IP_ADDRESS")]),
@@ -69,6 +76,8 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     # a table of fours after a card stays a table (its groups no expiry and code)
     ("card 4111111111111111 1227 4567", [("4111111111111111", "CREDIT_CARD")]),
     ("card 4111111111111111\n1227 4567 thanks", [("4111111111111111", "CREDIT_CARD")]),
+    # a month after a card with no expiry cue and no code: a statement's month
+    (f"the card {CARD} - may 2026 statement", [(CARD, "CREDIT_CARD")]),
     # still found next to the look-alikes' words
     ("SSN 123-45-6789", [("123-45-6789", "US_SSN")]),
     ("my ssn is 123-45-6789 and the sku is ABC", [("123-45-6789", "US_SSN")]),
@@ -100,6 +109,8 @@ NEGATIVE: list[str] = [
     "my subscription expires May 2029",
     "it expires in June 2027 I think",
     "la garantía vence en abril de 2027",
+    # an event's date after a birthday cue
+    "birthday party 12-Mar-2025",
     # twenty digits in one run after `account`: a tracking number as often
     "I can't log into my account 94002679793507533597.",
 ]
