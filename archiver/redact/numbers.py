@@ -40,7 +40,7 @@ _VERSION = re.compile(rb"(?i)\b(?:version|build|release|firmware|ver\.?|v)[ :#]*
 # a product code in the SSN's 3-2-4 shape (`SKU 283-73-1172`, `part no. 123-45-6789`, `model # …`, `Art.-Nr.
 # …`): the word right before it, a `no.`/`number` and a connector between
 _PRODUCT_BEFORE = re.compile(
-    rb"(?i)\b(?:sku|part|model|item|serial|article|art|artikel|artikelnummer|art\xc3\xadculo|articulo"
+    rb"(?i)\b(?:sku|part|model|item|serial|serie|s\xc3\xa9rie|seriennummer|article|art|artikel|artikelnummer|art\xc3\xadculo|articulo"
     rb"|r\xc3\xa9f\xc3\xa9rence|modelo|mod\xc3\xa8le|modell|product|produit|producto|produkt|catalog|catalogue)"
     rb"\.?(?:[ \t:#=\-]{0,3}(?:no|nr|number|num|code|id)\b\.?)?"
     rb"(?:[ \t:#=\-]{0,3}(?:is|was|es|est|ist)\b)?[ \t:#=\-]{0,3}$"
@@ -53,7 +53,8 @@ _ID_CONTEXT = re.compile(
     rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#"
     rb"|reservation|claim|policy|member|membership|customer|serial"
     # `build 2026932995`, `model 4155550132`: a product's or a release's number
-    rb"|build|version|versi\xc3\xb3n|release|firmware|model|part|item|article|artikel|art\.?-?nr"
+    rb"|build|version|versi\xc3\xb3n|versionsnummer|release|firmware|model|part|item|article|artikel|art\.?-?nr"
+    rb"|serie|s\xc3\xa9rie|seriennummer"
     rb"|commande|facture|pedido|factura|bestellung|bestellnummer|auftrag|rechnung|ordine|fattura|bestelling)"
     rb"(?:[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}"  # `order no.: …`, not `# | …`
     # `your reference number is …` (only after the word `number`: `my phone # is …` is a phone)

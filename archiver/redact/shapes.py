@@ -251,7 +251,7 @@ TYPES: tuple[str, ...] = (*cues.TYPES, "IP_ADDRESS", "STREET_ADDRESS")
 _VERSION_BEFORE = re.compile(
     # (a word of its own: `server 10.0.0.254` holds no `ver`)
     # (`step 1.2.3.4 of the guide`: a numbered step, as a section is)
-    rb"(?i)(?:\b(?:version|versi\xc3\xb3n|build|release|firmware|update|upgrade|patch|section|chapter"
+    rb"(?i)(?:\b(?:version|versionsnummer|versi\xc3\xb3n|build|release|firmware|update|upgrade|patch|section|chapter"
     rb"|step|steps|paso|\xc3\xa9tape|etape|schritt|clause|paragraph|article|figure|fig\.?|ver\.?|v)"
     # (`app version is 3.2.0.5`, `the version number is 1.2.3.4`, `version no. 1.2.3.4`)
     rb"|\xc2\xa7)(?:[ :#]*\b(?:number|num|no|nr|is|was|es|est|ist)\b\.?)*[ :#]*$"
@@ -262,6 +262,7 @@ _VERSION_AFTER = re.compile(
     rb"(?:(?:latest|current|new|old|app|firmware|software)[ \t]+)?"
     rb"(?:version|build|release|installed)\b"
 )
+_PREFIX_GROUP = re.compile(rb"[0-9A-Fa-f]{3}|[A-Fa-f]")
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
 _UNIT_PREFIX = re.compile(_UNIT_FIRST)
 _FR_STREET = frozenset(
@@ -292,6 +293,8 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
             return (start, end, kind)
         if before[-1:].isalnum() or before.endswith(b":") or after[:1].isalnum() or not ipv6_ok(tok):
             return None
+        if tok.endswith(b"::") and not _PREFIX_GROUP.search(tok):
+            return None  # (`10:30::`: a time, where `2001:db8::` has a group of three or a hex letter)
         return (start, end, kind)
     if kind == "UK_NINO":
         return (start, end, kind) if nino_ok(tok.translate(None, b" \t"), strict=True) else None

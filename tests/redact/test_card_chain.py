@@ -92,6 +92,8 @@ NEGATIVE: list[str] = [
     "the version number is 1.2.3.4",
     "firmware version no. 10.2.0.1",
     "6.8.2.5 is the version the store shows",
+    "Versionsnummer 1.2.3.4",
+    "la versión es 10.4.0.2",
     "3.2.4.65 is installed",
     # product codes in an SSN's or ITIN's shape
     "SKU 283-73-1172",
@@ -101,6 +103,9 @@ NEGATIVE: list[str] = [
     "model # 512-44-1234 is discontinued",
     "Art.-Nr. 231-55-9087",
     "item number is 321-54-9876",
+    "número de serie 512-44-1234",
+    # a time typed with a trailing `::` is no IPv6 prefix
+    "see you at 10:30:: ok",
     # release numbers in a phone's shape
     "build 2026932995",
     "version 4155550132 crashed",
