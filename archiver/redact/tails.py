@@ -169,11 +169,14 @@ def _mmyy_ok(data: bytes, end: int, m: re.Match[bytes], code_len: int) -> bool:
         return True
     before = data[end : m.start("e")]
     after = b"" if code is None else data[m.end("e") : m.start("c")]
+    if _MORE.match(data, m.end()):
+        return False  # (`… - 1227 - 4567 - 8901`: a run of fours goes on)
     if _SIGNED.search(before) or _SIGNED.search(after) or b"\n" in after:
         return True
     return b"\n" in before and (code is None or _LINE_END.match(data, m.end()) is not None)
 
 
+_MORE = re.compile(_SEP + rb"\d")
 _SIGNED = re.compile(rb"[,;/|\-]|\xe2\x80\x93")
 _LETTER = re.compile(rb"[A-Za-z]")
 _CODE_NEXT = re.compile(_SEP + _CODE_CUE + rb"?" + _CODE + rb"\b")

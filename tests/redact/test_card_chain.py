@@ -76,6 +76,7 @@ POSITIVE: list[tuple[str, list[tuple[str, str]]]] = [
     # a table of fours after a card stays a table (its groups no expiry and code)
     ("card 4111111111111111 1227 4567", [("4111111111111111", "CREDIT_CARD")]),
     ("card 4111111111111111\n1227 4567 thanks", [("4111111111111111", "CREDIT_CARD")]),
+    ("card 4111111111111111 - 1227 - 4567 - 8901", [("4111111111111111", "CREDIT_CARD")]),
     # a month after a card with no expiry cue and no code: a statement's month
     (f"the card {CARD} - may 2026 statement", [(CARD, "CREDIT_CARD")]),
     # still found next to the look-alikes' words
