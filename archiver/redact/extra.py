@@ -159,7 +159,7 @@ class Extra:
                 return None
             if m.group("c") in BARE_NAME and not bare_name_ok(data, start, gap, value):
                 return None
-            return (start + vs, start + vs + found_len, kind)
+            return (start + vs, start + vs + self._before_cue(value[:found_len]), kind)
         if kind == "PASSWORD":
             bare = value.lower().rstrip(b".,!:")
             if bare in PASSWORD_WORDS or bare in self._cue_types or b"REDACTED" in value:
@@ -205,6 +205,14 @@ class Extra:
                 if m is not None:
                     return self.confirm(data, start, (j, m))
         return None
+
+    def _before_cue(self, name: bytes) -> int:
+        """The name's length up to a later word that is another type's cue (`my name is jane doe dob 1/2/85`):
+        the walk goes on from there and finds that cue's value, which the name would otherwise swallow."""
+        for m in _LETTERS.finditer(name, name.find(b" ") + 1 or len(name)):
+            if "PERSON_NAME" not in self._cue_types.get(m.group().lower(), ("PERSON_NAME",)):
+                return len(name[: m.start()].rstrip())
+        return len(name)
 
     def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
         """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""
