@@ -436,7 +436,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     _cue(
         "PASSWORD",
         BARE_PASSWORD_CUES,
-        rb"[ \t]+(?:(?:-|\xe2\x80\x93)[ \t]+)?(?P<v>[A-Za-z]{1,32}[0-9#$%&*+@^_~!?][^\s\x00]{0,31})",
+        # (or words joined by hyphens, `blue-Monkey-42`, `abc-De1`: ids.password_chosen wants a digit or sign)
+        rb"[ \t]+(?:(?:-|\xe2\x80\x93)[ \t]+)?"
+        rb"(?P<v>[A-Za-z]{1,32}(?:[0-9#$%&*+@^_~!?]|-[A-Za-z])[^\s\x00]{0,31})",
     ),
     # `i set the password to N0v3mber!!`, `changed my password to letmein`, `cambié mi contraseña a …`,
     # `j'ai changé mon mot de passe en …`: a verb that sets it, then `to`

@@ -37,6 +37,7 @@ from archiver.redact.wordlists import (
 
 _LETTERS = re.compile(rb"[A-Za-z]+")
 _SPACE = re.compile(rb"[\s\x00]")
+_QUOTED = re.compile(rb'"[^"\r\n\x00]{1,64}"|\xe2\x80\x9c[^\r\n\x00]{1,64}?\xe2\x80\x9d')
 _SEP = re.compile(rb"[ \t\-/.]")
 _DIGIT_GROUPS = re.compile(rb"(?:[ .\-]\d+)+")
 _DIGIT_END = frozenset(b"0123456789)")
@@ -174,7 +175,8 @@ class Extra:
             if data[end - 1] in _DIGIT_END:  # `password: 123 45 6789`, `(415) 555…`: the groups go with it
                 groups = _DIGIT_GROUPS.match(data, end)
                 end = end if groups is None else groups.end()
-            return (start + vs, end, kind)
+            quoted = _QUOTED.match(data, start + vs)  # `my password is "Tr1cky pass"`: the whole of it
+            return (start + vs, end if quoted is None else max(end, quoted.end()), kind)
         if kind == "PIN" and _SIGN_GLUED.search(gap):  # `passcode Katze#2020`: a password's digits
             return self._later(data, start, i, m.group())
         if not self._gap_fits(gap, kind):
