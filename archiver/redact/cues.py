@@ -153,6 +153,8 @@ _CAPS_NAME = (
     + rb"\.)){0,5}(?:,[ \t](?:JR|SR)\.)?"
 )
 _ANY_CASE_NAME = _LOWER_NAME + rb"|" + _CAPS_NAME
+# after a weak cue, two or three words in lower case (names.name_context_ok wants a greeting before the cue)
+_LOWER_PAIR = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){1,2}"
 # the surname first in a form (`Name: Smith, John`, `full name: Okafor, Grace J.`): names.person_length keeps
 # the words after the comma only after a colon
 _SURNAME_FIRST = (
@@ -704,7 +706,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     _cue(
         "PERSON_NAME",
         WEAK_NAME_CUES,
-        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb")",
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _LOWER_PAIR + rb")",
     ),
     # the third-person naming cues: what follows is a name, capitalised, in capitals (`card is under NOAH
     # K. FISCHER`, `you're speaking with JAMES IVANOVA`) or in lower case (`the account holder is marie

@@ -24,7 +24,7 @@ from archiver.redact.ids import (
     sin_ok,
     tfn_ok,
 )
-from archiver.redact.names import BARE_NAME, bare_name_ok, name_end_ok, person_length
+from archiver.redact.names import BARE_NAME, bare_name_ok, name_context_ok, person_length
 from archiver.redact.shapes import SHAPES, shape_span, unit_prefix
 from archiver.redact.tails import tail_after
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
@@ -154,11 +154,14 @@ class Extra:
         gap = m.group()[m.end("c") : vs]
         if kind == "PERSON_NAME":
             found_len = person_length(value, m.group("c"), gap)
-            if found_len is None or not name_end_ok(data, start + vs + found_len, m.group("c")):
+            if found_len is None:
+                return None
+            end = start + vs + found_len
+            if not name_context_ok(data, start, end, m.group("c"), value[:1].islower()):
                 return None
             if m.group("c") in BARE_NAME and not bare_name_ok(data, start, gap, value):
                 return None
-            return (start + vs, start + vs + found_len, kind)
+            return (start + vs, end, kind)
         if kind == "PASSWORD":
             bare = value.lower().rstrip(b".,!:")
             if bare in PASSWORD_WORDS or bare in self._cue_types or b"REDACTED" in value:

@@ -33,7 +33,7 @@ def person_length(value: bytes, cue: bytes = b"", gap: bytes = b"") -> int | Non
             return _given_after_surname(value, comma)
         value = value[:comma]
     found = _person_length(value)
-    if found is None or not value[:1].islower() or cue.lower() not in _THIRD:
+    if found is None or not value[:1].islower() or (cue.lower() not in _THIRD and cue.lower() not in _WEAK):
         return found
     kept = value[:found].split()
     if len(kept) < 2 or any(_fold(w) in _LOWER_THIRD_STOPS for w in kept):
@@ -50,13 +50,18 @@ def _given_after_surname(value: bytes, comma: int) -> int | None:
     return comma if rest is None else comma + 2 + rest
 
 
-def name_end_ok(data: bytes, end: int, cue: bytes) -> bool:
-    """A name does not run on into digits or signs (`its Hunter3`, `its Qwerty!7`: a password), and after a
-    weak cue no number follows it (`This is Tier 2 Support`)."""
+def name_context_ok(data: bytes, start: int, end: int, cue: bytes, lower: bool) -> bool:
+    """A name does not run on into digits or signs (`its Hunter3`, `its Qwerty!7`: a password); after a weak
+    cue (at `start`) no number follows it (`This is Tier 2 Support`), and in lower case a greeting comes
+    before the cue (`hi this is carlos rossi`; `this is really bad`, `i'm worried sick` are none)."""
     nxt = data[end : end + 1]
     if nxt.isdigit() or (nxt in _GLUE_SIGNS and data[end + 1 : end + 2].isalnum()):
         return False
-    return cue.lower() not in _WEAK or _NUMBER_NEXT.match(data, end) is None
+    if cue.lower() not in _WEAK:
+        return True
+    if lower and _GREETING.search(data, max(0, start - 24), start) is None:
+        return False
+    return _NUMBER_NEXT.match(data, end) is None
 
 
 def _person_length(value: bytes) -> int | None:
@@ -128,11 +133,18 @@ _THIRD = frozenset(c.encode().lower() for c in cues.THIRD_NAME_CUES)
 # (not `&`, `=`, `@`, `_`: `?v=my name is Jane Doberman&x=1`, an address or a handle goes on there)
 _GLUE_SIGNS = frozenset((b"!", b"#", b"$", b"%", b"*", b"^", b"~"))
 _NUMBER_NEXT = re.compile(rb"[ \t]+\d")
+_GREETING = re.compile(
+    rb"(?i:\b(?:hi|hello|hey|hiya|hola|buenas|buenos d\xc3\xadas|bonjour|salut|hallo|servus|moin"
+    rb"|good (?:morning|afternoon|evening)))[ \t,!.]*$"
+)
 # lower-case words after a third-person cue that are no name (`speaking with him yesterday`, `card is under
 # investigation`): pronouns and the words around them
 _LOWER_THIRD_STOPS = frozenset(
     b"him her them his hers their theirs someone somebody anyone anybody yesterday today tomorrow earlier"
-    b" before after about since until again him. her. them. there here now then still please thanks".split()
+    b" before after about since until again him. her. them. there here now then still please thanks been"
+    b" gone broken over down out off back late early ages weeks days months years ago stuck kinda pretty"
+    b" super quite extremely totally absolutely completely annoyed worried tired sick mad fed pissed lost"
+    b" desperate furious livid bit little".split()
 )
 _HOLDER_NOUNS = frozenset(
     (

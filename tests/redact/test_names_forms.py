@@ -1,4 +1,5 @@
-"""PERSON_NAME in the forms the second audit found missed: lower case after the third-person cues, the
+"""PERSON_NAME in the forms the second audit found missed: lower case after the third-person cues and after
+a greeting and a weak cue (`hi this is carlos rossi`), the
 surname first in a form (`Name: Smith, John`), a lower-case middle initial, a name after `… name,`; and the
 look-alikes that must stay byte-identical: a capitalised word before a number (`This is Tier 2 Support`), a
 participle after `I'm` (`I'm Locked Out`), a word that runs on into digits or signs (`its Hunter3`, a
@@ -33,6 +34,12 @@ NAMES = [
     # after a possessive's `name,`
     ("the card is under my wife's name, Maria Gonzalez", "Maria Gonzalez"),
     ("it's under my husband's name, Carlos Rossi", "Carlos Rossi"),
+    # lower case after a weak cue only after a greeting, two words at least
+    ("Thanks for waiting. hi this is carlos rossi", "carlos rossi"),
+    ("hello its liam adeyemi here Merci.", "liam adeyemi"),
+    ("Hallo, Hi, I'm jane rossi and I need help with my bill", "jane rossi"),
+    ("hola soy maria lopez", "maria lopez"),
+    ("bonjour, je suis pierre martin", "pierre martin"),
     # a comma after a name that is no surname-first form: the first word alone
     ("my name is Sarah, Thanks for the help", "Sarah"),
 ]
@@ -80,6 +87,22 @@ SAME = [
     "the account holder said that",
     "the cardholder lives abroad now",
     "what name, Email Address please",
+    # lower case after a weak cue: no greeting, one word, or common words
+    "this is carlos rossi",
+    "i'm fine thanks",
+    "hi this is really bad",
+    "hi its been ages",
+    "hey its broken again",
+    "hi im worried sick",
+    "hi i'm worried about my account",
+    "hi this is about my order",
+    "hello it's taking forever",
+    "hi i'm super annoyed",
+    "hi its working now thanks",
+    "hello i'm locked out",
+    "hi i'm new here",
+    "hallo ich bin neu hier",
+    "bonjour je suis très déçu",
     "wrong name, Please fix it",
 ]
 
