@@ -57,10 +57,6 @@ AFTER = [
         "mein name ist liam g. patel geburtsdatum 18.12.58",
         "mein name ist [REDACTED:PERSON_NAME] geburtsdatum [REDACTED:DATE_OF_BIRTH]",
     ),
-    (
-        "my password was Hunter2 but now its Hunter3",
-        "my password was [REDACTED:PASSWORD] but now its Hunter3",
-    ),
 ]
 
 

@@ -1,6 +1,7 @@
 """PASSWORD forms the second audit found missed: words joined by hyphens after a bare cue (`pwd
-blue-Monkey-42`), a quoted password with a space in it (the whole quoted value); and hyphenated words after
-the same cues that are none (`password re-enter`, `password covid-19`) stay byte-identical.
+blue-Monkey-42`), a quoted password with a space in it (the whole quoted value), a new one after the old
+(`… but now its Hunter3`); and hyphenated words after the same cues that are none (`password re-enter`,
+`password covid-19`) stay byte-identical.
 """
 
 from __future__ import annotations
@@ -20,6 +21,28 @@ FOUND = [
     ("mi contraseña es \u201cmi clave 12\u201d gracias", "\u201cmi clave 12\u201d"),
     ('password: "abc def" and "ghi"', '"abc def"'),
 ]
+
+# (text, what it is once redacted): a new password after the old one (`… but now its Hunter3`), no name
+AFTER = [
+    (
+        "my password was Hunter2 but now its Hunter3",
+        "my password was [REDACTED:PASSWORD] but now its [REDACTED:PASSWORD]",
+    ),
+    (
+        "my password was Hunter2 but now it's Qwerty!7",
+        "my password was [REDACTED:PASSWORD] but now it's [REDACTED:PASSWORD]",
+    ),
+    ("my password was Hunter2 but now its fine", "my password was [REDACTED:PASSWORD] but now its fine"),
+    (
+        "my password is Hunter2 and its 12 characters",
+        "my password is [REDACTED:PASSWORD] and its 12 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "out"), AFTER)
+def test_the_new_password_after_the_old(text: str, out: str) -> None:
+    assert R.redact(text).text == out
 
 
 @pytest.mark.parametrize(("text", "secret"), FOUND)
