@@ -750,8 +750,13 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     # a bare `name` in a list of details (`name Dmitri Moreau / email …`, `…, name Lena C. Delgado`, `name -
     # Mr Martin`): capitalised only; without a dash the name needs two words, and `brand name Nike Air`,
     # `the name Contoso Support` are none; after a comma only a possessive's (`under my wife's name, Maria
-    # Gonzalez`; names.bare_name_ok)
-    _cue("PERSON_NAME", ("name",), rb",?[ \t]{1,3}(?:[\-=][ \t]{1,3})?(?P<v>" + _TITLE + NAME + rb")"),
+    # Gonzalez`); in lower case two words, right after another value's digits (`account number 988235142
+    # name mohammed hernández`; names.bare_name_ok)
+    _cue(
+        "PERSON_NAME",
+        ("name",),
+        rb",?[ \t]{1,3}(?:[\-=][ \t]{1,3})?(?P<v>" + _TITLE + NAME + rb"|" + _LOWER_PAIR + rb")",
+    ),
     # a sign-off: the name alone on the message's last line (`Thanks,\nJane Doberman`); on the same line
     # `Thanks Sarah` more often thanks the agent, and a line that goes on is no signature
     _cue(

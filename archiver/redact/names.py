@@ -33,7 +33,7 @@ def person_length(value: bytes, cue: bytes = b"", gap: bytes = b"") -> int | Non
             return _given_after_surname(value, comma)
         value = value[:comma]
     found = _person_length(value)
-    if found is None or not value[:1].islower() or (cue.lower() not in _THIRD and cue.lower() not in _WEAK):
+    if found is None or not value[:1].islower() or not (cue.lower() in _THIRD or cue.lower() in _LOWER_PAIRS):
         return found
     kept = value[:found].split()
     if len(kept) < 2 or any(_fold(w) in _LOWER_THIRD_STOPS for w in kept):
@@ -99,6 +99,7 @@ BARE_NAME = frozenset((b"name", b"Name", b"NAME"))
 _NAME_PARTS = frozenset((b"last", b"first", b"middle", b"maiden", b"family", b"given", b"sur"))
 _WORD_BEFORE = re.compile(rb"([A-Za-z]+)[ \t]*$")
 _POSSESSIVES = frozenset((b"my", b"his", b"her", b"their", b"our", b"your"))
+_DIGITS_BEFORE = re.compile(rb"\d[ \t]*[,;]?[ \t]+$")
 _APOS_S = re.compile(rb"[A-Za-z](?:'|\xe2\x80\x99)s[ \t]*$")
 
 
@@ -110,6 +111,8 @@ def bare_name_ok(data: bytes, start: int, gap: bytes, value: bytes) -> bool:
     word = b"" if before is None else before.group(1).lower()
     if b"," in gap and not (word in _POSSESSIVES or _APOS_S.search(data, max(0, start - 8), start)):
         return False
+    if value[:1].islower() and _DIGITS_BEFORE.search(data, max(0, start - 4), start) is None:
+        return False  # (`… account number 988235142 name mohammed hernández`: a list of details)
     if b"-" not in gap and b"=" not in gap and len(value.split()) < 2 and word not in _NAME_PARTS:
         return False  # (`last name Smith`: one word is the whole value)
     return word not in OTHER_NAMES
@@ -129,6 +132,9 @@ _LOWER_NOT_NAMES = frozenset((b"anders", b"will", b"may", b"les", b"des", b"son"
 
 _WEAK = frozenset(c.encode().lower() for c in cues.WEAK_NAME_CUES)
 _THIRD = frozenset(c.encode().lower() for c in cues.THIRD_NAME_CUES)
+# the cues after which a lower-case name needs two words (and no pronoun, mood word …): all but the
+# first-person ones
+_LOWER_PAIRS = _WEAK | {b"name"}
 # `its Qwerty!7`: a sign glued between a word and more letters or digits ends no name
 # (not `&`, `=`, `@`, `_`: `?v=my name is Jane Doberman&x=1`, an address or a handle goes on there)
 _GLUE_SIGNS = frozenset((b"!", b"#", b"$", b"%", b"*", b"^", b"~"))

@@ -52,6 +52,16 @@ def test_the_whole_name_is_redacted(text: str, name: str) -> None:
 
 # (text, what it is once redacted): the value after a lower-case name is still found
 AFTER = [
+    # a bare `name` in lower case right after another value's digits
+    (
+        "sort code 75-49-84 account number 988235142 name mohammed hernández",
+        "sort code [REDACTED:UK_SORT_CODE] account number [REDACTED:BANK_ACCOUNT]"
+        " name [REDACTED:PERSON_NAME]",
+    ),
+    (
+        "card 4111 1111 1111 1111, name wei fernández",
+        "card [REDACTED:CREDIT_CARD], name [REDACTED:PERSON_NAME]",
+    ),
     ("my name is jane doe dob 28.1.1973", "my name is [REDACTED:PERSON_NAME] dob [REDACTED:DATE_OF_BIRTH]"),
     (
         "mein name ist liam g. patel geburtsdatum 18.12.58",
@@ -83,6 +93,11 @@ SAME = [
     "the account holder said that",
     "the cardholder lives abroad now",
     "what name, Email Address please",
+    # a bare `name` in lower case: not after digits, or common words
+    "the name appears twice on my bill",
+    "order 12345 name change request",
+    "ticket 4411 name looks wrong",
+    "I have 2 name changes pending",
     # lower case after a weak cue: no greeting, one word, or common words
     "this is carlos rossi",
     "i'm fine thanks",
