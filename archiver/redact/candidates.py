@@ -139,7 +139,9 @@ class Finder:
                 return after
             del walk.hits[mark:]
         walk.hits.append(hit)
-        return max(hit[1], hit[0] + 1)  # (a name may end before its candidate: `Extra._before_cue`)
+        # (from the value's end: the words a lower-case name left may hold the next cue, `my name is jane
+        # doe dob 28.1.1973`)
+        return max(hit[1], hit[0] + 1)
 
     def _letters(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
         """Letters first: an IBAN (`DE89 3704 …`), or a phone context word and the gap after it."""

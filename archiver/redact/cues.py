@@ -133,7 +133,15 @@ _NAME_GAP = rb",?[ \t]{0,3}(?:(?i:is|es|est|ist|lautet)[ \t]{1,3}|[:\-][ \t]{0,3
 _ANY_CASE_WORD = (
     _UPPER + rb"?" + _LOWER + rb"(?:" + _LOWER + rb"|(?:-|" + _APOS + rb")" + _LOWER + rb"){2,23}"
 )
-_LOWER_NAME = _ANY_CASE_WORD + rb"(?:[ \t](?:" + _PARTICLE + rb"[ \t]){0,2}" + _ANY_CASE_WORD + rb"){0,2}"
+# (a middle initial in lower case too: `liam g. patel`)
+_LOWER_NAME = (
+    _ANY_CASE_WORD
+    + rb"(?:[ \t](?:[a-z]\.[ \t])?(?:"
+    + _PARTICLE
+    + rb"[ \t]){0,2}"
+    + _ANY_CASE_WORD
+    + rb"){0,2}"
+)
 # or in capitals (`MY NAME IS JANE DOE`, `card is under NOAH K. FISCHER`, `MARY-KATE O'NEIL JR.`): up to six
 # words, the first of three letters or more; particles are words here (`MARÍA JOSÉ VAN DER BERG BECKER`)
 _CAPS_LETTER = rb"(?:" + _UPPER + rb"|(?:-|" + _APOS + rb")" + _UPPER + rb")"
@@ -151,6 +159,13 @@ _CAPS_NAME = (
     + rb"\.)){0,5}(?:,[ \t](?:JR|SR)\.)?"
 )
 _ANY_CASE_NAME = _LOWER_NAME + rb"|" + _CAPS_NAME
+# after a weak cue, two or three words in lower case (names.name_context_ok wants a greeting before the cue)
+_LOWER_PAIR = _ANY_CASE_WORD + rb"(?:[ \t]" + _ANY_CASE_WORD + rb"){1,2}"
+# the surname first in a form (`Name: Smith, John`, `full name: Okafor, Grace J.`): names.person_length keeps
+# the words after the comma only after a colon
+_SURNAME_FIRST = (
+    _NAME_WORD + rb",[ \t]" + _NAME_WORD + rb"(?:[ \t](?:" + _UPPER + rb"\.|" + _NAME_WORD + rb"))?"
+)
 
 
 # (No `… no` forms: `passport no. is 8012…` is the cue `passport` and the gap `no. is`, which `_gap_ok`
@@ -203,6 +218,48 @@ def _set_password_cues() -> tuple[str, ...]:
 
 
 SET_PASSWORD_CUES = _set_password_cues()
+
+
+# the weak naming cues (see the alternative below)
+WEAK_NAME_CUES = (
+    "name is",
+    "the name is",
+    "this is",
+    "i'm",
+    "i\u2019m",
+    "i am",
+    "it's",
+    "it\u2019s",
+    "its",
+    "signed",
+    "regards",
+    "sincerely",
+    "soy",
+    "je suis",
+    "hier ist",
+    "hier spricht",
+    "ich bin",
+)
+# the third-person naming cues (see the alternative below)
+THIRD_NAME_CUES = (
+    "speaking with",
+    "chatting with",
+    "card is under",
+    "under the name",
+    "under the name of",
+    "in the name of",
+    "account holder",
+    "cardholder",
+    "card holder",
+    "cardholder name",
+    "name on the card",
+    "a nombre de",
+    "titular",
+    "au nom de",
+    "titulaire",
+    "auf den namen",
+    "karteninhaber",
+)
 
 
 # (type, cue words, source): the order is the order of preference at one start position.
@@ -388,7 +445,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     _cue(
         "PASSWORD",
         BARE_PASSWORD_CUES,
-        rb"[ \t]+(?:(?:-|\xe2\x80\x93)[ \t]+)?(?P<v>[A-Za-z]{1,32}[0-9#$%&*+@^_~!?][^\s\x00]{0,31})",
+        # (or words joined by hyphens, `blue-Monkey-42`, `abc-De1`: ids.password_chosen wants a digit or sign)
+        rb"[ \t]+(?:(?:-|\xe2\x80\x93)[ \t]+)?"
+        rb"(?P<v>[A-Za-z]{1,32}(?:[0-9#$%&*+@^_~!?]|-[A-Za-z])[^\s\x00]{0,31})",
     ),
     # `i set the password to N0v3mber!!`, `changed my password to letmein`, `cambié mi contraseña a …`,
     # `j'ai changé mon mot de passe en …`: a verb that sets it, then `to`
@@ -659,51 +718,16 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     # NOT_NAME_STARTS); in capitals they are shouting (`THIS IS URGENT`), never a name
     _cue(
         "PERSON_NAME",
-        (
-            "name is",
-            "the name is",
-            "this is",
-            "i'm",
-            "i\u2019m",
-            "i am",
-            "it's",
-            "it\u2019s",
-            "its",
-            "signed",
-            "regards",
-            "sincerely",
-            "soy",
-            "je suis",
-            "hier ist",
-            "hier spricht",
-            "ich bin",
-        ),
-        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb")",
+        WEAK_NAME_CUES,
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _LOWER_PAIR + rb")",
     ),
-    # the third-person naming cues: what follows is a name, capitalised or in capitals (`card is under NOAH
-    # K. FISCHER`, `you're speaking with JAMES IVANOVA`)
+    # the third-person naming cues: what follows is a name, capitalised, in capitals (`card is under NOAH
+    # K. FISCHER`, `you're speaking with JAMES IVANOVA`) or in lower case (`the account holder is marie
+    # dubois`: two words at least there, names.person_length)
     _cue(
         "PERSON_NAME",
-        (
-            "speaking with",
-            "chatting with",
-            "card is under",
-            "under the name",
-            "under the name of",
-            "in the name of",
-            "account holder",
-            "cardholder",
-            "card holder",
-            "cardholder name",
-            "name on the card",
-            "a nombre de",
-            "titular",
-            "au nom de",
-            "titulaire",
-            "auf den namen",
-            "karteninhaber",
-        ),
-        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _CAPS_NAME + rb")",
+        THIRD_NAME_CUES,
+        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _ANY_CASE_NAME + rb")",
     ),
     # the first-person naming cues: a name in any case (`name's jane doberman`), capitalised ones as above
     _cue(
@@ -734,12 +758,18 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "vollständiger name",
             "vollstaendiger name",
         ),
-        _NAME_GAP + rb"(?P<v>" + _TITLE + NAME + rb"|" + _ANY_CASE_NAME + rb")",
+        _NAME_GAP + rb"(?P<v>" + _SURNAME_FIRST + rb"|" + _TITLE + NAME + rb"|" + _ANY_CASE_NAME + rb")",
     ),
     # a bare `name` in a list of details (`name Dmitri Moreau / email …`, `…, name Lena C. Delgado`, `name -
     # Mr Martin`): capitalised only; without a dash the name needs two words, and `brand name Nike Air`,
-    # `the name Contoso Support` are none (names.bare_name_ok)
-    _cue("PERSON_NAME", ("name",), rb"[ \t]{1,3}(?:[\-=][ \t]{1,3})?(?P<v>" + _TITLE + NAME + rb")"),
+    # `the name Contoso Support` are none; after a comma only a possessive's (`under my wife's name, Maria
+    # Gonzalez`); in lower case two words, right after another value's digits (`account number 988235142
+    # name mohammed hernández`; names.bare_name_ok)
+    _cue(
+        "PERSON_NAME",
+        ("name",),
+        rb",?[ \t]{1,3}(?:[\-=][ \t]{1,3})?(?P<v>" + _TITLE + NAME + rb"|" + _LOWER_PAIR + rb")",
+    ),
     # a sign-off: the name alone on the message's last line (`Thanks,\nJane Doberman`); on the same line
     # `Thanks Sarah` more often thanks the agent, and a line that goes on is no signature
     _cue(

@@ -24,7 +24,7 @@ from archiver.redact.ids import (
     sin_ok,
     tfn_ok,
 )
-from archiver.redact.names import BARE_NAME, bare_name_ok, person_length
+from archiver.redact.names import BARE_NAME, bare_name_ok, name_context_ok, person_length
 from archiver.redact.shapes import SHAPES, shape_span, unit_prefix
 from archiver.redact.tails import tail_after
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
@@ -39,6 +39,7 @@ from archiver.redact.wordlists import (
 
 _LETTERS = re.compile(rb"[A-Za-z]+")
 _SPACE = re.compile(rb"[\s\x00]")
+_QUOTED = re.compile(rb'"[^"\r\n\x00]{1,64}"|\xe2\x80\x9c[^\r\n\x00]{1,64}?\xe2\x80\x9d')
 _SEP = re.compile(rb"[ \t\-/.]")
 _DIGIT_GROUPS = re.compile(rb"(?:[ .\-]\d+)+")
 _DIGIT_END = frozenset(b"0123456789)")
@@ -154,12 +155,15 @@ class Extra:
         value = m.group("v")
         gap = m.group()[m.end("c") : vs]
         if kind == "PERSON_NAME":
-            found_len = person_length(value)
+            found_len = person_length(value, m.group("c"), gap)
             if found_len is None:
+                return None
+            end = start + vs + found_len
+            if not name_context_ok(data, start, end, m.group("c"), value[:1].islower()):
                 return None
             if m.group("c") in BARE_NAME and not bare_name_ok(data, start, gap, value):
                 return None
-            return (start + vs, start + vs + self._before_cue(value[:found_len]), kind)
+            return (start + vs, end, kind)
         if kind == "PASSWORD":
             bare = value.lower().rstrip(b".,!:")
             if bare in PASSWORD_WORDS or bare in self._cue_types or b"REDACTED" in value:
@@ -176,7 +180,8 @@ class Extra:
             if data[end - 1] in _DIGIT_END:  # `password: 123 45 6789`, `(415) 555…`: the groups go with it
                 groups = _DIGIT_GROUPS.match(data, end)
                 end = end if groups is None else groups.end()
-            return (start + vs, end, kind)
+            quoted = _QUOTED.match(data, start + vs)  # `my password is "Tr1cky pass"`: the whole of it
+            return (start + vs, end if quoted is None else max(end, quoted.end()), kind)
         if kind == "PIN" and _SIGN_GLUED.search(gap):  # `passcode Katze#2020`: a password's digits
             return self._later(data, start, i, m.group())
         if not self._gap_fits(gap, kind):
@@ -205,14 +210,6 @@ class Extra:
                 if m is not None:
                     return self.confirm(data, start, (j, m))
         return None
-
-    def _before_cue(self, name: bytes) -> int:
-        """The name's length up to a later word that is another type's cue (`my name is jane doe dob 1/2/85`):
-        the walk goes on from there and finds that cue's value, which the name would otherwise swallow."""
-        for m in _LETTERS.finditer(name, name.find(b" ") + 1 or len(name)):
-            if "PERSON_NAME" not in self._cue_types.get(m.group().lower(), ("PERSON_NAME",)):
-                return len(name[: m.start()].rstrip())
-        return len(name)
 
     def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
         """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""

@@ -192,7 +192,7 @@ def expiry_ok(value: bytes) -> bool:
 
 _MONTH_YEAR = re.compile(r"([^\W\d_]+)\.?(?:[ \t]+de)?[ \t]*[/\-']?[ \t]*(\d{2}|\d{4})")
 _TRAILING = b".,!?;:)]}\"'"
-_HEX_ID = re.compile(rb"[0-9a-fA-F]+(?:-[0-9a-fA-F]+)+|[0-9a-fA-F]{16,}")
+_HEX_ID = re.compile(rb"[0-9a-fA-F]{4,}(?:-[0-9a-fA-F]{4,})+|[0-9a-fA-F]{16,}")  # (`abc-De1` is none)
 _CODE_TOKEN = re.compile(rb"([A-Za-z]+)[#_\-:.]?\d[\d\-.]*[^A-Za-z0-9]*")
 
 
@@ -203,7 +203,7 @@ def password_chosen(value: bytes) -> bool:
     core = value.rstrip(_TRAILING)
     if sum(c in _ASCII_LETTERS for c in core) < 3 or not any(0x61 <= c <= 0x7A for c in core):
         return False
-    if all(c in _ASCII_LETTERS for c in core):
+    if all(c in _ASCII_LETTERS or c == 0x2D for c in core):  # (`re-enter`, `e-mail`: words, hyphens)
         return False
     if _HEX_ID.fullmatch(core):  # `fb080258-c2a1-…`, a hash: an id in a run-on message
         return False

@@ -65,6 +65,12 @@ _LOWER_TAIL = (
     rb",?[ \t]+[a-z]{3,20}(?:,?[ \t][a-z]{2,20}){0,3},?[ \t]+(?:(?i:[A-Z]{1,2}\d[A-Z\d]?[ \t]?\d[A-Z]{2})"
     rb"|\d{5}(?:-\d{4})?)\b"
 )
+# `4565 station drive, austin tx`, `…, miami fl`: a lower-case city and a US state's code, after a comma
+# (not the codes that are words too: `in`, `or`, `me`, `oh`, `ok`, `hi`, `id`, `de`, `la`, `pa`, `ma`)
+_LOWER_STATE_TAIL = (
+    rb",[ \t]*[a-z]{3,20}(?:[ \t][a-z]{3,20}){0,2},?[ \t]+(?:a[klrz]|c[aot]|d[c]|fl|ga|i[al]|k[sy]|m[dinost]"
+    rb"|n[cdehjmvy]|r[i]|s[cd]|t[nx]|ut|v[at]|w[aivy])\b"
+)
 # `…, USA`, `…, France`: the country after it (after a comma or line break only)
 _COUNTRY = (
     rb"(?:,?(?:,[ \t]*|" + _NL + rb")(?:USA|U\.S\.A\.|United[ \t]States|UK|U\.K\.|United[ \t]Kingdom|England"
@@ -101,6 +107,8 @@ _TAIL = (
         + rb"|"
     )
     + _LOWER_TAIL
+    + rb"|"
+    + _LOWER_STATE_TAIL
     + rb")?"
     + _COUNTRY
 )
@@ -321,9 +329,23 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
         raw = words[1 : 1 + len(names)]
         # (in lower case, a ZIP or postcode at the end says it: `1087 elm circle boston ma 02118`)
         coded = len(words) > len(names) + 2 and any(c in b"0123456789" for c in words[-1])
-        if suffix in WEAK_SUFFIX and not coded and not all(w[:1].isupper() or w[:1].isdigit() for w in raw):
+        if suffix in WEAK_SUFFIX and not coded and not _named_street(raw, before):
             return None
     return (start, end, kind)
+
+
+# an address cue right before a street in lower case (`billing address is 4565 station drive`, `I live at
+# 448 oak court`, `mi dirección es …`, `Anschrift: …`)
+_ADDRESS_BEFORE = re.compile(
+    rb"(?i:\baddress|\badresse|direcci(?:o|\xc3\xb3)n|domicilio|anschrift|\blive[ \t]+at|\bliving[ \t]+at)"
+    rb"(?:[ \t]+(?i:is|es|est|ist|lautet))?[ \t]*[:\-]?[ \t]*$"
+)
+
+
+def _named_street(raw: list[bytes], before: bytes) -> bool:
+    """Before a weak suffix, capitalised names (`5 Oak Way`), or an address cue says it (`my address is 448
+    oak court`)."""
+    return all(w[:1].isupper() or w[:1].isdigit() for w in raw) or _ADDRESS_BEFORE.search(before) is not None
 
 
 # a URL's host when it is an IP address: `http://192.168.1.10/login`, `http://user@[2001:db8::1]:8080/`,

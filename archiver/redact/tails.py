@@ -77,6 +77,11 @@ _TAILS = {
         rb"(?P<p>[^\s\x00:=][^\s\x00]{0,63})"
     ),
     "UK_SORT_CODE": re.compile(_SEP + _AND + _ACCOUNT_CUE + rb"?" + _IS + rb"(?P<a>\d{6,10})\b"),
+    # `my password was Hunter2 but now its Hunter3`: the new one, when it looks chosen (password_chosen)
+    "PASSWORD": re.compile(
+        rb"[ \t]*[,;.]?[ \t]+(?:(?i:but|and|so)[ \t]+)?(?:(?i:now|then)[ \t]+)?"
+        rb"(?i:it's|its|it\xe2\x80\x99s|it is)[ \t]+(?:(?i:now)[ \t]+)?(?P<q>[^\s\x00]{1,64})"
+    ),
 }
 _TYPES = {
     "p": "PASSWORD",
@@ -85,6 +90,7 @@ _TYPES = {
     "c": "CARD_CVV",
     "k": "CARD_CVV",
     "a": "BANK_ACCOUNT",
+    "q": "PASSWORD",
 }
 # a second phone number joined to one the walk found (`reach me on 646.525.7606 or 07955 622495`, `… / 06 12
 # 34 56 78`, `or on …`): the context word that made the first a phone says what the second is too. A national
@@ -151,6 +157,8 @@ def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> l
             continue
         if kind == "CARD_EXPIRY" and not expiry_ok(value):
             continue
+        if kind == "PASSWORD" and not password_chosen(value):
+            continue  # (`password was wrong, it's fine now`)
         # a lone code after a card has the card's length; after the card's expiry (`… 10-31 0681`) any code
         # of 3-4 digits is kept out of the archive (PCI data all the same)
         if group == "k" and code_len and len(value) != code_len:

@@ -79,7 +79,7 @@ NOT_NAME_STARTS = _set(
     brother sister grandmother grandfather guardian nurse doctor teacher engineer lawyer subscriber user
     irish scottish welsh indian mexican chinese japanese italian dutch swiss swedish polish russian
     european asian african latino latina hispanic korean filipino brazilian portuguese muslim jewish
-    catholic
+    catholic locked logged stuck blocked frozen stranded trapped tier level
     kundin neukunde neukundin bestandskunde bestandskundin stammkunde stammkundin privatkunde privatkundin
     geschäftskunde geschaeftskunde firmenkunde mitglied studentin schüler schueler schülerin rentner
     rentnerin pensionär pensionist arzt ärztin aerztin lehrer lehrerin mutter vater eigentümer eigentuemer
