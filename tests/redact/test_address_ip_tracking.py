@@ -1,6 +1,10 @@
 """Street addresses as a whole (long street names, units, long cities), IPs that are a URL's host, and
 tracking numbers that hold card-shaped windows: each positive redacted to its last byte, each look-alike
-byte-identical."""
+byte-identical.
+
+Also the forms the second blind audit found missed: a lower-case city and a US state's code with no ZIP
+(`…, austin tx`), a lower-case street with an everyday suffix right after an address cue (`oak court`).
+"""
 
 from __future__ import annotations
 
@@ -77,6 +81,14 @@ ADDRESSES: list[tuple[str, str]] = [
     ),
     ("10 Downing Street\nLondon\nSW1A 2AA", "10 Downing Street\nLondon\nSW1A 2AA"),
     ("Calle Mayor 12\n28013 Madrid", "Calle Mayor 12\n28013 Madrid"),
+    ("the billing address is 4565 station drive, austin tx. Thanks", "4565 station drive, austin tx"),
+    ("Address: 9869 north park lane, austin tx The order is late", "9869 north park lane, austin tx"),
+    ("my address is 6540 e church street #48, miami fl", "6540 e church street #48, miami fl"),
+    ("ship it to 12 Main St, san antonio tx please", "12 Main St, san antonio tx"),
+    ("my address is 448 oak court", "448 oak court"),
+    ("i live at 448 oak court now", "448 oak court"),
+    ("mi dirección es 12 oak court", "12 oak court"),
+    ("Anschrift: 7 maple way", "7 maple way"),
 ]
 
 IPS: list[tuple[str, str]] = [
@@ -122,6 +134,12 @@ LOOK_ALIKES = [
     "std::1 is fine",
     "https://example.com/app?v=1.2.3.4",
     "https://example.com/app?version=10.2.0.1#notes",
+    "448 oak court",
+    "I parked at 4 oak court, and then",
+    "go 3 blocks down the street",
+    "we walked 5 miles down the road, then ok",
+    "it is 2 doors down the road, in the park",
+    "the email address is wrong, 3 times now",
 ]
 
 # a line after an address that is no part of it stays (the address alone is redacted)

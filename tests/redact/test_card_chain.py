@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from archiver.redact import Redactor
+from tests.redact.expect import redacted
 
 R = Redactor()
 CARD = "4111 1111 1111 1111"
@@ -122,18 +123,9 @@ NEGATIVE: list[str] = [
 ]
 
 
-def _expected(text: str, values: list[tuple[str, str]]) -> str:
-    out, pos = [], 0
-    for value, kind in values:
-        at = text.index(value, pos)
-        out += [text[pos:at], f"[REDACTED:{kind}]"]
-        pos = at + len(value)
-    return "".join(out) + text[pos:]
-
-
 @pytest.mark.parametrize(("text", "values"), POSITIVE)
 def test_chained_and_named_values_are_redacted(text: str, values: list[tuple[str, str]]) -> None:
-    assert R.redact(text).text == _expected(text, values)
+    assert R.redact(text).text == redacted(text, values)
 
 
 @pytest.mark.parametrize("text", NEGATIVE)

@@ -1,12 +1,18 @@
 """Passwords, card expiries and codes, PINs and dates of birth in the phrasings a blind audit found missed
 (bare cues before a chosen-looking token, verbs that set a password, login pairs, glued and foreign expiry
-cues, a card pasted with its expiry and code, compact and yearless dates of birth), and their look-alikes."""
+cues, a card pasted with its expiry and code, compact and yearless dates of birth), and their look-alikes.
+
+Also the PASSWORD forms the second blind audit found missed: hyphenated words after a bare cue
+(`pwd blue-Monkey-42`), a quoted password with a space (the whole quoted value), a new one after the old
+(`… but now its Hunter3`).
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from archiver.redact import Redactor
+from tests.redact.expect import redacted
 
 R = Redactor()
 
@@ -139,23 +145,59 @@ NEGATIVE = [
     "birthday in May 3 weeks from now",
     "my birthday is in March",
     "ich bin am 13.05.2025 im Urlaub",
+    "I need to re-enter my password re-enter it",
+    "password e-mail reset",
+    "password pre-2020 accounts",
+    "password well-known issue",
+    "password self-service portal",
+    "password covid-19",
+    "password reset link",
 ]
-
-
-def _expected(text: str, values: list[tuple[str, str]]) -> str:
-    out, pos = [], 0
-    for value, kind in values:
-        at = text.index(value, pos)
-        out += [text[pos:at], f"[REDACTED:{kind}]"]
-        pos = at + len(value)
-    return "".join(out) + text[pos:]
 
 
 @pytest.mark.parametrize(("text", "values"), POSITIVE)
 def test_credential_phrasings_are_redacted(text: str, values: list[tuple[str, str]]) -> None:
-    assert R.redact(text).text == _expected(text, values)
+    assert R.redact(text).text == redacted(text, values)
 
 
 @pytest.mark.parametrize("text", NEGATIVE)
 def test_credential_look_alikes_stay(text: str) -> None:
     assert R.redact(text).text == text
+
+
+# (text, the password in it, as redacted)
+FOUND = [
+    ("Sorry for the delay. pwd blue-Monkey-42 Thanks!", "blue-Monkey-42"),
+    ("password abc-De1", "abc-De1"),
+    ("Kennwort sonne-Mond-7", "sonne-Mond-7"),
+    ('my password is "Tr1cky pass"', '"Tr1cky pass"'),
+    ("mi contraseña es \u201cmi clave 12\u201d gracias", "\u201cmi clave 12\u201d"),
+    ('password: "abc def" and "ghi"', '"abc def"'),
+]
+
+# (text, what it is once redacted): a new password after the old one (`… but now its Hunter3`), no name
+AFTER = [
+    (
+        "my password was Hunter2 but now its Hunter3",
+        "my password was [REDACTED:PASSWORD] but now its [REDACTED:PASSWORD]",
+    ),
+    (
+        "my password was Hunter2 but now it's Qwerty!7",
+        "my password was [REDACTED:PASSWORD] but now it's [REDACTED:PASSWORD]",
+    ),
+    ("my password was Hunter2 but now its fine", "my password was [REDACTED:PASSWORD] but now its fine"),
+    (
+        "my password is Hunter2 and its 12 characters",
+        "my password is [REDACTED:PASSWORD] and its 12 characters",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "out"), AFTER)
+def test_the_new_password_after_the_old(text: str, out: str) -> None:
+    assert R.redact(text).text == out
+
+
+@pytest.mark.parametrize(("text", "secret"), FOUND)
+def test_the_whole_password_is_redacted(text: str, secret: str) -> None:
+    assert R.redact(text).text == text.replace(secret, "[REDACTED:PASSWORD]", 1)
