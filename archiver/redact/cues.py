@@ -35,7 +35,9 @@ GAP = rb"[A-Za-z \t:#.,=\-'/\"()\xc2\xb0\xba\xc3\xa0]{0,24}?"
 # yesterday` holds no password)
 CONNECT = (
     rb"(?:[ \t]*[:=][ \t]*|(?:'|\xe2\x80\x99)s[ \t]+"  # `my password's dragon12`
-    rb"|[ \t]+(?i:is|was|es|est|c'est|ist|lautet|would be|will be|should be|sera|ser\xc3\xa1)\b"
+    # (`c’est`, `cest`: phones curl the apostrophe or drop it)
+    rb"|[ \t]+(?i:is|was|es|est|c'est|c\xe2\x80\x99est|cest|ist|lautet|would be|will be|should be|sera"
+    rb"|ser\xc3\xa1)\b"
     rb"(?:[ \t]+(?i:now|still|currently|just|ahora|maintenant|jetzt))?[ \t]*:?[ \t]*)"
 )
 _D = rb"\d"

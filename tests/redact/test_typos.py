@@ -37,6 +37,8 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("mi contrsena es Gato2020", "Gato2020", "PASSWORD"),
     ("mot de pase: Soleil2020", "Soleil2020", "PASSWORD"),
     ("mein passwrot ist Katze2020", "Katze2020", "PASSWORD"),
+    ("mon mot de passe cest Soleil2020", "Soleil2020", "PASSWORD"),
+    ("mon mot de passe c’est Soleil2020", "Soleil2020", "PASSWORD"),
     ("mein Kenwort ist Katze2020", "Katze2020", "PASSWORD"),
     # BANK_ACCOUNT
     ("acount number 12345678", "12345678", "BANK_ACCOUNT"),
@@ -96,6 +98,7 @@ POSITIVE: list[tuple[str, str, str]] = [
     ("mon numéro dassurance sociale est 046-454-286", "046-454-286", "CA_SIN"),
     ("mon numéro d’assurance sociale est 046-454-286", "046-454-286", "CA_SIN"),
     ("numero dasurance sociale 046 454 286", "046 454 286", "CA_SIN"),
+    ("socail security 123456789", "123456789", "US_SSN"),
     # sort code, postal code
     ("sotr code 12-34-56", "12-34-56", "UK_SORT_CODE"),
     ("s/c 10-39-74", "10-39-74", "UK_SORT_CODE"),
@@ -143,6 +146,7 @@ NEGATIVE = [
     "ich bin am 13.05.2025 im Urlaub",
     "the names are listed below",
     "il mapelle demain",
+    "cest la vie 2020",
 ]
 
 
