@@ -96,7 +96,7 @@ class Finder:
                     or (hit[2] == "PERSON_NAME" and not _capitalised(walk.data, hit[0]))  # `name: cvv 123`
                     or _runs_on(walk.data, hit[1])
                 ):
-                    return self._longer(walk, hit, end)
+                    return self._longer(walk, hit)
                 walk.hits.append(hit)
                 return max(hit[1], start + 1)  # (a shape trimmed at another type's cue: go on from there)
         if tok.isdigit():  # the commonest shape: one digit run
@@ -117,7 +117,7 @@ class Finder:
             walk.hits.append(hit)
         return end
 
-    def _longer(self, walk: _Walk, hit: Span, end: int) -> int:
+    def _longer(self, walk: _Walk, hit: Span) -> int:
         """A cue's value that starts a longer value yields to it.
 
         A password is one token (`password: 42 Elm Street, …`, `pwd: date of birth 12/03/1985`), and a name
@@ -139,7 +139,7 @@ class Finder:
                 return after
             del walk.hits[mark:]
         walk.hits.append(hit)
-        return end
+        return max(hit[1], hit[0] + 1)  # (a name may end before its candidate: `Extra._before_cue`)
 
     def _letters(self, walk: _Walk, start: int, end: int, tok: bytes) -> int:
         """Letters first: an IBAN (`DE89 3704 …`), or a phone context word and the gap after it."""

@@ -45,19 +45,25 @@ _MONTH = words(*MONTHS)
 _DATE = (
     rb"(?:\d{1,2}[ \t]?[/.\-][ \t]?\d{1,2}[ \t]?[/.\-][ \t]?(?:\d{4}|\d{2})\b"
     rb"|\d{4}[/.\-]\d{1,2}[/.\-]\d{1,2}\b"
+    # `dob 3 4 1990`: spaces alone between the parts only before a four-digit year
+    rb"|\d{1,2}[ \t]\d{1,2}[ \t](?:19|20)\d{2}\b"
     # `dob 03121985`, `19850312`: eight digits after a date-of-birth cue; `my birthday is 03/12`: day and
     # month alone (a birthday without its year is still the customer's, and half of what verification asks)
     rb"|\d{8}\b|\d{1,2}[/.]\d{1,2}\b"
-    # `March 12, 1985`, `12 March 1985`, `12th of March 1985`, `12 de marzo de 1985`, `12. März 1985`: the
-    # month names once (a second copy doubles the DFA's state size); `birth_date_ok` wants a day and a year
-    rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?[ \t]+(?:(?:of|de)[ \t]+)?)?"
+    # `March 12, 1985`, `12 March 1985`, `12th of March 1985`, `12 de marzo de 1985`, `12. März 1985`,
+    # `6-Mar-2002`, `Mar-06-2002`, `3rd April '90`: the month names once (a second copy doubles the DFA's
+    # state size); `birth_date_ok` wants a day and a year
+    rb"|(?:\d{1,2}(?:st|nd|rd|th|er|\.)?(?:[ \t]+(?:(?:of|de)[ \t]+)?|[\-/]))?"
     + _MONTH
     # (the year may be left out: `my birthday is March 12th`; `birth_date_ok` then wants the day)
-    + rb"\.?(?:[ \t]+\d{1,2}(?:st|nd|rd|th)?\b)?(?:,?[ \t]+(?:(?:de|del)[ \t]+)?(?:\d{4}|\d{2})\b)?)"
+    + rb"\.?(?:(?:[ \t]+|[\-/])\d{1,2}(?:st|nd|rd|th)?\b)?"
+    rb"(?:(?:,?[ \t]+(?:(?:de|del)[ \t]+)?|[\-/])(?:\d{4}|\d{2}|(?:'|\xe2\x80\x99)\d{2})\b)?)"
 )
 # (`04 27`: a space alone only after a two-digit month)
 _EXPIRY = (
-    rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])[ \t]?(?:20)?\d{2}\b)"
+    rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-.][ \t]?(?:20\d{2}|\d{2})\b|(?:0[1-9]|1[0-2])[ \t]?(?:20)?\d{2}\b"
+    # `exp April 2027`, `expires Apr/27`, `Apr '27` (a bare two-digit number after a month is a day)
+    rb"|" + _MONTH + rb"\.?(?:[ \t]?[/\-'][ \t]?\d{2}|(?:[ \t]+de)?[ \t]?[/\-]?[ \t]?20\d{2})\b)"
 )
 
 # Letters of names: ASCII, Latin-1 and Latin Extended-A (UTF-8 lead bytes \xc3-\xc5), e.g. José, Zoë, Łukasz
@@ -248,7 +254,8 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "sicherheitscode",
             "prüfziffer",
         ),
-        GAP + rb"\b(?P<v>\d{3,4})\b",
+        # (`cvv: 1 2 3`: read out digit by digit)
+        GAP + rb"\b(?P<v>\d{3,4}|\d(?:[ \t]\d){2,3})\b",
     ),
     _cue(
         "CARD_EXPIRY",
@@ -555,6 +562,10 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "número de cuenta",
             "numero de cuenta",
             "cuenta bancaria",
+            # (the Spanish account code's name: `CCC 0049 1500 05 1234567890`)
+            "ccc",
+            "código cuenta cliente",
+            "codigo cuenta cliente",
             "compte",
             "numéro de compte",
             "numero de compte",
@@ -567,7 +578,9 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
             "kto",
             "bankkonto",
         ),
-        GAP + rb"\b(?P<v>\d(?:[ \-]?\d){5,16})\b",
+        # (first: a Spanish CCC, 20 digits printed 4-4-2-10: `número de cuenta: 0049 1500 05 1234567890`;
+        # twenty digits in one run are as often a tracking number: `my account 9400…`)
+        GAP + rb"\b(?P<v>\d{4}[ \-]\d{4}[ \-]\d{2}[ \-]\d{10}|\d(?:[ \-]?\d){5,16})\b",
     ),
     _cue(
         "POSTAL_CODE",

@@ -29,7 +29,9 @@ from archiver.redact.shapes import SHAPES, shape_span, unit_prefix
 from archiver.redact.tails import tail_after
 from archiver.redact.validators import card_brand_ok, iban_ok, luhn_ok, ssn_ok
 from archiver.redact.wordlists import (
+    EXPIRY_TIME_WORDS,
     NOT_BIRTH,
+    OTHER_EXPIRING,
     OTHER_THING,
     PASSWORD_WORDS,
     SET_TO_WORDS,
@@ -157,7 +159,7 @@ class Extra:
                 return None
             if m.group("c") in BARE_NAME and not bare_name_ok(data, start, gap, value):
                 return None
-            return (start + vs, start + vs + found_len, kind)
+            return (start + vs, start + vs + self._before_cue(value[:found_len]), kind)
         if kind == "PASSWORD":
             bare = value.lower().rstrip(b".,!:")
             if bare in PASSWORD_WORDS or bare in self._cue_types or b"REDACTED" in value:
@@ -181,6 +183,8 @@ class Extra:
             return None
         if kind == "DATE_OF_BIRTH" and not _birth_context_ok(data, m.group("c"), gap, start + ve):
             return None
+        if kind == "CARD_EXPIRY" and not value[:1].isdigit() and not _named_expiry_ok(data, start, gap):
+            return None
         if kind == "BANK_ACCOUNT" and _amount(m.group("c"), gap, data, start + ve):
             return None
         if _glued(data, start + vs, start + ve) and not tail_after(
@@ -201,6 +205,14 @@ class Extra:
                 if m is not None:
                     return self.confirm(data, start, (j, m))
         return None
+
+    def _before_cue(self, name: bytes) -> int:
+        """The name's length up to a later word that is another type's cue (`my name is jane doe dob 1/2/85`):
+        the walk goes on from there and finds that cue's value, which the name would otherwise swallow."""
+        for m in _LETTERS.finditer(name, name.find(b" ") + 1 or len(name)):
+            if "PERSON_NAME" not in self._cue_types.get(m.group().lower(), ("PERSON_NAME",)):
+                return len(name[: m.start()].rstrip())
+        return len(name)
 
     def _cut_at_cue(self, data: bytes, span: Span) -> Span | None:
         """An address ends before another type's cue its tail took for a city (`PO Box 12, SIN 046 …`)."""
@@ -281,6 +293,24 @@ def _birth_context_ok(data: bytes, cue: bytes, gap: bytes, end: int) -> bool:
     if _COUNT_AFTER.match(data, end):  # `birthday in May 3 weeks from now`
         return False
     return cue[:3].lower() not in (b"bin", b"wur") or _GEBOREN.match(data, end) is not None
+
+
+def _named_expiry_ok(data: bytes, start: int, gap: bytes) -> bool:
+    """`exp April 2027`, `expiring apr/27`, `my card expires in May 2029`; not `the warranty expires in May
+    2029` (another thing expires), nor `it expires in May 2029` (`in` makes the month a time, unless a card
+    is named before the cue)."""
+    lo = max(0, start - 32)
+    lo = data.rfind(b"\x00", lo, start) + 1 or lo  # (this message only)
+    gap_words = [w.lower() for w in _LETTERS.findall(gap)]
+    before = [w.lower() for w in _LETTERS.findall(data, lo, start)]
+    if any(w in OTHER_EXPIRING for w in gap_words + before):
+        return False
+    return not any(w in EXPIRY_TIME_WORDS for w in gap_words) or any(w in _CARD_WORDS for w in before)
+
+
+_CARD_WORDS = frozenset(
+    b"card cards visa mastercard amex discover debit credit tarjeta carte karte kreditkarte".split()
+)
 
 
 # `savings of 150000 dollars`, `checking 150000 records took long`: an amount or a count after an account

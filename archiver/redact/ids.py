@@ -100,27 +100,34 @@ def ipv6_ok(tok: bytes) -> bool:
     return len(groups) == 8
 
 
+# (the Spanish, French and German abbreviations too: `7-abr-1985`, `3 avr. 1990`, `12. Mär 1980`)
 MONTHS: dict[str, int] = {}
 for _number, _names in enumerate(
     (
-        "january jan enero janvier janv januar jänner jaenner",
+        "january jan enero ene janvier janv januar jänner jaenner",
         "february feb febrero février fevrier févr fevr februar",
-        "march mar marzo mars märz maerz",
-        "april apr abril avril",
+        "march mar marzo mars märz maerz mär",
+        "april apr abril abr avril avr",
         "may mayo mai",
         "june jun junio juin juni",
         "july jul julio juillet juil juli",
-        "august aug agosto août aout",
+        "august aug agosto ago août aout",
         "september sep sept septiembre setiembre septembre",
         "october oct octubre octobre oktober okt",
         "november nov noviembre novembre",
-        "december dec diciembre décembre decembre déc dezember dez",
+        "december dec diciembre dic décembre decembre déc dezember dez",
     ),
     start=1,
 ):
     for _name in _names.split():
         MONTHS[_name] = _number
 
+# a month's name for Python `re` (tails.py: `… expiring april 2027`), longest first
+MONTH_WORD = (
+    rb"(?i:(?:"
+    + b"|".join(re.escape(m.encode()) for m in sorted(MONTHS, key=lambda m: (-len(m.encode()), m)))
+    + rb"))\b"
+)
 _NUMBERS = re.compile(rb"\d+")
 _WORDS = re.compile(r"[^\W\d_]+")
 
@@ -163,7 +170,12 @@ def _year_ok(year: int, four: bool) -> bool:
 
 
 def expiry_ok(value: bytes) -> bool:
-    """A card expiry: MM/YY, MM/YYYY, M/YY, MM-YY or MMYY with a month 1-12 (and a 20xx year if long)."""
+    """A card expiry: MM/YY, MM/YYYY, M/YY, MM-YY or MMYY with a month 1-12 (and a 20xx year if long), or
+    a month's name and its year (`April 2027`, `Apr/27`)."""
+    named = _MONTH_YEAR.fullmatch(value.decode("utf-8", "replace"))
+    if named is not None:
+        year = named.group(2)
+        return named.group(1).lower() in MONTHS and (len(year) == 2 or year[:2] == "20")
     digits = value.translate(None, b" /-.")
     if not digits.isdigit() or len(digits) not in (3, 4, 5, 6):
         return False
@@ -178,6 +190,7 @@ def expiry_ok(value: bytes) -> bool:
     return 1 <= month <= 12 and (len(year) == 2 or year[:2] == b"20")
 
 
+_MONTH_YEAR = re.compile(r"([^\W\d_]+)\.?(?:[ \t]+de)?[ \t]*[/\-']?[ \t]*(\d{2}|\d{4})")
 _TRAILING = b".,!?;:)]}\"'"
 _HEX_ID = re.compile(rb"[0-9a-fA-F]+(?:-[0-9a-fA-F]+)+|[0-9a-fA-F]{16,}")
 _CODE_TOKEN = re.compile(rb"([A-Za-z]+)[#_\-:.]?\d[\d\-.]*[^A-Za-z0-9]*")

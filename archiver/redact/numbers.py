@@ -37,6 +37,14 @@ Span = tuple[int, int, str]  # (start, end, type)
 DIGIT_SEPS = b" .-"
 _SEPS_TO_SPACE = bytes.maketrans(b".-", b"  ")
 _VERSION = re.compile(rb"(?i)\b(?:version|build|release|firmware|ver\.?|v)[ :#]*$")  # `cvv …` is none
+# a product code in the SSN's 3-2-4 shape (`SKU 283-73-1172`, `part no. 123-45-6789`, `model # …`, `Art.-Nr.
+# …`): the word right before it, a `no.`/`number` and a connector between
+_PRODUCT_BEFORE = re.compile(
+    rb"(?i)\b(?:sku|part|model|item|serial|serie|s\xc3\xa9rie|seriennummer|article|art|artikel|artikelnummer|art\xc3\xadculo|articulo"
+    rb"|r\xc3\xa9f\xc3\xa9rence|modelo|mod\xc3\xa8le|modell|product|produit|producto|produkt|catalog|catalogue)"
+    rb"\.?(?:[ \t:#=\-]{0,3}(?:no|nr|number|num|code|id)\b\.?)?"
+    rb"(?:[ \t:#=\-]{0,3}(?:is|was|es|est|ist)\b)?[ \t:#=\-]{0,3}$"
+)
 _SEP_SPLIT = re.compile(rb"([ .\-])")
 _SPACE_SPLIT = re.compile(rb"( )")
 _PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
@@ -44,6 +52,9 @@ _PII_DIGIT_COUNTS = frozenset((9, 10, 11, *range(13, 20)))
 _ID_CONTEXT = re.compile(
     rb"(?i)(?:order|ticket|case|ref|reference|invoice|tracking|confirmation|transaction|booking|id|sku|#"
     rb"|reservation|claim|policy|member|membership|customer|serial"
+    # `build 2026932995`, `model 4155550132`: a product's or a release's number
+    rb"|build|version|versi\xc3\xb3n|versionsnummer|release|firmware|model|part|item|article|artikel|art\.?-?nr"
+    rb"|serie|s\xc3\xa9rie|seriennummer"
     rb"|commande|facture|pedido|factura|bestellung|bestellnummer|auftrag|rechnung|ordine|fattura|bestelling)"
     rb"(?:[ \t:#.=\-]{0,3}(?:no\.?|number|num|#)?[ \t:#.=\-]{0,3}"  # `order no.: …`, not `# | …`
     # `your reference number is …` (only after the word `number`: `my phone # is …` is a phone)
@@ -222,6 +233,7 @@ class Numbers:
             if not ssn_ok(digits):
                 # 9XX-7X-XXXX: an ITIN, in the SSN's printed shape (bare nine digits need the ITIN cue)
                 ok = self.itin and groups is not None and groups[0] == [3, 2, 4] and len(groups[1]) == 1
+                ok = ok and not _PRODUCT_BEFORE.search(data, max(0, start - 24), start)  # (`SKU 998-81-4788`)
                 return "US_ITIN" if ok and itin_ok(digits) else None
             if not self.ssn:
                 return None
@@ -230,6 +242,8 @@ class Numbers:
             sizes, seps = groups
             if sizes != [3, 2, 4] or len(seps) != 1:
                 return None
+            if _PRODUCT_BEFORE.search(data, max(0, start - 24), start):
+                return None  # `SKU 283-73-1172`, `part no. 123-45-6789`: a product code in the SSN's shape
             # `123.45.6789`: dates are 2-2-4 or 4-2-2, so this shape is an SSN, unless it is a version
             return None if 0x2E in seps and _VERSION.search(data, max(0, start - 16), start) else SSN
         if n not in (10, 11) or not self.phone or in_url:

@@ -221,7 +221,12 @@ SHAPES: tuple[tuple[str, bytes], ...] = (
         + _IPV6_GROUP
         + rb"(?:::?"
         + _IPV6_GROUP
-        + rb"){2,7}(?:::)?|::(?:"
+        + rb"){2,7}(?:::)?|\b"
+        # `2001:db8::`: a prefix of two groups or more ends in `::` (`fe80::` alone names no host)
+        + _IPV6_GROUP
+        + rb"(?::"
+        + _IPV6_GROUP
+        + rb"){1,6}::|::(?:"
         + _IPV6_GROUP
         # (`::ffff:192.0.2.128`: an IPv4 address in IPv6; first, as leftmost-first would stop at `192`)
         + rb":){0,6}(?:\d{1,3}(?:\.\d{1,3}){3}|"
@@ -246,10 +251,18 @@ TYPES: tuple[str, ...] = (*cues.TYPES, "IP_ADDRESS", "STREET_ADDRESS")
 _VERSION_BEFORE = re.compile(
     # (a word of its own: `server 10.0.0.254` holds no `ver`)
     # (`step 1.2.3.4 of the guide`: a numbered step, as a section is)
-    rb"(?i)(?:\b(?:version|versi\xc3\xb3n|build|release|firmware|update|upgrade|patch|section|chapter"
+    rb"(?i)(?:\b(?:version|versionsnummer|versi\xc3\xb3n|build|release|firmware|update|upgrade|patch|section|chapter"
     rb"|step|steps|paso|\xc3\xa9tape|etape|schritt|clause|paragraph|article|figure|fig\.?|ver\.?|v)"
-    rb"|\xc2\xa7)[ :#]*$"
+    # (`app version is 3.2.0.5`, `the version number is 1.2.3.4`, `version no. 1.2.3.4`)
+    rb"|\xc2\xa7)(?:[ :#]*\b(?:number|num|no|nr|is|was|es|est|ist)\b\.?)*[ :#]*$"
 )
+# `6.8.2.5 is the version the store shows`, `3.2.4.65 is installed`: a version named after the value
+_VERSION_AFTER = re.compile(
+    rb"(?i)[ \t]+(?:is|was)[ \t]+(?:(?:the|my|our)[ \t]+)?"
+    rb"(?:(?:latest|current|new|old|app|firmware|software)[ \t]+)?"
+    rb"(?:version|build|release|installed)\b"
+)
+_PREFIX_GROUP = re.compile(rb"[0-9A-Fa-f]{3}|[A-Fa-f]")
 _INWARD_UNITS = re.compile(rb"\d[TGMK]B$")
 _UNIT_PREFIX = re.compile(_UNIT_FIRST)
 _FR_STREET = frozenset(
@@ -275,9 +288,13 @@ def shape_span(data: bytes, start: int, tok: bytes, kind: str) -> tuple[int, int
                 return None
             if after[:1] == b"." and after[1:].isdigit():
                 return None  # 1.2.3.4.5: a longer dotted run
+            if _VERSION_AFTER.match(data, end):
+                return None
             return (start, end, kind)
         if before[-1:].isalnum() or before.endswith(b":") or after[:1].isalnum() or not ipv6_ok(tok):
             return None
+        if tok.endswith(b"::") and not _PREFIX_GROUP.search(tok):
+            return None  # (`10:30::`: a time, where `2001:db8::` has a group of three or a hex letter)
         return (start, end, kind)
     if kind == "UK_NINO":
         return (start, end, kind) if nino_ok(tok.translate(None, b" \t"), strict=True) else None

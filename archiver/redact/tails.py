@@ -14,16 +14,18 @@ from __future__ import annotations
 import re
 
 from archiver.redact.context import number_at
-from archiver.redact.ids import expiry_ok, password_chosen
+from archiver.redact.ids import MONTH_WORD, expiry_ok, password_chosen
 from archiver.redact.wordlists import PASSWORD_WORDS
 
 _EXP_CUE = (
-    rb"(?:(?i:exp(?:iry|iration|ires)?(?: date)?|valid(?: thru| through| until)?|good thru|vence|vto|caduca"
-    rb"|expire|g\xc3\xbcltig bis|ablauf(?:datum)?)\.?[ \t]*:?[ \t]*)"
+    rb"(?:(?i:exp(?:iry|iration|ires|iring)?(?: date)?|valid(?: thru| through| until)?|good thru|vence|vto"
+    rb"|caduca|expire|g\xc3\xbcltig bis|ablauf(?:datum)?)\.?[ \t]*:?[ \t]*)"
 )
 _CODE_CUE = rb"(?:(?i:cvv2?|cvc2?|cid|csc|code|security code|cryptogramme|pr\xc3\xbcfnummer)[ \t]*:?[ \t]*)"
 _ACCOUNT_CUE = rb"(?:(?i:acc(?:oun)?t?|a/c)\.?(?:[ \t]*(?i:no|number|num|nr)\.?)?[ \t]*:?[ \t]*)"
-_SEP = rb"[ \t]*[,;/|]?[ \t]*"
+# `, `, ` / `, ` - ` (a dash between spaces: `4111-1111-…` is the card's own), or one line break (the card,
+# its expiry and its code pasted on lines of their own)
+_SEP = rb"[ \t]*(?:[,;/|]|(?<=[ \t])(?:-|\xe2\x80\x93)(?=[ \t])|\r?\n)?[ \t]*"
 _PASS_CUE = rb"(?i:pass(?:word|wd)?|pwd|pw|contrase\xc3\xb1a|clave|mot de passe|mdp|passwort|kennwort)\b"
 _PASS_WORD = re.compile(_PASS_CUE + rb"[:=]?")
 # an e-mail given as a login: the password may follow it with no cue of its own
@@ -33,7 +35,11 @@ _LOGIN_BEFORE = re.compile(
 )
 _AND = rb"(?:(?i:and|&|y|et|und)[ \t]+)?(?:(?i:the)[ \t]+)?"  # `… and the code 123`
 _IS = rb"(?:(?i:is)[ \t]+)?"
-_EXPIRY = rb"(?:0?[1-9]|1[0-2])[ \t]?[/\-][ \t]?(?:20\d{2}|\d{2})"
+_EXPIRY = (
+    rb"(?:(?:0?[1-9]|1[0-2])[ \t]?[/\-][ \t]?(?:20\d{2}|\d{2})"
+    # `april 2027`, `Apr/27`, `Apr '27`: a month's name (a bare two-digit number after it is a day)
+    rb"|" + MONTH_WORD + rb"\.?(?:[ \t]?[/\-'][ \t]?\d{2}|(?:[ \t]+de)?[ \t]?[/\-]?[ \t]?20\d{2})\b)"
+)
 # `4125-0826-7538-1412 0328 987`: after a card, MMYY without a separator too (kept only when a code follows)
 _CARD_EXPIRY = rb"(?:" + _EXPIRY + rb"|(?:0[1-9]|1[0-2])[2-4]\d)"
 _CODE = rb"\d{3,4}"
@@ -121,8 +127,18 @@ def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> l
         return _password_after(data, hit, m, enabled)
     code_len = (4 if data[hit[0] : hit[0] + 2] in (b"34", b"37") else 3) if hit[2] == "CREDIT_CARD" else 0
     groups = m.groupdict()
-    mmyy, code = groups.get("e"), groups.get("c")
-    if mmyy is not None and mmyy.isdigit() and not _mmyy_ok(data, hit[1], m.start("e"), code, code_len):
+    mmyy = groups.get("e")
+    if mmyy is not None and mmyy.isdigit() and not _mmyy_ok(data, hit[1], m, code_len):
+        return []
+    # a month's name right after a card is as often a statement's or a charge's month (`… - may 2026
+    # statement`): an expiry with its cue (`… expiring april 2027`) or a code after it
+    # (the code may be a hit of its own, past `limit`: `… Sept 2030 cvv 123`)
+    if (
+        mmyy is not None
+        and mmyy[:1].isalpha()
+        and not _LETTER.search(data, hit[1], m.start("e"))
+        and not _CODE_NEXT.match(data, m.end("e"))
+    ):
         return []
     found: list[Span] = []
     for group, value in groups.items():
@@ -143,13 +159,28 @@ def tail_after(data: bytes, hit: Span, limit: int, enabled: frozenset[str]) -> l
     return sorted(found)
 
 
-def _mmyy_ok(data: bytes, end: int, start: int, code: bytes | None, code_len: int) -> bool:
-    """MMYY after a card (`… 0328 987`, `…, 1229`, `…4265/0927/0903`): before a 3-digit code or the card's
-    own, or after a comma or slash; in a table of fours (`… 1227 4567`) four digits after a card are the next
-    group."""
+def _mmyy_ok(data: bytes, end: int, m: re.Match[bytes], code_len: int) -> bool:
+    """MMYY after a card (`… 0328 987`, `…, 1229`, `…4265/0927/0903`, `… - 0427, 2755`): before a 3-digit
+    code or the card's own, or with a sign around it; on a line of its own after the card's line, with the
+    line's last code, or before a code on the next line; in a table of fours (`… 1227 4567`, a line of
+    fours under the card) four digits after a card are the next group."""
+    code = m.group("c")
     if code is not None and len(code) in (3, code_len):
         return True
-    return any(c in b",;/|" for c in data[end:start])
+    before = data[end : m.start("e")]
+    after = b"" if code is None else data[m.end("e") : m.start("c")]
+    if _MORE.match(data, m.end()):
+        return False  # (`… - 1227 - 4567 - 8901`: a run of fours goes on)
+    if _SIGNED.search(before) or _SIGNED.search(after) or b"\n" in after:
+        return True
+    return b"\n" in before and (code is None or _LINE_END.match(data, m.end()) is not None)
+
+
+_MORE = re.compile(_SEP + rb"\d")
+_SIGNED = re.compile(rb"[,;/|\-]|\xe2\x80\x93")
+_LETTER = re.compile(rb"[A-Za-z]")
+_CODE_NEXT = re.compile(_SEP + _CODE_CUE + rb"?" + _CODE + rb"\b")
+_LINE_END = re.compile(rb"[ \t.!]*(?:\r?\n|\x00|$)")
 
 
 def _password_after(data: bytes, hit: Span, m: re.Match[bytes], enabled: frozenset[str]) -> list[Span]:

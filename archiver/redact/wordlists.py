@@ -165,6 +165,22 @@ NOT_BIRTH = _set(
     fiesta regalo regalos cena celebración fête cadeau cadeaux soirée feier party geschenk geschenke essen
     """
 )
+# `the warranty expires in May 2029`: a month's name after an expiry cue is a card's expiry only when no
+# preposition stands between (`expiring april 2027`: in the gap) and no other thing that expires comes
+# before the cue or in the gap
+EXPIRY_TIME_WORDS = _set(
+    """
+    in on at by around until till before after from en el la a hasta antes le au avant im am bis vor ende
+    """
+)
+OTHER_EXPIRING = _set(
+    """
+    warranty guarantee subscription trial offer promo promotion coupon voucher membership plan contract
+    licence license lease domain certificate cert passport permit insurance policy password token link
+    session quote discount deal sale garantía garantia suscripción suscripcion oferta contrato licencia
+    seguro garantie abonnement offre contrat assurance vertrag abo angebot lizenz versicherung gutschein
+    """
+)
 # `ref#3566`, `order12345`, `card_4111`: a code word and its number, no password
 CODE_WORDS = _set(
     """

@@ -265,3 +265,19 @@ def test_redacting_twice_changes_nothing() -> None:
     for text, _, _ in POSITIVE:
         once = R.redact(text).text
         assert R.redact(once) == (once, {}), once
+
+
+@pytest.mark.parametrize(
+    ("text", "counts"),
+    [
+        ("hi my name is oluwaseun hernández dob Sep 20 1972", {"PERSON_NAME": 1, "DATE_OF_BIRTH": 1}),
+        ("my name is jane doe dob 12/03/1985", {"PERSON_NAME": 1, "DATE_OF_BIRTH": 1}),
+        ("name: jane doe pin 4821", {"PERSON_NAME": 1, "PIN": 1}),
+        ("my name is jane ssn 123-45-6789", {"PERSON_NAME": 1, "US_SSN": 1}),
+    ],
+)
+def test_a_name_ends_before_another_types_cue(text: str, counts: dict[str, int]) -> None:
+    # a lower-case name took the cue for a name word, and the walk went on past the cue's value
+    out = R.redact(text)
+    assert out.counts == counts, out.text
+    assert not any(ch.isdigit() for ch in out.text), out.text
