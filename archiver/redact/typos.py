@@ -1,25 +1,25 @@
 """The misspellings of cue words that customers type on phones: `pasword is …`, `acount number …`.
 
-A cue word that misses its value because of one slip of the thumb is a leak: an audit of typed chats found
-the cue spelt wrong before one value in thirty, and recall there fell from 0.98 to 0.18. So every cue word
-of `cues.py` also matches as
+A cue word that misses its value because of one slip of the thumb is a leak: a blind audit found recall
+0.98 after cues spelt right and 0.18 after misspelt ones. So every cue word of `cues.py` also matches as
 
-- one slip inside a word of five letters or more, the first letter kept (people rarely get it wrong, and
-  keeping it spares the automaton): a letter dropped (`pasword`, `acount`, `routng`), two neighbours
-  swapped (`secuirty`, `brithday`, `passwrod`) or a letter doubled (`passsword`, `adddress`);
+- one slip inside a word that names the value (`KEY_WORDS`, 5-12 letters), the first letter kept (people
+  rarely get it wrong, and keeping it spares the automaton): a letter dropped (`pasword`, `acount`,
+  `routng`), two neighbours swapped (`secuirty`, `brithday`, `passwrod`) or a letter doubled (`passsword`);
 - what phone keyboards do to spelling: accents left out (`numero`, `Fuhrerschein`, `contrasena`; German
   umlauts also as `ue`/`oe`/`ae` and `ß` as `ss`), apostrophes dropped or curly (`dassurance`, `je
   mappelle`, `d’assurance`);
 - the frequent misspellings no single slip explains (`MISSPELT`: `lisence`, `rounting`, `secutiry`,
   `expiery`, `birth day`), which spell checkers' lists of common errors and chat logs show.
 
-A variant that is itself a word of English, Spanish, French or German (`routine` is one slip from
-`routing`, `carte` from `carnet`) would make that word a cue: `NOT_VARIANTS` lists them (the test checks the
-list against the system dictionaries where they are installed). The value after a misspelt cue must pass
-the same checks as after the right spelling, so `I forgot my pasword` or `pasport photo` hold no value.
+A variant that is itself a word of English, Spanish, French or German (`diver` is one slip from `driver`,
+`saving` from `savings`, `im` is `i'm` without its apostrophe) would make that word a cue: `NOT_VARIANTS`
+lists them (the test checks the slips against the system word lists where they are installed). The
+value after a misspelt cue must pass the same checks as after the right spelling, so `I forgot my
+pasword` or `pasport photo` hold no value.
 
-Each variant is one more string in the combined automaton: only words of five letters or more get slips
-(`pin` has none), and docs/redaction.md gives the cost measured.
+Each variant is one more string in the combined automaton, so cue words are compiled as a trie
+(`alternation`) and docs/redaction.md gives the cost measured.
 """
 
 from __future__ import annotations
