@@ -16,14 +16,14 @@ scatter the cue words of one type across files.
 
 from __future__ import annotations
 
-from archiver.redact.context import word_forms, word_source
+from archiver.redact.context import word_forms
 from archiver.redact.ids import MONTHS
+from archiver.redact.typos import alternation, with_typos
 
 
 def words(*cues: str) -> bytes:
     """An RE2/`re` alternation of cue words: ASCII letters in either case, `\\b` at ASCII word ends."""
-    forms = sorted({f for w in cues for f in word_forms(w)}, key=lambda w: (-len(w.encode()), w))
-    return b"(?:" + b"|".join(map(word_source, forms)) + b")"
+    return alternation(sorted({f for w in cues for f in word_forms(w)}))
 
 
 # between a cue and its value: a few ASCII words and signs on the same line (`number is:`, `cvv "123"`,
@@ -35,7 +35,9 @@ GAP = rb"[A-Za-z \t:#.,=\-'/\"()\xc2\xb0\xba\xc3\xa0]{0,24}?"
 # yesterday` holds no password)
 CONNECT = (
     rb"(?:[ \t]*[:=][ \t]*|(?:'|\xe2\x80\x99)s[ \t]+"  # `my password's dragon12`
-    rb"|[ \t]+(?i:is|was|es|est|c'est|ist|lautet|would be|will be|should be|sera|ser\xc3\xa1)\b"
+    # (`c’est`, `cest`: phones curl the apostrophe or drop it)
+    rb"|[ \t]+(?i:is|was|es|est|c'est|c\xe2\x80\x99est|cest|ist|lautet|would be|will be|should be|sera"
+    rb"|ser\xc3\xa1)\b"
     rb"(?:[ \t]+(?i:now|still|currently|just|ahora|maintenant|jetzt))?[ \t]*:?[ \t]*)"
 )
 _D = rb"\d"
@@ -171,37 +173,44 @@ _SURNAME_FIRST = (
 # (No `… no` forms: `passport no. is 8012…` is the cue `passport` and the gap `no. is`, which `_gap_ok`
 # reads as an abbreviation; a cue ending in `no` would leave `. is` in the gap, a sentence break.)
 def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple[str, ...], bytes]:
+    # the cue words as customers type them too (`pasword`, `acount`, `numero`, `dassurance`: typos.py);
+    # where words may stand between cue and value (a gap of letters), `routng number` is `routng` + gap
+    cue_words = with_typos(cue_words, gap=rest.startswith(b"[A-Za-z"))
     return kind, cue_words, b"(?P<c>" + words(*cue_words) + b")" + rest
 
 
-BARE_PASSWORD_CUES = (
-    "password",
-    "passwd",
-    "pwd",
-    "pw",
-    "pass",
-    "passcode",
-    "contraseña",
-    "contrasena",
-    "clave",
-    "clave de acceso",
-    "mot de passe",
-    "mdp",
-    "passwort",
-    "kennwort",
+BARE_PASSWORD_CUES = with_typos(
+    (
+        "password",
+        "passwd",
+        "pwd",
+        "pw",
+        "pass",
+        "passcode",
+        "contraseña",
+        "contrasena",
+        "clave",
+        "clave de acceso",
+        "mot de passe",
+        "mdp",
+        "passwort",
+        "kennwort",
+    )
 )
 
 
 MY_PASS_CUES = ("my pass",)
-LOGIN_PAIR_CUES = (
-    "login",
-    "log in",
-    "username",
-    "user name",
-    "user id",
-    "usuario",
-    "identifiant",
-    "benutzername",
+LOGIN_PAIR_CUES = with_typos(
+    (
+        "login",
+        "log in",
+        "username",
+        "user name",
+        "user id",
+        "usuario",
+        "identifiant",
+        "benutzername",
+    )
 )
 
 
@@ -217,7 +226,8 @@ def _set_password_cues() -> tuple[str, ...]:
     return tuple(f"{v} {d}{n}" for verbs, dets, nouns in forms for v in verbs for d in dets for n in nouns)
 
 
-SET_PASSWORD_CUES = _set_password_cues()
+# (accents and apostrophes only: a slip in each of its 156 phrases would add 4,500 strings)
+SET_PASSWORD_CUES = with_typos(_set_password_cues(), slipped=False)
 
 
 # the weak naming cues (see the alternative below)
@@ -586,7 +596,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "UK_SORT_CODE",
-        ("sort code", "sort-code", "sortcode", "s/code", "código de sucursal", "code guichet"),
+        ("sort code", "sort-code", "sortcode", "s/code", "código de sucursal", "code guichet", "s/c"),
         GAP + rb"\b(?P<v>\d{2}[ \t\-]?\d{2}[ \t\-]?\d{2})\b",
     ),
     # `sort 37-10-76`: the bare word is a verb too (`sort the files from 12-05-24`), so only right before the

@@ -312,7 +312,9 @@ def paren_nanp_ok(tok: bytes) -> bool:
 
 SSN_CONTEXT = re.compile(
     # (`my ss number`, `Sozialversicherungsnummer (USA)`: the German word names the US number as well)
-    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|ss ?num|social|soc\.? ?sec|ssa number|tax ?payer id"
+    # (`socail security`: the misspellings of `social` phones produce, as the cue words have in typos.py)
+    rb"(?i)(?:\b(?:ssn|ss ?#|ss ?no|ss ?num|social|socail|scoial|soical|soc\.? ?sec|ssa number"
+    rb"|tax ?payer id"
     rb"|sozialversicherungs(?:nummer|-nr|nr))"
     rb"|\bs\. ?s\. ?n\b|security\W{0,3}(?:number|no\b|num|#))"
 )
