@@ -10,6 +10,8 @@ NPMSTAMP := node_modules/.installed
 TOOLS    := .tools
 PROMTOOL := $(TOOLS)/promtool
 SDANALYZE := $(TOOLS)/systemd-analyze
+# Word lists of the four cue languages, for the test that no generated cue typo is a real word.
+DICTS := $(TOOLS)/dict/.installed
 
 .PHONY: run test unit perf bench soak lint fmt clean venv tools
 
@@ -42,6 +44,14 @@ $(PROMTOOL):
 	  ln -sf prometheus-deb/usr/bin/promtool promtool; fi
 	@$@ --version >/dev/null
 
+# (unpacked like promtool: the tests read .tools/dict, nothing is installed on the machine)
+$(DICTS):
+	@mkdir -p $(TOOLS)/dict
+	$(MAKE) --no-print-directory $(TOOLS)/.apt-updated
+	cd $(TOOLS)/dict && rm -f *.deb && apt-get download wamerican wfrench wngerman wspanish && \
+	  for deb in *.deb; do dpkg-deb -x $$deb .; done && rm -f *.deb
+	@touch $@
+
 $(SDANALYZE):
 	@mkdir -p $(TOOLS)
 	@if ! command -v systemd-analyze >/dev/null 2>&1; then \
@@ -55,17 +65,17 @@ $(NPMSTAMP): package.json package-lock.json
 
 venv: $(STAMP)
 
-tools: $(PROMTOOL) $(SDANALYZE)
+tools: $(PROMTOOL) $(SDANALYZE) $(DICTS)
 
 run: $(STAMP_RUN)
 	$(BIN)/archiver run
 
 # The whole suite: unit/integration tests, then the pytest-benchmark regression guards.
-test: $(STAMP) $(NPMSTAMP) $(PROMTOOL) $(SDANALYZE)
+test: $(STAMP) $(NPMSTAMP) $(PROMTOOL) $(SDANALYZE) $(DICTS)
 	$(BIN)/python -m pytest
 	$(BIN)/python -m pytest -m perf tests/perf -p no:randomly --benchmark-disable-gc
 
-unit: $(STAMP) $(NPMSTAMP) $(PROMTOOL) $(SDANALYZE)
+unit: $(STAMP) $(NPMSTAMP) $(PROMTOOL) $(SDANALYZE) $(DICTS)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP) $(NPMSTAMP)

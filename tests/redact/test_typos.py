@@ -23,6 +23,7 @@ from archiver.redact.typos import (
 )
 
 R = Redactor()
+DICTS = Path(__file__).resolve().parents[2] / ".tools" / "dict" / "usr" / "share" / "dict"
 
 # (text, value, type): the value replaced by its token, nothing else changed
 POSITIVE: list[tuple[str, str, str]] = [
@@ -177,10 +178,10 @@ def test_slips_keep_the_first_letter_and_skip_short_and_generic_words() -> None:
 
 
 def test_no_single_word_variant_is_a_word_of_its_own() -> None:
-    """Where the system word lists are installed (wamerican, wbritish, wfrench, wngerman, wspanish)."""
-    lists = [Path("/usr/share/dict", n) for n in ("american-english", "french", "ngerman", "spanish")]
-    if not all(p.exists() for p in lists):
-        pytest.skip("the system word lists are not installed")
+    """Against Debian's word lists of the four languages (`make test` unpacks them under .tools/dict)."""
+    lists = [DICTS / n for n in ("american-english", "french", "ngerman", "spanish")]
+    missing = [str(p) for p in lists if not p.exists()]
+    assert not missing, f"word lists missing (run `make test`, which unpacks them): {missing}"
     words = {w.strip().lower() for p in lists for w in p.read_text("utf-8", errors="ignore").split()}
     words |= {_plain(w) for w in words}
     slipped = {v for k in KEY_WORDS for v in slips(k)} | {v for vs in MISSPELT.values() for v in vs}
