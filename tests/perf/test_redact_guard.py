@@ -40,16 +40,19 @@ pytestmark = pytest.mark.perf
 # shape types of the first build (BASE_TYPES) keep their own, higher bar.
 ALL_TYPES = RedactConfig(enabled_types=PII_TYPES)
 FIVE_TYPES = RedactConfig(enabled_types=BASE_TYPES)
-FIVE_MANY_FLOOR = 4.0  # five types, typical corpus: measured 4.95-6.1×
-FIVE_UTF8_FLOOR = 5.1  # measured 6.8-6.9×
-ALL_MANY_FLOOR = 2.0  # every type, typical corpus: measured 2.7×
-ALL_UTF8_FLOOR = 2.2  # measured 2.9×
-DENSE_MANY_FLOOR = 0.7  # every type, dense corpus (30 % of customer turns carry PII): measured 0.95×
-DENSE_UTF8_FLOOR = 0.8  # measured 1.05×
+# Floors sit ~20 % under the lowest of several runs on the 2-core CI VM (2026-12-02, after the blind-audit
+# fixes): this VM's ratios swing ±10-15 % between runs, and a guard is for a real regression (an automaton
+# that stops fitting its memory, a walk gone quadratic), not for the swing.
+FIVE_MANY_FLOOR = 3.0  # five types, typical corpus: measured 3.6-4.0×
+FIVE_UTF8_FLOOR = 4.2  # measured 5.25-5.7×
+ALL_MANY_FLOOR = 1.5  # every type, typical corpus: measured 1.84-1.95×
+ALL_UTF8_FLOOR = 1.6  # measured 2.03-2.5×
+DENSE_MANY_FLOOR = 0.55  # every type, dense corpus (30 % of customer turns carry PII): measured 0.71-0.80×
+DENSE_UTF8_FLOOR = 0.6  # measured 0.78-0.82×
 # share of the machine's own two-process scaling that the pool keeps: measured ~0.9; a pool that serialises
 # its work stays near 1/1.9 ≈ 0.5
 POOL_EFFICIENCY_FLOOR = 0.7
-GZIP_SPEED_FLOOR = 18.0  # ISA-L level 2 (archiver's default) vs stdlib gzip level 9: measured median 24×
+GZIP_SPEED_FLOOR = 16.0  # ISA-L level 2 (archiver's default) vs stdlib gzip level 9: measured 20.7-24×
 GZIP_RATIO_FLOOR = 5.9  # compression ratio of the seeded archive-like JSON: 6.24 (deterministic input)
 
 
