@@ -14,7 +14,7 @@ A cue word that misses its value because of one slip of the thumb is a leak: a b
 
 A variant that is itself a word of English, Spanish, French or German (`diver` is one slip from `driver`,
 `saving` from `savings`, `im` is `i'm` without its apostrophe) would make that word a cue: `NOT_VARIANTS`
-lists them (the test checks the slips against the system word lists where they are installed). The
+lists them (a test checks the slips against Debian's word lists, which `make test` unpacks). The
 value after a misspelt cue must pass the same checks as after the right spelling, so `I forgot my
 pasword` or `pasport photo` hold no value.
 
