@@ -142,9 +142,12 @@ async def test_idle_pings_keep_a_quiet_socket_alive(
     make_sim: SimFactory, make_client: ClientFactory, recorder: Recorder
 ) -> None:
     sim = await make_sim(seed=9, heartbeat_s=0.1)
-    _, listener = await _listen(sim, make_client, recorder, heartbeat_timeout_s=0.6, ping_idle_s=0.2)
+    # Pings every 0.1 s against a 1.5 s timeout: a pong may be 1.4 s late on a loaded machine before the
+    # socket is called dead (0.6 s against 0.2 s pings failed once in fresh-clone CI, seed 2003085663); the
+    # wait spans 2.5 timeouts, which a socket without pings would not survive.
+    _, listener = await _listen(sim, make_client, recorder, heartbeat_timeout_s=1.5, ping_idle_s=0.1)
     sim.faults.silence_heartbeats(True)
-    await asyncio.sleep(1.5)
+    await asyncio.sleep(3.75)
     assert listener.stats.pings_sent >= 2 and listener.stats.pongs >= 2
     assert listener.stats.dead_sockets == 0 and listener.stats.reconnects == 0
     await _each_new_end_once(sim, recorder, 2, what="events")
