@@ -179,24 +179,24 @@ def _cue(kind: str, cue_words: tuple[str, ...], rest: bytes) -> tuple[str, tuple
     return kind, cue_words, b"(?P<c>" + words(*cue_words) + b")" + rest
 
 
-BARE_PASSWORD_CUES = with_typos(
-    (
-        "password",
-        "passwd",
-        "pwd",
-        "pw",
-        "pass",
-        "passcode",
-        "contraseña",
-        "contrasena",
-        "clave",
-        "clave de acceso",
-        "mot de passe",
-        "mdp",
-        "passwort",
-        "kennwort",
-    )
+# the words for a password, in both password alternatives: bare (with `pass`: `pass Katze#2020`) and with a
+# connector (below, with `login`: `login: hunter2`)
+_PASSWORD_NOUNS = (
+    "password",
+    "passwd",
+    "pwd",
+    "pw",
+    "passcode",
+    "contraseña",
+    "contrasena",
+    "clave",
+    "clave de acceso",
+    "mot de passe",
+    "mdp",
+    "passwort",
+    "kennwort",
 )
+BARE_PASSWORD_CUES = with_typos((*_PASSWORD_NOUNS, "pass"))
 
 
 MY_PASS_CUES = ("my pass",)
@@ -418,24 +418,7 @@ ALTERNATIVES: tuple[tuple[str, tuple[str, ...], bytes], ...] = (
     ),
     _cue(
         "PASSWORD",
-        (
-            "password",
-            "passwd",
-            "pwd",
-            "pw",
-            "passcode",
-            "pass code",
-            "login",
-            "log in",
-            "contraseña",
-            "contrasena",
-            "clave",
-            "clave de acceso",
-            "mot de passe",
-            "mdp",
-            "passwort",
-            "kennwort",
-        ),
+        (*_PASSWORD_NOUNS, "pass code", "login", "log in"),
         # `the password to my account is Blue42!`, `password for online banking: …`: what it is for, then
         # the connector; or a relative clause (`the password i use is …`, `password that I set was …`)
         # (`la contraseña nueva es …`, `mot de passe temporaire : …`: an adjective after the noun)

@@ -192,12 +192,12 @@ class Extra:
             return None
         if kind == "BANK_ACCOUNT" and _amount(m.group("c"), gap, data, start + ve):
             return None
+        # a value glued to more digits is part of a longer token, unless another value follows it
+        # (`cvv 123 04/27`, `sort code 12-34-56 12345678`: tails.py)
         if _glued(data, start + vs, start + ve) and not tail_after(
             data, (start + vs, start + ve, kind), len(data), self._enabled
         ):
-            return (
-                None  # (`cvv 123 04/27`, `sort code 12-34-56 12345678`: another value follows, see tails.py)
-            )
+            return None
         real = _value_kind(kind, value)
         return None if real is None or real not in self._enabled else (start + vs, start + ve, real)
 

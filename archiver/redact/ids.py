@@ -135,7 +135,8 @@ _WORDS = re.compile(r"[^\W\d_]+")
 def birth_date_ok(value: bytes) -> bool:
     """A plausible date of birth in any written form: day 1-31, month 1-12 (or a name), year 1900-2029."""
     text = value.decode("utf-8", "replace").lower()
-    numbers = [int(n) for n in _NUMBERS.findall(value)]
+    digits = _NUMBERS.findall(value)
+    numbers = [int(n) for n in digits]
     month_names = [MONTHS[w.rstrip(".")] for w in _WORDS.findall(text) if w.rstrip(".") in MONTHS]
     if month_names:
         if len(numbers) == 1:  # `March 12th`: a birthday without its year
@@ -144,7 +145,6 @@ def birth_date_ok(value: bytes) -> bool:
             return False
         day, year = (numbers[0], numbers[1]) if numbers[1] > 31 else (numbers[1], numbers[0])
         return 1 <= day <= 31 and _year_ok(year, year > 99)  # (`12 Mar 85`: two digits are a year too)
-    digits = _NUMBERS.findall(value)
     if len(digits) == 1 and len(digits[0]) == 8:  # `03121985`, `12031985`, `19850312`
         d = digits[0]
         return birth_date_ok(d[:4] + b"-" + d[4:6] + b"-" + d[6:]) or birth_date_ok(
@@ -194,6 +194,8 @@ _MONTH_YEAR = re.compile(r"([^\W\d_]+)\.?(?:[ \t]+de)?[ \t]*[/\-']?[ \t]*(\d{2}|
 _TRAILING = b".,!?;:)]}\"'"
 _HEX_ID = re.compile(rb"[0-9a-fA-F]{4,}(?:-[0-9a-fA-F]{4,})+|[0-9a-fA-F]{16,}")  # (`abc-De1` is none)
 _CODE_TOKEN = re.compile(rb"([A-Za-z]+)[#_\-:.]?\d[\d\-.]*[^A-Za-z0-9]*")
+_CODE_WORDS = CODE_WORDS | OTHER_THING  # (`ref#3566`, `order12345`: a code word and its number)
+_ASCII_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
 
 
 def password_chosen(value: bytes) -> bool:
@@ -209,9 +211,3 @@ def password_chosen(value: bytes) -> bool:
         return False
     code = _CODE_TOKEN.fullmatch(core)
     return code is None or code.group(1).lower() not in _CODE_WORDS
-
-
-_ASCII_LETTERS = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
-
-
-_CODE_WORDS = CODE_WORDS | OTHER_THING

@@ -207,7 +207,8 @@ def _password_after(data: bytes, hit: Span, m: re.Match[bytes], enabled: frozens
 
 
 def phones_after(data: bytes, hit: Span, limit: int) -> list[Span]:
-    """The national numbers joined to phone `hit` by `or`, `,` or `/` (none past `limit` or a NUL)."""
+    """The numbers joined to phone `hit` by `or`/`and` (in four languages) or `/` (none past `limit` or a
+    NUL): national ones, or in the first one's groups (`_PHONE_JOIN`)."""
     nul = data.find(b"\x00", hit[1], limit)
     limit = limit if nul < 0 else nul
     found: list[Span] = []
