@@ -123,7 +123,7 @@ def _tables() -> tuple[dict[int, str], Any]:
     )
     any_fold = f"(?:{visible}|{spacing}|{deleted})"
     source = (
-        f'{any_fold}*{visible}{any_fold}*|[0-9A-Za-z@)](?:{spacing}|{deleted})+|[.+_ (\\[\\-":]{deleted}+'
+        f'{any_fold}*{visible}{any_fold}*|[0-9A-Za-z@)](?:{spacing}|{deleted})+|[.+_ (\\[\\-":/]{deleted}+'
         f"|{_LETTERS}{hidden}+"
     )
     return table, re2.compile(source.encode("ascii"), max_mem=64 << 20)

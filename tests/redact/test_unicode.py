@@ -141,3 +141,10 @@ def test_exotic_spaces_between_words_do_not_split_a_value(
     # that would make the view fold them (`Jane\u00a0Doberman` once left the surname behind)
     text, value = text.format(s=space), value.format(s=space)
     assert R.redact_many([text])[0] == [text.replace(value, f"[REDACTED:{kind}]")]
+
+
+def test_an_invisible_mark_after_a_slash_hides_no_phone() -> None:
+    # `069/͏7088894`: a combining grapheme joiner after the area code's slash (hostile transcript, seed
+    # 2994341755) kept the number; the view removes invisible marks after a slash as after other signs
+    out = Redactor().redact("Tel. 069/\u034f7088894")
+    assert out.counts == {"PHONE": 1}, out.text
