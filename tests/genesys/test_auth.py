@@ -25,17 +25,19 @@ async def test_fifty_concurrent_calls_share_one_token_request(sim: Simulator, cl
 async def test_token_is_refreshed_before_expiry_not_after(
     make_sim: SimFactory, make_client: ClientFactory
 ) -> None:
-    sim = await make_sim(token_ttl_s=2)
-    client = await make_client(sim, token_refresh_buffer_s=0.8)
+    # (times doubled from a 2 s lifetime: under load the second token reached its own renewal buffer
+    # during the last wait and a third was fetched, fresh-clone CI seed 2994341755)
+    sim = await make_sim(token_ttl_s=4)
+    client = await make_client(sim, token_refresh_buffer_s=1.6)
     first = await client.tokens.token()
     await client.list_queues()
-    await asyncio.sleep(1.3)  # inside the renewal buffer, before expiry
+    await asyncio.sleep(2.6)  # inside the renewal buffer, before expiry
     assert await client.tokens.token() == first  # still valid: served while the refresh runs
-    await asyncio.sleep(0.2)
+    await asyncio.sleep(0.4)
     second = await client.tokens.token()
     assert second != first
     assert sim.call_counts()[TOKEN] == 2
-    await asyncio.sleep(0.8)  # the first token has now expired; the client never used it late
+    await asyncio.sleep(1.6)  # the first token has now expired; the client never used it late
     await asyncio.gather(*(client.list_queues() for _ in range(5)))
     assert client.stats.statuses[401] == 0
     assert sim.call_counts()[TOKEN] == 2
